@@ -1,0 +1,31 @@
+#pragma once
+// The compiler: validates a proto::Model and expands its factor groups into the flat IR.
+#include <cstdint>
+#include <string>
+
+#include "engine/compiled_model.h"
+#include "engine/source_map.h"
+
+namespace dgm::proto {
+class Model;
+}
+
+namespace dgm::engine {
+
+// Limits that turn absurd inputs into clear errors instead of exhausted memory.
+struct CompileOptions {
+  std::int64_t max_variables = std::int64_t{1} << 28;          // total variables
+  std::int64_t max_factors = std::int64_t{1} << 30;            // total factors (< 2^31)
+  std::int64_t max_parameter_elements = std::int64_t{1} << 28; // per parameter
+  std::int64_t max_table_entries = std::int64_t{1} << 24;      // one factor's dense table
+  std::int32_t max_cardinality = 1 << 16;                      // states per variable
+  std::int64_t max_enumeration_rows = std::int64_t{1} << 24;   // per enumeration group
+  bool analyse = true;  // run the graph analyses (colouring, components, bipartite, forest)
+};
+
+// Compiles `model`. `source` names where its parts came from (for messages); `base_dir` is the
+// directory against which .npy paths are resolved. Throws dgm::Error on invalid input.
+CompiledModel compile(const proto::Model& model, const SourceMap& source,
+                      const std::string& base_dir, const CompileOptions& options = {});
+
+}  // namespace dgm::engine

@@ -1,0 +1,146 @@
+#include "engine/model_io.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/error.h"
+#include "engine/evidence_file.h"
+#include "engine/uai.h"
+
+namespace dgm::engine {
+
+namespace fs = std::filesystem;
+using google::protobuf::TextFormat;
+
+namespace {
+
+// Collects protobuf's parse errors as "file:line:col: message" (protobuf counts from 0).
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit FirstErrorCollector(std::string name) : name_(std::move(name)) {}
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (!first_.empty()) return;
+    first_ = name_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
+             message;
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string name_;
+  std::string first_;
+};
+
+std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, not a model file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+}  // namespace
+
+ModelFormat format_from_path(const std::string& path) {
+  const std::string ext = lower_extension(path);
+  if (ext == ".pbtxt" || ext == ".textproto" || ext == ".txt" || ext == ".prototxt")
+    return ModelFormat::kText;
+  if (ext == ".pb" || ext == ".binpb") return ModelFormat::kBinary;
+  if (ext == ".uai") return ModelFormat::kUai;
+  throw Error(path + ": unknown model file extension '" + ext +
+              "'; use .pbtxt (text), .pb (binary) or .uai");
+}
+
+LoadedModel parse_model_text(const std::string& text, const std::string& name) {
+  LoadedModel loaded;
+  auto tree = std::make_shared<TextFormat::ParseInfoTree>();
+  FirstErrorCollector errors(name);
+  TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(tree.get());
+  if (!parser.ParseFromString(text, &loaded.model)) {
+    throw Error(errors.first().empty() ? name + ": cannot parse the model" : errors.first());
+  }
+  loaded.source = SourceMap(name, std::shared_ptr<const void>(tree, tree.get()));
+  return loaded;
+}
+
+LoadedModel load_model(const std::string& path) {
+  const ModelFormat format = format_from_path(path);
+  LoadedModel loaded;
+  switch (format) {
+    case ModelFormat::kText:
+      loaded = parse_model_text(read_file(path), path);
+      break;
+    case ModelFormat::kBinary: {
+      const std::string bytes = read_file(path);
+      if (!loaded.model.ParseFromString(bytes))
+        throw Error(path + ": not a valid binary dgm model (protobuf parse failed)");
+      loaded.source = SourceMap(path);
+      break;
+    }
+    case ModelFormat::kUai:
+      loaded.model = read_uai(path);
+      loaded.source = SourceMap(path);
+      break;
+  }
+  loaded.base_dir = fs::path(path).parent_path().string();
+  return loaded;
+}
+
+CompiledModel load_compiled(const std::string& path, const CompileOptions& options,
+                            const std::string& evidence_path, int evidence_sample) {
+  const LoadedModel loaded = load_model(path);
+  CompiledModel model = compile(loaded.model, loaded.source, loaded.base_dir, options);
+  if (!evidence_path.empty()) {
+    const auto samples = read_evidence_file(evidence_path);
+    if (evidence_sample < 0 || evidence_sample >= static_cast<int>(samples.size()))
+      throw Error(evidence_path + ": evidence sample " + std::to_string(evidence_sample) +
+                  " requested but the file has " + std::to_string(samples.size()));
+    apply_evidence(model, samples[evidence_sample], evidence_path);
+  }
+  return model;
+}
+
+void save_model(const proto::Model& model, const std::string& path, const std::string& base_dir) {
+  const ModelFormat format = format_from_path(path);
+  if (format == ModelFormat::kUai) {
+    const CompiledModel compiled = compile(model, SourceMap(path), base_dir);
+    write_uai(compiled, path);  // opens the file only once the whole text is built
+    return;
+  }
+  // .npy references are relative to the model file: rewrite them for the new location.
+  proto::Model copy = model;
+  const fs::path out_dir = fs::absolute(fs::path(path)).parent_path();
+  for (auto& p : *copy.mutable_parameters()) {
+    if (p.npy().empty() || fs::path(p.npy()).is_absolute()) continue;
+    const fs::path target = fs::absolute(fs::path(base_dir) / p.npy()).lexically_normal();
+    p.set_npy(target.lexically_relative(out_dir).string());
+  }
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error(path + ": cannot write (" + std::string(std::strerror(errno)) + ")");
+  if (format == ModelFormat::kText) {
+    std::string text;
+    TextFormat::Printer printer;
+    printer.PrintToString(copy, &text);
+    out << text;
+  } else if (!copy.SerializeToOstream(&out)) {
+    throw Error(path + ": serialisation failed");
+  }
+  if (!out) throw Error(path + ": write failed");
+}
+
+}  // namespace dgm::engine

@@ -1,0 +1,40 @@
+#pragma once
+// Reading and writing model files, chosen by extension:
+//   .pbtxt / .textproto / .txt   protobuf text format (errors as file:line:col)
+//   .pb / .binpb                 protobuf binary
+//   .uai                         UAI competition format (MARKOV or BAYES)
+#include <string>
+
+#include "dgm/model.pb.h"
+#include "engine/compiled_model.h"
+#include "engine/compiler.h"
+#include "engine/source_map.h"
+
+namespace dgm::engine {
+
+struct LoadedModel {
+  proto::Model model;
+  SourceMap source;
+  std::string base_dir;  // directory of the file, for .npy references
+};
+
+enum class ModelFormat { kText, kBinary, kUai };
+
+// The format implied by the file name's extension; throws dgm::Error listing the known ones.
+ModelFormat format_from_path(const std::string& path);
+
+LoadedModel load_model(const std::string& path);
+
+// Parses protobuf text; `name` is used in messages.
+LoadedModel parse_model_text(const std::string& text, const std::string& name);
+
+// Loads, compiles and applies an evidence file (.evid, UAI format; `evidence_sample` picks
+// the sample of a multi-sample file) on top of the model's own evidence.
+CompiledModel load_compiled(const std::string& path, const CompileOptions& options = {},
+                            const std::string& evidence_path = "", int evidence_sample = 0);
+
+// Writes `model` in the format implied by `path`'s extension. For .uai the model is compiled
+// (relative .npy paths resolved against `base_dir`) and every factor written as a table.
+void save_model(const proto::Model& model, const std::string& path, const std::string& base_dir);
+
+}  // namespace dgm::engine

@@ -1,0 +1,139 @@
+#include "engine/npy.h"
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <regex>
+
+#include "engine/error.h"
+
+namespace dgm::engine {
+
+static_assert(std::endian::native == std::endian::little, "dgm's .npy code assumes little endian");
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw Error(path + ": " + what);
+}
+
+std::string header_value(const std::string& header, const std::string& key) {
+  const auto pos = header.find("'" + key + "'");
+  if (pos == std::string::npos) return {};
+  auto colon = header.find(':', pos);
+  if (colon == std::string::npos) return {};
+  ++colon;
+  while (colon < header.size() && header[colon] == ' ') ++colon;
+  if (colon >= header.size()) return {};
+  if (header[colon] == '\'') {
+    const auto end = header.find('\'', colon + 1);
+    return end == std::string::npos ? std::string() : header.substr(colon + 1, end - colon - 1);
+  }
+  if (header[colon] == '(') {
+    const auto end = header.find(')', colon);
+    return end == std::string::npos ? std::string() : header.substr(colon, end - colon + 1);
+  }
+  auto end = header.find_first_of(",}", colon);
+  return header.substr(colon, end - colon);
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open .npy file (" + std::string(std::strerror(errno)) + ")");
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    fail(path, "not a NumPy .npy file (bad magic string)");
+  const int major = static_cast<unsigned char>(magic[6]);
+  std::uint32_t header_len = 0;
+  if (major == 1) {
+    unsigned char len[2];
+    if (!in.read(reinterpret_cast<char*>(len), 2)) fail(path, "truncated .npy header");
+    header_len = len[0] | (len[1] << 8);
+  } else if (major == 2 || major == 3) {
+    unsigned char len[4];
+    if (!in.read(reinterpret_cast<char*>(len), 4)) fail(path, "truncated .npy header");
+    header_len = len[0] | (len[1] << 8) | (len[2] << 16) | (static_cast<std::uint32_t>(len[3]) << 24);
+  } else {
+    fail(path, "unsupported .npy format version " + std::to_string(major));
+  }
+  if (header_len > (1u << 20)) fail(path, "implausible .npy header length");
+  std::string header(header_len, '\0');
+  if (!in.read(header.data(), header_len)) fail(path, "truncated .npy header");
+
+  NpyArray array;
+  array.dtype = header_value(header, "descr");
+  if (array.dtype != "<f4" && array.dtype != "<f8")
+    fail(path, "dtype '" + array.dtype +
+                   "' not supported; expected float32 ('<f4') or float64 ('<f8')");
+  if (header_value(header, "fortran_order") != "False")
+    fail(path, "Fortran-ordered arrays are not supported; save with C order");
+  const std::string shape = header_value(header, "shape");
+  if (shape.empty()) fail(path, "no shape in .npy header");
+  static const std::regex number(R"(\d+)");
+  std::int64_t count = 1;
+  for (auto it = std::sregex_iterator(shape.begin(), shape.end(), number);
+       it != std::sregex_iterator(); ++it) {
+    const std::string digits = it->str();
+    if (digits.size() > 12) fail(path, "absurd dimension " + digits + " in .npy shape");
+    const std::int64_t d = std::stoll(digits);
+    array.shape.push_back(d);
+    if (d != 0 && count > (std::int64_t{1} << 40) / d)
+      fail(path, "array of shape " + shape + " is too large");
+    count *= d;
+  }
+  const std::size_t item = array.dtype == "<f4" ? 4 : 8;
+  std::vector<char> raw(static_cast<std::size_t>(count) * item);
+  if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
+    fail(path, "truncated data: shape " + shape + " needs " + std::to_string(raw.size()) +
+                   " bytes");
+  array.values.resize(count);
+  if (item == 4) {
+    for (std::int64_t i = 0; i < count; ++i) {
+      float f;
+      std::memcpy(&f, raw.data() + i * 4, 4);
+      array.values[i] = f;
+    }
+  } else {
+    std::memcpy(array.values.data(), raw.data(), raw.size());
+  }
+  return array;
+}
+
+void write_npy(const std::string& path, const std::vector<std::int64_t>& shape,
+               const std::vector<double>& values, const std::string& dtype) {
+  std::string shape_text = "(";
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    shape_text += std::to_string(shape[d]) + (shape.size() == 1 ? "," : (d + 1 < shape.size() ? ", " : ""));
+  shape_text += ")";
+  std::string header =
+      "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape_text + ", }";
+  const std::size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  if (!out) fail(path, "cannot write (" + std::string(std::strerror(errno)) + ")");
+  out.write("\x93NUMPY\x01\x00", 8);
+  const std::uint16_t len = static_cast<std::uint16_t>(header.size());
+  out.put(static_cast<char>(len & 0xff)).put(static_cast<char>(len >> 8));
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  for (double v : values) {
+    if (dtype == "<f8") {
+      out.write(reinterpret_cast<const char*>(&v), 8);
+    } else if (dtype == "<f4") {
+      const float f = static_cast<float>(v);
+      out.write(reinterpret_cast<const char*>(&f), 4);
+    } else if (dtype == "<i4") {
+      const std::int32_t i = static_cast<std::int32_t>(v);
+      out.write(reinterpret_cast<const char*>(&i), 4);
+    } else if (dtype == "|u1") {
+      out.put(static_cast<char>(static_cast<std::uint8_t>(v)));
+    } else {
+      fail(path, "unsupported dtype '" + dtype + "' for writing");
+    }
+  }
+  if (!out) fail(path, "write failed");
+}
+
+}  // namespace dgm::engine

@@ -1,0 +1,33 @@
+#pragma once
+// Sparse enumeration factors: only the listed configurations are possible (as PGMax's
+// EnumFactor). The configurations are rows of `arity` states; θ of row c is w[c].
+#include <cstdint>
+#include <limits>
+#include <span>
+
+namespace dgm::factors {
+
+// Index of the listed configuration equal to `states`, or -1. Linear in the number of rows:
+// the generic path; backends build their own lookup structures.
+inline std::int64_t find_configuration(std::span<const std::int32_t> configs,
+                                       std::int64_t num_configs,
+                                       std::span<const std::int32_t> states) {
+  const std::size_t arity = states.size();
+  for (std::int64_t c = 0; c < num_configs; ++c) {
+    const std::int32_t* row = configs.data() + c * arity;
+    std::size_t j = 0;
+    while (j < arity && row[j] == states[j]) ++j;
+    if (j == arity) return c;
+  }
+  return -1;
+}
+
+inline double enumeration_log_potential(std::span<const std::int32_t> configs,
+                                        std::int64_t num_configs, const double* w,
+                                        std::span<const std::int32_t> states) {
+  const std::int64_t c = find_configuration(configs, num_configs, states);
+  if (c < 0) return -std::numeric_limits<double>::infinity();
+  return w != nullptr ? w[c] : 0.0;
+}
+
+}  // namespace dgm::factors

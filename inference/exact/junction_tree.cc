@@ -1,0 +1,501 @@
+#include "inference/exact/junction_tree.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "engine/elimination_order.h"
+#include "engine/error.h"
+#include "factors/factor_eval.h"
+#include "factors/table_layout.h"
+#include "inference/exact/log_table.h"
+
+namespace dgm::inference {
+
+namespace {
+
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+
+std::string entries_text(std::int64_t entries) {
+  if (entries == kInt64Max) return "more than 9.2e18 entries";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%lld entries (%.3g MiB)", static_cast<long long>(entries),
+                static_cast<double>(entries) * sizeof(double) / (1 << 20));
+  return buf;
+}
+
+[[noreturn]] void throw_too_wide(bool abandoned, int width, std::int64_t table,
+                                 std::int64_t limit) {
+  const std::string at_least = abandoned ? "at least " : "";
+  throw Error("exact inference is not affordable for this model: the min-fill elimination "
+              "order has induced width " + at_least + std::to_string(width) +
+              " and needs a clique table of " + at_least + entries_text(table) +
+              ", more than the limit of " + std::to_string(limit) +
+              " entries. Raise the limit with --max-table-size (ExactOptions::"
+              "max_table_entries) if there is memory for it, or use an approximate method.");
+}
+
+[[noreturn]] void throw_zero_probability(bool has_evidence) {
+  if (has_evidence)
+    throw Error("exact inference: the evidence has probability zero (log Z = -inf), so "
+                "there are no conditional marginals or MAP state");
+  throw Error("exact inference: every configuration has probability zero (log Z = -inf): the "
+              "model's hard constraints cannot all be satisfied");
+}
+
+// Checks a restricted factor table for values that are not log-potentials.
+void check_values(std::span<const double> values, const engine::Graph& graph, std::int64_t f) {
+  for (double x : values) {
+    if (std::isnan(x) || x == std::numeric_limits<double>::infinity()) {
+      const factors::FactorBlock& block = graph.block_of(f);
+      throw Error("exact inference: factor " + std::to_string(f - block.first_factor) +
+                  " of factor group '" + block.name + "' has log-potential " +
+                  (std::isnan(x) ? "nan" : "+inf") +
+                  "; log-potentials must be finite or -inf (a hard zero)");
+    }
+  }
+}
+
+}  // namespace
+
+JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
+                           std::span<const std::int32_t> evidence,
+                           std::int64_t max_table_entries)
+    : graph_(std::move(graph)), max_table_entries_(max_table_entries) {
+  const engine::Graph& g = *graph_;
+  const std::int32_t num_vars = g.num_variables();
+  if (static_cast<std::int64_t>(evidence.size()) != num_vars)
+    throw Error("exact inference: evidence has " + std::to_string(evidence.size()) +
+                " entries but the model has " + std::to_string(num_vars) + " variables");
+  if (max_table_entries < 1)
+    throw Error("exact inference: the table size limit must be positive, got " +
+                std::to_string(max_table_entries));
+
+  clamped_.assign(num_vars, 0);
+  std::vector<std::int32_t> free_vars;
+  for (std::int32_t v = 0; v < num_vars; ++v) {
+    if (evidence[v] != engine::kFree) {
+      clamped_[v] = 1;
+    } else {
+      free_vars.push_back(v);
+    }
+  }
+  const engine::EliminationOrder elimination =
+      engine::min_fill_order(g, free_vars, max_table_entries);
+  if (!elimination.complete)
+    throw_too_wide(true, elimination.induced_width, elimination.largest_table,
+                   max_table_entries);
+  order_ = elimination.order;
+  const int n = static_cast<int>(order_.size());
+  position_.assign(num_vars, -1);
+  for (int i = 0; i < n; ++i) position_[order_[i]] = i;
+  auto by_position = [&](std::int32_t a, std::int32_t b) { return position_[a] < position_[b]; };
+
+  // Factors: free variables (distinct, in elimination order) and the bucket each feeds.
+  std::vector<std::vector<std::int32_t>> bucket_lists(n);
+  factor_axis_offsets_.push_back(0);
+  factor_value_offsets_.push_back(0);
+  std::vector<std::int32_t> free_scope;
+  for (std::int64_t f = 0; f < g.num_factors(); ++f) {
+    free_scope.clear();
+    for (std::int32_t u : g.scope(f))
+      if (!clamped_[u] && std::find(free_scope.begin(), free_scope.end(), u) == free_scope.end())
+        free_scope.push_back(u);
+    if (free_scope.empty()) {
+      constant_factors_.push_back(f);
+      continue;
+    }
+    std::sort(free_scope.begin(), free_scope.end(), by_position);
+    std::int64_t entries = 1;
+    for (std::int32_t u : free_scope) {
+      factor_vars_.push_back(u);
+      factor_cards_.push_back(g.cardinality[u]);
+      entries *= g.cardinality[u];  // fits: the scope lies in a clique within the limit
+    }
+    bucket_lists[position_[free_scope[0]]].push_back(static_cast<std::int32_t>(factor_ids_.size()));
+    factor_ids_.push_back(f);
+    factor_axis_offsets_.push_back(static_cast<std::int64_t>(factor_vars_.size()));
+    factor_value_offsets_.push_back(factor_value_offsets_.back() + entries);
+  }
+  bucket_offsets_.push_back(0);
+  for (const auto& list : bucket_lists) {
+    buckets_.insert(buckets_.end(), list.begin(), list.end());
+    bucket_offsets_.push_back(static_cast<std::int64_t>(buckets_.size()));
+  }
+
+  // Symbolic elimination: clique i = {order[i]} ∪ its factors' variables ∪ its children's
+  // separators, which is the elimination clique of the min-fill order.
+  std::vector<std::vector<std::int32_t>> child_lists(n);
+  std::vector<std::int32_t> mark(num_vars, -1);
+  std::vector<std::int32_t> scope, cards;
+  clique_offsets_.push_back(0);
+  message_offsets_.push_back(0);
+  parent_.assign(n, -1);
+  for (int i = 0; i < n; ++i) {
+    scope.clear();
+    auto add = [&](std::int32_t u) {
+      if (mark[u] != i) {
+        mark[u] = i;
+        scope.push_back(u);
+      }
+    };
+    add(order_[i]);
+    for (std::int32_t t : bucket(i))
+      for (std::int64_t a = factor_axis_offsets_[t]; a < factor_axis_offsets_[t + 1]; ++a)
+        add(factor_vars_[a]);
+    for (std::int32_t c : child_lists[i])
+      for (std::int32_t u : separator_vars(c)) add(u);
+    std::sort(scope.begin(), scope.end(), by_position);
+    cards.clear();
+    for (std::int32_t u : scope) cards.push_back(g.cardinality[u]);
+    const std::int64_t entries = factors::table_size(cards, max_table_entries);
+    if (entries < 0)
+      throw_too_wide(false, static_cast<int>(scope.size()) - 1,
+                     factors::table_size(cards), max_table_entries);
+    induced_width_ = std::max(induced_width_, static_cast<int>(scope.size()) - 1);
+    largest_table_ = std::max(largest_table_, entries);
+    clique_vars_.insert(clique_vars_.end(), scope.begin(), scope.end());
+    clique_cards_.insert(clique_cards_.end(), cards.begin(), cards.end());
+    clique_offsets_.push_back(static_cast<std::int64_t>(clique_vars_.size()));
+    message_offsets_.push_back(message_offsets_.back() + entries / cards[0]);
+    if (scope.size() > 1) {
+      parent_[i] = position_[scope[1]];
+      child_lists[parent_[i]].push_back(i);
+    }
+  }
+  child_offsets_.push_back(0);
+  for (const auto& list : child_lists) {
+    children_.insert(children_.end(), list.begin(), list.end());
+    child_offsets_.push_back(static_cast<std::int64_t>(children_.size()));
+  }
+}
+
+std::span<const std::int32_t> JunctionTree::clique_vars(int i) const {
+  return std::span<const std::int32_t>(clique_vars_)
+      .subspan(clique_offsets_[i], clique_offsets_[i + 1] - clique_offsets_[i]);
+}
+
+std::span<const std::int32_t> JunctionTree::clique_cards(int i) const {
+  return std::span<const std::int32_t>(clique_cards_)
+      .subspan(clique_offsets_[i], clique_offsets_[i + 1] - clique_offsets_[i]);
+}
+
+std::span<const std::int32_t> JunctionTree::children(int i) const {
+  return std::span<const std::int32_t>(children_)
+      .subspan(child_offsets_[i], child_offsets_[i + 1] - child_offsets_[i]);
+}
+
+std::span<const std::int32_t> JunctionTree::bucket(int i) const {
+  return std::span<const std::int32_t>(buckets_)
+      .subspan(bucket_offsets_[i], bucket_offsets_[i + 1] - bucket_offsets_[i]);
+}
+
+void JunctionTree::check_evidence(std::span<const std::int32_t> evidence) const {
+  const engine::Graph& g = *graph_;
+  if (static_cast<std::int64_t>(evidence.size()) != g.num_variables())
+    throw Error("exact inference: evidence has " + std::to_string(evidence.size()) +
+                " entries but the model has " + std::to_string(g.num_variables()) +
+                " variables");
+  for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+    const bool clamped = evidence[v] != engine::kFree;
+    if (clamped != static_cast<bool>(clamped_[v]))
+      throw Error("exact inference: variable " + g.variable_name(v) + " is " +
+                  (clamped ? "clamped" : "free") + " but the junction tree was planned with it " +
+                  (clamped ? "free" : "clamped"));
+    if (clamped && (evidence[v] < 0 || evidence[v] >= g.cardinality[v]))
+      throw Error("exact inference: evidence state " + std::to_string(evidence[v]) +
+                  " of variable " + g.variable_name(v) + " is out of range 0.." +
+                  std::to_string(g.cardinality[v] - 1));
+  }
+}
+
+double JunctionTree::restrict_factors(const engine::Params& params,
+                                      std::span<const std::int32_t> evidence,
+                                      std::vector<double>& factor_values) const {
+  const engine::Graph& g = *graph_;
+  factor_values.assign(static_cast<std::size_t>(factor_value_offsets_.back()), 0.0);
+  std::vector<double> full;
+  std::vector<std::int32_t> cards, states, free_states;
+  for (std::size_t t = 0; t < factor_ids_.size(); ++t) {
+    const std::int64_t f = factor_ids_[t];
+    const factors::FactorBlock& block = g.block_of(f);
+    const std::int64_t r = f - block.first_factor;
+    const auto scope = g.scope(f);
+    cards = g.scope_cards(f);
+    const std::span<const std::int32_t> vars(factor_vars_.data() + factor_axis_offsets_[t],
+                                             factor_axis_offsets_[t + 1] - factor_axis_offsets_[t]);
+    const std::span<const std::int32_t> vcards(factor_cards_.data() + factor_axis_offsets_[t],
+                                               vars.size());
+    std::span<double> out(factor_values.data() + factor_value_offsets_[t],
+                          factor_value_offsets_[t + 1] - factor_value_offsets_[t]);
+    // Materialise the full table when it is not much larger than the restricted one;
+    // otherwise (a wide factor with most of its scope clamped) evaluate only the entries
+    // that the evidence leaves.
+    const std::int64_t full_size = factors::table_size(cards, max_table_entries_);
+    const auto restricted_size = static_cast<std::int64_t>(out.size());
+    if (full_size > 0 && full_size <= std::max<std::int64_t>(4 * restricted_size, 4096)) {
+      full.resize(static_cast<std::size_t>(full_size));
+      factors::fill_table(block, r, params.values, g.enum_configs, cards, full);
+      gather_into(LogTableView{scope, cards, full}, vars, evidence, out);
+    } else {
+      states.resize(scope.size());
+      free_states.assign(vars.size(), 0);
+      for (std::int64_t e = 0; e < restricted_size; ++e) {
+        factors::unravel_index(vcards, e, free_states);
+        for (std::size_t j = 0; j < scope.size(); ++j) {
+          const std::int32_t u = scope[j];
+          states[j] = clamped_[u] ? evidence[u]
+                                  : free_states[std::find(vars.begin(), vars.end(), u) -
+                                                vars.begin()];
+        }
+        out[e] = factors::log_potential(block, r, params.values, g.enum_configs, states);
+      }
+    }
+    check_values(out, g, f);
+  }
+  double constant = g.log_constant;
+  for (std::int64_t f : constant_factors_) {
+    const factors::FactorBlock& block = g.block_of(f);
+    const auto scope = g.scope(f);
+    states.resize(scope.size());
+    for (std::size_t j = 0; j < scope.size(); ++j) states[j] = evidence[scope[j]];
+    const double x =
+        factors::log_potential(block, f - block.first_factor, params.values, g.enum_configs, states);
+    check_values(std::span<const double>(&x, 1), g, f);
+    constant += x;
+  }
+  return constant;
+}
+
+void JunctionTree::clique_potential(int i, std::span<const double> factor_values,
+                                    std::span<const double> messages,
+                                    std::vector<double>& out) const {
+  const auto vars = clique_vars(i);
+  const auto cards = clique_cards(i);
+  std::int64_t entries = 1;
+  for (std::int32_t k : cards) entries *= k;
+  out.assign(static_cast<std::size_t>(entries), 0.0);
+  for (std::int32_t t : bucket(i)) {
+    const std::int64_t a0 = factor_axis_offsets_[t], a1 = factor_axis_offsets_[t + 1];
+    const LogTableView factor{
+        std::span<const std::int32_t>(factor_vars_.data() + a0, a1 - a0),
+        std::span<const std::int32_t>(factor_cards_.data() + a0, a1 - a0),
+        factor_values.subspan(factor_value_offsets_[t],
+                              factor_value_offsets_[t + 1] - factor_value_offsets_[t])};
+    add_into(vars, cards, out, factor);
+  }
+  if (messages.empty()) return;
+  for (std::int32_t c : children(i)) {
+    const LogTableView message{
+        separator_vars(c), separator_cards(c),
+        messages.subspan(message_offsets_[c], message_offsets_[c + 1] - message_offsets_[c])};
+    add_into(vars, cards, out, message);
+  }
+}
+
+void JunctionTree::collect(std::span<const double> factor_values, bool max_product,
+                           std::vector<double>& messages) const {
+  messages.assign(static_cast<std::size_t>(message_offsets_.back()), 0.0);
+  std::vector<double> clique;
+  for (int i = 0; i < static_cast<int>(order_.size()); ++i) {
+    // Children precede their parent in the order, so their messages are ready.
+    clique_potential(i, factor_values, messages, clique);
+    const LogTableView table{clique_vars(i), clique_cards(i), clique};
+    std::span<double> out(messages.data() + message_offsets_[i],
+                          message_offsets_[i + 1] - message_offsets_[i]);
+    if (max_product) {
+      max_onto(table, separator_vars(i), out);
+    } else {
+      sum_onto(table, separator_vars(i), out);
+    }
+  }
+}
+
+void JunctionTree::send_to_children(std::span<const std::int32_t> kids,
+                                    std::span<const double> up, std::span<const double> acc,
+                                    int i, int depth, std::vector<std::vector<double>>& scratch,
+                                    std::vector<double>& down) const {
+  // `acc` is ψ_i plus the parent's message plus the messages of every child of i except
+  // those in `kids`. One child left: its message is acc marginalised onto its separator.
+  // Otherwise each half of `kids` receives acc plus the other half's messages.
+  const auto vars = clique_vars(i);
+  const auto cards = clique_cards(i);
+  if (kids.size() == 1) {
+    const int c = kids[0];
+    sum_onto(LogTableView{vars, cards, acc}, separator_vars(c),
+             std::span<double>(down.data() + message_offsets_[c],
+                               message_offsets_[c + 1] - message_offsets_[c]));
+    return;
+  }
+  const std::size_t mid = kids.size() / 2;
+  const auto halves = {std::pair{kids.subspan(0, mid), kids.subspan(mid)},
+                       std::pair{kids.subspan(mid), kids.subspan(0, mid)}};
+  for (const auto& [receivers, others] : halves) {
+    std::vector<double>& table = scratch[depth];
+    table.assign(acc.begin(), acc.end());
+    for (std::int32_t c : others)
+      add_into(vars, cards, table,
+               LogTableView{separator_vars(c), separator_cards(c),
+                            up.subspan(message_offsets_[c],
+                                       message_offsets_[c + 1] - message_offsets_[c])});
+    send_to_children(receivers, up, table, i, depth + 1, scratch, down);
+  }
+}
+
+void JunctionTree::distribute(std::span<const double> factor_values, std::span<const double> up,
+                              std::vector<double>& down, std::vector<double>& marginals) const {
+  const engine::Graph& g = *graph_;
+  down.assign(up.size(), 0.0);
+  // Scratch tables for the halving recursion: one per level.
+  std::size_t max_children = 0;
+  for (int i = 0; i < static_cast<int>(order_.size()); ++i)
+    max_children = std::max(max_children, children(i).size());
+  int levels = 0;
+  while ((std::size_t{1} << levels) < max_children) ++levels;
+  std::vector<std::vector<double>> scratch(levels + 1);
+
+  std::vector<double> belief, marginal;
+  for (int i = static_cast<int>(order_.size()) - 1; i >= 0; --i) {
+    const auto vars = clique_vars(i);
+    const auto cards = clique_cards(i);
+    clique_potential(i, factor_values, {}, belief);
+    if (parent_[i] >= 0)
+      add_into(vars, cards, belief,
+               LogTableView{separator_vars(i), separator_cards(i),
+                            std::span<const double>(down).subspan(
+                                message_offsets_[i], message_offsets_[i + 1] - message_offsets_[i])});
+    const auto kids = children(i);
+    if (!kids.empty()) send_to_children(kids, up, belief, i, 0, scratch, down);
+    for (std::int32_t c : kids)
+      add_into(vars, cards, belief,
+               LogTableView{separator_vars(c), separator_cards(c),
+                            up.subspan(message_offsets_[c],
+                                       message_offsets_[c + 1] - message_offsets_[c])});
+    // The clique belief's marginal on its eliminated variable (the first axis).
+    const std::int32_t v = order_[i];
+    marginal.assign(cards[0], 0.0);
+    sum_onto(LogTableView{vars, cards, belief}, vars.subspan(0, 1), marginal);
+    const double log_norm = log_sum_exp(marginal);
+    for (std::int32_t k = 0; k < cards[0]; ++k)
+      marginals[g.state_offset[v] + k] =
+          marginal[k] == kLogZero ? 0.0 : std::exp(marginal[k] - log_norm);
+  }
+}
+
+std::vector<std::int32_t> JunctionTree::traceback(std::span<const double> factor_values,
+                                                  std::span<const double> max_up,
+                                                  std::span<const std::int32_t> evidence) const {
+  std::vector<std::int32_t> state(evidence.begin(), evidence.end());
+  // Reverse elimination order: every variable of a clique's separator is eliminated later,
+  // so its state is already chosen; pick the best state of the clique's own variable,
+  // scoring with the same additions, in the same order, as the max pass.
+  for (int i = static_cast<int>(order_.size()) - 1; i >= 0; --i) {
+    const std::int32_t v = order_[i];
+    const std::int32_t card = clique_cards(i)[0];
+    double best = kLogZero;
+    std::int32_t best_state = 0;
+    for (std::int32_t k = 0; k < card; ++k) {
+      state[v] = k;
+      double score = 0.0;
+      for (std::int32_t t : bucket(i)) {
+        const std::int64_t a0 = factor_axis_offsets_[t], a1 = factor_axis_offsets_[t + 1];
+        score += value_at(
+            LogTableView{std::span<const std::int32_t>(factor_vars_.data() + a0, a1 - a0),
+                         std::span<const std::int32_t>(factor_cards_.data() + a0, a1 - a0),
+                         factor_values.subspan(factor_value_offsets_[t],
+                                               factor_value_offsets_[t + 1] -
+                                                   factor_value_offsets_[t])},
+            state);
+      }
+      for (std::int32_t c : children(i))
+        score += value_at(
+            LogTableView{separator_vars(c), separator_cards(c),
+                         max_up.subspan(message_offsets_[c],
+                                        message_offsets_[c + 1] - message_offsets_[c])},
+            state);
+      if (score > best) {
+        best = score;
+        best_state = k;
+      }
+    }
+    state[v] = best_state;
+  }
+  return state;
+}
+
+ExactResult JunctionTree::run(const engine::Params& params, std::span<const std::int32_t> evidence,
+                              const ExactOptions& options) const {
+  check_evidence(evidence);
+  const engine::Graph& g = *graph_;
+  ExactResult result;
+  result.induced_width = induced_width_;
+  result.largest_table = largest_table_;
+  const bool has_evidence =
+      std::any_of(clamped_.begin(), clamped_.end(), [](std::uint8_t c) { return c != 0; });
+
+  std::vector<double> factor_values;
+  const double constant = restrict_factors(params, evidence, factor_values);
+  auto root_total = [&](std::span<const double> messages) {
+    double total = constant;
+    for (int i = 0; i < static_cast<int>(order_.size()); ++i)
+      if (parent_[i] < 0) total += messages[message_offsets_[i]];
+    return total;
+  };
+
+  if (options.log_z || options.marginals) {
+    std::vector<double> up;
+    collect(factor_values, false, up);
+    result.log_z = root_total(up);
+    if (options.marginals) {
+      if (result.log_z == kLogZero) throw_zero_probability(has_evidence);
+      result.marginals.assign(static_cast<std::size_t>(g.state_offset.back()), 0.0);
+      for (std::int32_t v = 0; v < g.num_variables(); ++v)
+        if (clamped_[v]) result.marginals[g.state_offset[v] + evidence[v]] = 1.0;
+      std::vector<double> down;
+      distribute(factor_values, up, down, result.marginals);
+    }
+  }
+  if (options.map) {
+    std::vector<double> max_up;
+    collect(factor_values, true, max_up);
+    result.map_log_potential = root_total(max_up);
+    if (result.map_log_potential == kLogZero) throw_zero_probability(has_evidence);
+    result.map_state = traceback(factor_values, max_up, evidence);
+  }
+  return result;
+}
+
+ExactResult exact_inference(const engine::CompiledModel& model, const ExactOptions& options) {
+  if (!model.graph) throw Error("exact inference: the model has no graph");
+  std::vector<std::int32_t> evidence = model.evidence;
+  if (evidence.empty()) evidence.assign(model.graph->num_variables(), engine::kFree);
+  const JunctionTree tree(model.graph, evidence, options.max_table_entries);
+  return tree.run(model.params, evidence, options);
+}
+
+double exact_log_z(const engine::CompiledModel& model, std::int64_t max_table_entries) {
+  ExactOptions options;
+  options.max_table_entries = max_table_entries;
+  options.marginals = false;
+  options.map = false;
+  return exact_inference(model, options).log_z;
+}
+
+ExactResult exact_marginals(const engine::CompiledModel& model, std::int64_t max_table_entries) {
+  ExactOptions options;
+  options.max_table_entries = max_table_entries;
+  options.map = false;
+  return exact_inference(model, options);
+}
+
+ExactResult exact_map(const engine::CompiledModel& model, std::int64_t max_table_entries) {
+  ExactOptions options;
+  options.max_table_entries = max_table_entries;
+  options.log_z = false;
+  options.marginals = false;
+  return exact_inference(model, options);
+}
+
+}  // namespace dgm::inference

@@ -1,0 +1,38 @@
+#pragma once
+// Helpers for tests: compile a model written inline as protobuf text, write scratch files, and
+// run the dgm program.
+#include <string>
+
+#include "dgm.h"
+
+namespace dgm::testing {
+
+// Parses and compiles protobuf text (messages name the model "test.pbtxt").
+engine::CompiledModel compile_text(const std::string& text,
+                                   const engine::CompileOptions& options = {},
+                                   const std::string& base_dir = "");
+
+// The error message compile_text throws, or "" if it compiles.
+std::string compile_error(const std::string& text, const engine::CompileOptions& options = {},
+                          const std::string& base_dir = "");
+
+// A fresh scratch directory for this test (removed at the next run of the same test).
+std::string scratch_dir();
+
+// Writes `content` to `dir/name` and returns the path.
+std::string write_file(const std::string& dir, const std::string& name,
+                       const std::string& content);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs the dgm program with `args` (a shell-quoted argument string).
+CommandResult run_dgm(const std::string& args);
+
+// Path of a file under the source tree, e.g. source_path("examples/tiny_chain.pbtxt").
+std::string source_path(const std::string& relative);
+
+}  // namespace dgm::testing

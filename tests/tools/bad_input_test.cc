@@ -1,0 +1,144 @@
+// Bad input through the dgm program: every mistake gets exit code 1 and a message naming the
+// file (with line:col for text files) and the offending name or value; never a crash or hang.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/support/test_models.h"
+
+namespace dgm {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using testing::run_dgm;
+using testing::scratch_dir;
+using testing::write_file;
+
+// Writes `model` to a scratch file, runs `dgm check` on it and returns the result.
+testing::CommandResult check_model(const std::string& model, const std::string& name = "m.pbtxt",
+                                   const std::string& extra = "") {
+  const std::string path = write_file(scratch_dir(), name, model);
+  return run_dgm("check '" + path + "' " + extra);
+}
+
+void expect_error(const testing::CommandResult& r, const std::string& a, const std::string& b) {
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, AllOf(HasSubstr("dgm: error: "), HasSubstr(a), HasSubstr(b)));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("internal error")));
+}
+
+TEST(BadInput, SyntaxError) {
+  expect_error(check_model("variables { name: \"x\" cardinality: 2 }\nvariables { name: \"y\" card: 2 }\n"),
+               "m.pbtxt:2:", "card");
+}
+
+TEST(BadInput, UnknownParameter) {
+  expect_error(check_model(R"(variables { name: "x" shape: [2] cardinality: 2 }
+factors { name: "f" ising { coupling: "J" } scope: "x[0] x[1]" })"),
+               "m.pbtxt:2:", "unknown parameter 'J'");
+}
+
+TEST(BadInput, UnknownVariableGroup) {
+  expect_error(check_model(R"(variables { name: "x" shape: [2] cardinality: 2 }
+parameters { name: "J" value: 1 }
+factors { name: "f" ising { coupling: "J" } lattice { group: "z" } })"),
+               "m.pbtxt:3:", "unknown variable group 'z'");
+}
+
+TEST(BadInput, DuplicateName) {
+  expect_error(check_model("variables { name: \"x\" cardinality: 2 }\nvariables { name: \"x\" cardinality: 2 }"),
+               "m.pbtxt:2:", "duplicate variable group name");
+}
+
+TEST(BadInput, WrongTableSize) {
+  expect_error(check_model(R"(variables { name: "x" shape: [3] cardinality: 3 }
+parameters { name: "T" shape: [3, 3, 2] init { constant: 0 } }
+factors { name: "t" table { log_potentials: "T" } scope: "x[0] x[1] x[2]" })"),
+               "m.pbtxt:3:", "'T' has shape [3, 3, 2]");
+}
+
+TEST(BadInput, CardinalityBelowTwo) {
+  expect_error(check_model("variables { name: \"x\" cardinality: 1 }"), "m.pbtxt:1:",
+               "cardinality 1 is invalid");
+}
+
+TEST(BadInput, OverflowingAndLimitedShapes) {
+  expect_error(check_model("variables { name: \"x\" shape: [9223372036854775807, 2] cardinality: 2 }"),
+               "m.pbtxt:1:", "too many variables");
+  expect_error(check_model("variables { name: \"x\" shape: [1000, 1000] cardinality: 2 }", "m.pbtxt",
+                           "--max-variables 1000"),
+               "m.pbtxt:1:", "the limit is 1000");
+}
+
+TEST(BadInput, NanAndInfPotentials) {
+  expect_error(check_model("variables { name: \"x\" cardinality: 2 }\nparameters { name: \"p\" value: nan }"),
+               "m.pbtxt:2:", "is nan");
+  expect_error(check_model("variables { name: \"x\" cardinality: 2 }\nparameters { name: \"p\" value: inf }"),
+               "m.pbtxt:2:", "is inf");
+}
+
+TEST(BadInput, EvidenceOutOfRange) {
+  expect_error(check_model(R"(variables { name: "x" shape: [2] cardinality: 3 }
+evidence { variable: "x[1]" value: 3 })"),
+               "m.pbtxt:2:", "value 3 for x[1] is out of range");
+  const std::string dir = scratch_dir();
+  const std::string model = write_file(dir, "m.pbtxt", "variables { name: \"x\" shape: [2] cardinality: 3 }");
+  const std::string evid = write_file(dir, "e.evid", "1 1 7\n");
+  expect_error(run_dgm("check '" + model + "' --evidence '" + evid + "'"), "e.evid", "7");
+  const std::string evid2 = write_file(dir, "f.evid", "1 5 0\n");
+  expect_error(run_dgm("check '" + model + "' --evidence '" + evid2 + "'"), "f.evid", "5");
+}
+
+TEST(BadInput, VariableRepeatedInFactor) {
+  expect_error(check_model(R"(variables { name: "x" shape: [2] cardinality: 2 }
+parameters { name: "J" value: 1 }
+factors { name: "f" ising { coupling: "J" } scope: "x[1] x[1]" })"),
+               "m.pbtxt:3:", "x[1] appears twice");
+}
+
+TEST(BadInput, EmptyModel) {
+  expect_error(check_model(""), "m.pbtxt", "declares no variables");
+  expect_error(check_model("# only a comment\n"), "m.pbtxt", "declares no variables");
+}
+
+TEST(BadInput, MissingUnreadableAndUnknownFiles) {
+  const std::string dir = scratch_dir();
+  expect_error(run_dgm("check '" + dir + "/nope.pbtxt'"), "nope.pbtxt", "cannot open");
+  expect_error(run_dgm("check '" + dir + "'/"), "", "unknown model file extension");
+  std::filesystem::create_directories(dir + "/d.pbtxt");
+  expect_error(run_dgm("check '" + dir + "/d.pbtxt'"), "d.pbtxt", "is a directory");
+  write_file(dir, "garbage.pb", std::string("\xff\xff\xff\xff\x0f garbage", 13));
+  expect_error(run_dgm("check '" + dir + "/garbage.pb'"), "garbage.pb", "not a valid binary");
+  expect_error(run_dgm("check '" + dir + "/m.xyz'"), "m.xyz", "unknown model file extension");
+}
+
+TEST(BadInput, NpyWrongDtypeAndShape) {
+  const std::string dir = scratch_dir();
+  engine::write_npy(dir + "/w.npy", {2, 3}, {1, 2, 3, 4, 5, 6}, "<i4");
+  write_file(dir, "m.pbtxt", R"(variables { name: "x" cardinality: 2 }
+parameters { name: "W" shape: [2, 3] npy: "w.npy" })");
+  expect_error(run_dgm("check '" + dir + "/m.pbtxt'"), "m.pbtxt:2:", "dtype '<i4' not supported");
+  engine::write_npy(dir + "/v.npy", {3, 2}, {1, 2, 3, 4, 5, 6}, "<f4");
+  write_file(dir, "n.pbtxt", R"(variables { name: "x" cardinality: 2 }
+parameters { name: "W" shape: [2, 3] npy: "v.npy" })");
+  expect_error(run_dgm("check '" + dir + "/n.pbtxt'"), "n.pbtxt:2:", "has shape [3, 2]");
+}
+
+TEST(BadInput, MalformedUai) {
+  expect_error(check_model("MARKOV\n2\n2 2\n1\n2 0 5\n\n4\n1 1 1 1\n", "m.uai"), "m.uai:5",
+               "5");
+  expect_error(check_model("MARKOV\n2\n2 2\n1\n2 0 1\n\n4\n1 1 nan 1\n", "m.uai"), "m.uai:8",
+               "nan");
+}
+
+TEST(BadInput, UsageErrorsExitNonZero) {
+  const auto r = run_dgm("check");
+  EXPECT_NE(r.exit_code, 0);
+  const auto s = run_dgm("frobnicate x.pbtxt");
+  EXPECT_NE(s.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace dgm

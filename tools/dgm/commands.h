@@ -1,0 +1,12 @@
+#pragma once
+// The subcommands of the dgm program. Each registers itself on the CLI11 app; the program
+// touches the library only through dgm.h, as an embedding application would.
+#include <CLI/CLI.hpp>
+
+namespace dgm::cli {
+
+void register_check(CLI::App& app);
+void register_exact_commands(CLI::App& app);  // marginals, map, logz
+void register_convert(CLI::App& app);
+
+}  // namespace dgm::cli

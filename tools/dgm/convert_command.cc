@@ -1,0 +1,36 @@
+// dgm convert IN OUT: between .pbtxt, .pb and .uai, chosen by extension.
+#include <iostream>
+
+#include "dgm.h"
+#include "tools/dgm/commands.h"
+
+namespace dgm::cli {
+
+void register_convert(CLI::App& app) {
+  auto* cmd = app.add_subcommand("convert", "convert a model between .pbtxt, .pb and .uai");
+  struct Options {
+    std::string in, out, evidence_out;
+  };
+  auto opt = std::make_shared<Options>();
+  cmd->add_option("input", opt->in, "model file to read")->required();
+  cmd->add_option("output", opt->out, "model file to write; the format follows the extension")
+      ->required();
+  cmd->add_option("--evidence-out", opt->evidence_out,
+                  "also write the model's evidence as a UAI .evid file (UAI output drops it)");
+  cmd->callback([opt] {
+    const engine::LoadedModel loaded = engine::load_model(opt->in);
+    // Compile first, so that an invalid model is reported instead of converted.
+    const engine::CompiledModel compiled =
+        engine::compile(loaded.model, loaded.source, loaded.base_dir);
+    engine::save_model(loaded.model, opt->out, loaded.base_dir);
+    if (!opt->evidence_out.empty()) engine::write_evidence(compiled, opt->evidence_out);
+    std::cout << "wrote " << opt->out << " (" << compiled.graph->num_variables()
+              << " variables, " << compiled.graph->num_factors() << " factors)\n";
+    if (engine::format_from_path(opt->out) == engine::ModelFormat::kUai &&
+        compiled.num_clamped() > 0 && opt->evidence_out.empty())
+      std::cerr << "dgm: note: the model's " << compiled.num_clamped()
+                << " clamped variables are not part of a .uai file; use --evidence-out\n";
+  });
+}
+
+}  // namespace dgm::cli

@@ -1,0 +1,198 @@
+// dgm marginals / map / logz with --method exact (junction tree) or enumerate (brute force).
+// Later backends (bp, gibbs, ...) register more methods here.
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "dgm.h"
+#include "tools/dgm/commands.h"
+#include "tools/dgm/model_options.h"
+
+namespace dgm::cli {
+
+namespace {
+
+enum class Query { kMarginals, kMap, kLogZ };
+
+struct QueryOptions {
+  ModelOptions model;
+  std::string method = "exact";
+  std::string format = "text";
+  std::string out;
+  std::int64_t max_table_size = inference::ExactOptions{}.max_table_entries;
+  std::int64_t max_configurations = inference::EnumerationOptions{}.max_configurations;
+};
+
+// What every method returns, whatever it computed.
+struct Answer {
+  double log_z = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> marginals;
+  std::vector<std::int32_t> map_state;
+  double map_log_potential = std::numeric_limits<double>::quiet_NaN();
+  std::string method_detail;
+};
+
+Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query query) {
+  Answer a;
+  if (opt.method == "exact") {
+    inference::ExactOptions eo;
+    eo.max_table_entries = opt.max_table_size;
+    eo.log_z = true;
+    eo.marginals = query == Query::kMarginals;
+    eo.map = query == Query::kMap;
+    const inference::ExactResult r = inference::exact_inference(model, eo);
+    a.log_z = r.log_z;
+    a.marginals = r.marginals;
+    a.map_state = r.map_state;
+    a.map_log_potential = r.map_log_potential;
+    a.method_detail = "junction tree, induced width " + std::to_string(r.induced_width);
+  } else {
+    inference::EnumerationOptions eo;
+    eo.max_configurations = opt.max_configurations;
+    eo.marginals = query == Query::kMarginals;
+    eo.map = query == Query::kMap;
+    const inference::EnumerationResult r = inference::enumerate(model, eo);
+    a.log_z = r.log_z;
+    a.marginals = r.marginals;
+    a.map_state = r.map_state;
+    a.map_log_potential = r.map_log_potential;
+    a.method_detail =
+        "enumeration of " + std::to_string(r.num_configurations) + " configurations";
+  }
+  return a;
+}
+
+std::string state_label(const engine::VariableGroupInfo& group, std::int32_t k) {
+  return group.state_names.empty() ? std::to_string(k) : group.state_names[k];
+}
+
+double json_number(double x) { return x; }
+
+void print_text(std::ostream& out, const engine::CompiledModel& model, const Answer& a,
+                Query query, const QueryOptions& opt) {
+  const engine::Graph& g = *model.graph;
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%.10g", a.log_z);
+  out << "# " << opt.model.path << ": " << a.method_detail << "\n";
+  if (model.num_clamped() > 0)
+    out << "# evidence: " << model.num_clamped() << " clamped variable(s)\n";
+  if (query == Query::kLogZ) {
+    out << "log Z    " << buf << "  (natural log)\n";
+    std::snprintf(buf, sizeof buf, "%.10g", a.log_z / std::log(10.0));
+    out << "log10 Z  " << buf << "\n";
+    return;
+  }
+  out << "# log Z = " << buf << " (natural log)\n";
+  if (query == Query::kMarginals) {
+    out << "# p(x_i = k | evidence) for every variable; * marks clamped variables\n";
+    for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+      const auto& group = g.groups[g.group_of(v)];
+      out << g.variable_name(v) << (model.evidence[v] != engine::kFree ? "*" : "");
+      for (std::int32_t k = 0; k < g.cardinality[v]; ++k) {
+        std::snprintf(buf, sizeof buf, "%.6f", a.marginals[g.state_offset[v] + k]);
+        out << "  " << state_label(group, k) << ": " << buf;
+      }
+      out << "\n";
+    }
+    return;
+  }
+  std::snprintf(buf, sizeof buf, "%.10g", a.map_log_potential);
+  out << "# MAP log-potential f(x*) = " << buf << "; log p(x* | evidence) = ";
+  std::snprintf(buf, sizeof buf, "%.10g", a.map_log_potential - a.log_z);
+  out << buf << "\n";
+  for (const auto& group : g.groups) {
+    out << group.name << " =";
+    for (std::int32_t i = 0; i < group.size; ++i)
+      out << " " << state_label(group, a.map_state[group.first + i]);
+    out << "\n";
+  }
+}
+
+void print_json(std::ostream& out, const engine::CompiledModel& model, const Answer& a,
+                Query query, const QueryOptions& opt) {
+  const engine::Graph& g = *model.graph;
+  nlohmann::json j;
+  j["model"] = opt.model.path;
+  j["method"] = opt.method;
+  j["detail"] = a.method_detail;
+  j["log_z"] = json_number(a.log_z);
+  j["log_base"] = "e";
+  j["clamped_variables"] = model.num_clamped();
+  if (query == Query::kMarginals) {
+    nlohmann::json vars = nlohmann::json::array();
+    for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+      std::vector<double> p(a.marginals.begin() + g.state_offset[v],
+                            a.marginals.begin() + g.state_offset[v + 1]);
+      vars.push_back({{"variable", g.variable_name(v)},
+                      {"clamped", model.evidence[v] != engine::kFree},
+                      {"p", p}});
+    }
+    j["marginals"] = vars;
+  } else if (query == Query::kMap) {
+    j["map_log_potential"] = a.map_log_potential;
+    nlohmann::json state;
+    for (const auto& group : g.groups)
+      state[group.name] = std::vector<std::int32_t>(a.map_state.begin() + group.first,
+                                                    a.map_state.begin() + group.first + group.size);
+    j["map_state"] = state;
+  }
+  out << j.dump(2) << "\n";
+}
+
+void run_query(const QueryOptions& opt, Query query) {
+  const engine::CompiledModel model = opt.model.load();
+  const Answer a = solve(model, opt, query);
+  if (query != Query::kLogZ && std::isinf(a.log_z) && a.log_z < 0)
+    throw Error(opt.model.path + ": the evidence has probability zero under the model");
+  std::ostringstream text;
+  if (opt.format == "json") {
+    print_json(text, model, a, query, opt);
+  } else if (opt.format == "uai") {
+    if (query == Query::kMarginals) engine::write_uai_mar(*model.graph, a.marginals, text);
+    else if (query == Query::kMap) engine::write_uai_mpe(*model.graph, a.map_state, text);
+    else engine::write_uai_pr(a.log_z, text);
+  } else {
+    print_text(text, model, a, query, opt);
+  }
+  if (opt.out.empty()) {
+    std::cout << text.str();
+    return;
+  }
+  std::ofstream file(opt.out);
+  if (!file || !(file << text.str())) throw Error(opt.out + ": cannot write the result");
+}
+
+void add_query(CLI::App& app, const char* name, const char* help, Query query) {
+  auto* cmd = app.add_subcommand(name, help);
+  auto opt = std::make_shared<QueryOptions>();
+  opt->model.add_to(*cmd);
+  cmd->add_option("--method", opt->method,
+                  "exact (junction tree) or enumerate (brute force, tiny models)")
+      ->check(CLI::IsMember({"exact", "enumerate"}))
+      ->capture_default_str();
+  cmd->add_option("--format", opt->format, "text, json or uai (UAI competition result format)")
+      ->check(CLI::IsMember({"text", "json", "uai"}))
+      ->capture_default_str();
+  cmd->add_option("--out", opt->out, "write the result to this file instead of stdout");
+  cmd->add_option("--max-table-size", opt->max_table_size,
+                  "largest clique table (entries) exact inference may build")
+      ->capture_default_str();
+  cmd->add_option("--max-configurations", opt->max_configurations,
+                  "largest number of configurations --method enumerate may visit")
+      ->capture_default_str();
+  cmd->callback([opt, query] { run_query(*opt, query); });
+}
+
+}  // namespace
+
+void register_exact_commands(CLI::App& app) {
+  add_query(app, "marginals", "single-variable marginals p(x_i | evidence)", Query::kMarginals);
+  add_query(app, "map", "a most probable state given the evidence", Query::kMap);
+  add_query(app, "logz", "the log partition function log Z (of the evidence)", Query::kLogZ);
+}
+
+}  // namespace dgm::cli
