@@ -56,8 +56,9 @@ class CandidateQueue {
   }
 
   // Queues a vertex's new key; `previous_fill` is the fill of its previous key, whose entry
-  // is now stale. `keep(entry)` is asked about every entry when a purge starts (`keep(
-  // nullptr)`) and then per entry: whether it is the first current entry of its vertex.
+  // is now stale. A purge calls keep(nullptr) to start, then keep(&entry) for every entry of
+  // the bucket, and keeps those for which it returns true (the first current entry of each
+  // vertex).
   template <typename Keep>
   void push(const Entry& e, std::int64_t previous_fill, Keep&& keep) {
     --live_[slot(previous_fill)];
@@ -142,7 +143,7 @@ class CandidateQueue {
 // Layout matters here: on a huge lattice the search runs hundreds of thousands of cheap
 // steps along a moving front, so every vertex's state (adjacency slot, fill, marks) sits in
 // one 32-byte record indexed by id, and adjacency lists live in one pool, initially in id
-// order (a list that outgrows its slot moves to the end of the pool). Lists are unordered;
+// order (a list that outgrows its slot moves to a slot twice as large). Lists are unordered;
 // nothing depends on their order, so the result is deterministic.
 class MinFill {
  public:
@@ -154,8 +155,7 @@ class MinFill {
         throw Error("elimination order: variable id " + std::to_string(v) +
                     " is out of range (the model has " + std::to_string(n) + " variables)");
       if (vertex_[v].capacity != 0)
-        throw Error("elimination order: variable " + graph.variable_name(v) +
-                    " is listed twice");
+        throw Error("elimination order: variable " + graph.variable_name(v) + " is listed twice");
       vertex_[v].capacity = 1;  // marks "requested" until the slots are laid out
     }
     // Slots in id order, with room to grow by a few fill edges before moving.
@@ -165,8 +165,8 @@ class MinFill {
       std::int32_t degree = 0;
       for (std::int32_t u : graph.neighbours_of(v)) degree += vertex_[u].capacity != 0;
       vertex_[v].start = total;
-      vertex_[v].capacity = static_cast<std::int32_t>(
-          std::bit_ceil(static_cast<std::uint32_t>(degree + kSlack)));
+      vertex_[v].capacity =
+          static_cast<std::int32_t>(std::bit_ceil(static_cast<std::uint32_t>(degree + kSlack)));
       total += vertex_[v].capacity;
     }
     pool_.resize(static_cast<std::size_t>(total));

@@ -38,8 +38,8 @@ struct EliminationOrder {
 // smaller variable id, so the order is deterministic. The search stops (complete = false) at
 // the first chosen variable whose clique table would have more than `max_table_entries`
 // entries (a size that overflows int64 counts as INT64_MAX, so INT64_MAX means "no limit") or
-// whose clique would have more than `max_induced_width` + 1 variables. Throws dgm::Error if a variable id
-// is out of range or repeated.
+// whose clique would have more than `max_induced_width` + 1 variables. Throws dgm::Error if a
+// variable id is out of range or repeated.
 EliminationOrder min_fill_order(const Graph& graph, std::span<const std::int32_t> variables,
                                 std::int64_t max_table_entries,
                                 int max_induced_width = std::numeric_limits<int>::max());

@@ -147,8 +147,7 @@ class Enumerator {
 
 }  // namespace
 
-EnumerationResult enumerate(const engine::CompiledModel& model,
-                            const EnumerationOptions& options) {
+EnumerationResult enumerate(const engine::CompiledModel& model, const EnumerationOptions& options) {
   if (!model.graph) throw Error("enumeration: the model has no graph");
   const engine::Graph& g = *model.graph;
   for (const auto& [i, j] : options.pairs) {
@@ -189,7 +188,8 @@ EnumerationResult enumerate(const engine::CompiledModel& model,
   if (!options.marginals && options.pairs.empty()) return result;
 
   // Pass 2: marginals, weighting each configuration by p(x) = exp(f(x) − log Z).
-  if (options.marginals) result.marginals.assign(static_cast<std::size_t>(g.state_offset.back()), 0.0);
+  if (options.marginals)
+    result.marginals.assign(static_cast<std::size_t>(g.state_offset.back()), 0.0);
   result.pair_marginals.resize(options.pairs.size());
   for (std::size_t p = 0; p < options.pairs.size(); ++p) {
     const auto [i, j] = options.pairs[p];

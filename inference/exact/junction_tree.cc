@@ -20,29 +20,39 @@ constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
 std::string entries_text(std::int64_t entries) {
   if (entries == kInt64Max) return "more than 9.2e18 entries";
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double bytes = static_cast<double>(entries) * sizeof(double);
+  int unit = 0;
+  while (bytes >= 1024 && unit < 6) {
+    bytes /= 1024;
+    ++unit;
+  }
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%lld entries (%.3g MiB)", static_cast<long long>(entries),
-                static_cast<double>(entries) * sizeof(double) / (1 << 20));
+  std::snprintf(buf, sizeof buf, "%lld entries (%.3g %s of doubles)",
+                static_cast<long long>(entries), bytes, kUnits[unit]);
   return buf;
 }
 
 [[noreturn]] void throw_too_wide(bool abandoned, int width, std::int64_t table,
                                  std::int64_t limit) {
   const std::string at_least = abandoned ? "at least " : "";
-  throw Error("exact inference is not affordable for this model: the min-fill elimination "
-              "order has induced width " + at_least + std::to_string(width) +
-              " and needs a clique table of " + at_least + entries_text(table) +
-              ", more than the limit of " + std::to_string(limit) +
-              " entries. Raise the limit with --max-table-size (ExactOptions::"
-              "max_table_entries) if there is memory for it, or use an approximate method.");
+  throw Error(
+      "exact inference is not affordable for this model: the min-fill elimination "
+      "order has induced width " +
+      at_least + std::to_string(width) + " and needs a clique table of " + at_least +
+      entries_text(table) + ", more than the limit of " + std::to_string(limit) +
+      " entries. Raise the limit with --max-table-size (ExactOptions::"
+      "max_table_entries) if there is memory for it, or use an approximate method.");
 }
 
 [[noreturn]] void throw_zero_probability(bool has_evidence) {
   if (has_evidence)
-    throw Error("exact inference: the evidence has probability zero (log Z = -inf), so "
-                "there are no conditional marginals or MAP state");
-  throw Error("exact inference: every configuration has probability zero (log Z = -inf): the "
-              "model's hard constraints cannot all be satisfied");
+    throw Error(
+        "exact inference: the evidence has probability zero (log Z = -inf), so "
+        "there are no conditional marginals or MAP state");
+  throw Error(
+      "exact inference: every configuration has probability zero (log Z = -inf): the "
+      "model's hard constraints cannot all be satisfied");
 }
 
 // Checks a restricted factor table for values that are not log-potentials.
@@ -61,8 +71,7 @@ void check_values(std::span<const double> values, const engine::Graph& graph, st
 }  // namespace
 
 JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
-                           std::span<const std::int32_t> evidence,
-                           std::int64_t max_table_entries)
+                           std::span<const std::int32_t> evidence, std::int64_t max_table_entries)
     : graph_(std::move(graph)), max_table_entries_(max_table_entries) {
   const engine::Graph& g = *graph_;
   const std::int32_t num_vars = g.num_variables();
@@ -85,8 +94,7 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
   const engine::EliminationOrder elimination =
       engine::min_fill_order(g, free_vars, max_table_entries);
   if (!elimination.complete)
-    throw_too_wide(true, elimination.induced_width, elimination.largest_table,
-                   max_table_entries);
+    throw_too_wide(true, elimination.induced_width, elimination.largest_table, max_table_entries);
   order_ = elimination.order;
   const int n = static_cast<int>(order_.size());
   position_.assign(num_vars, -1);
@@ -152,8 +160,8 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
     for (std::int32_t u : scope) cards.push_back(g.cardinality[u]);
     const std::int64_t entries = factors::table_size(cards, max_table_entries);
     if (entries < 0)
-      throw_too_wide(false, static_cast<int>(scope.size()) - 1,
-                     factors::table_size(cards), max_table_entries);
+      throw_too_wide(false, static_cast<int>(scope.size()) - 1, factors::table_size(cards),
+                     max_table_entries);
     induced_width_ = std::max(induced_width_, static_cast<int>(scope.size()) - 1);
     largest_table_ = std::max(largest_table_, entries);
     clique_vars_.insert(clique_vars_.end(), scope.begin(), scope.end());
@@ -183,21 +191,20 @@ std::span<const std::int32_t> JunctionTree::clique_cards(int i) const {
 }
 
 std::span<const std::int32_t> JunctionTree::children(int i) const {
-  return std::span<const std::int32_t>(children_)
-      .subspan(child_offsets_[i], child_offsets_[i + 1] - child_offsets_[i]);
+  return std::span<const std::int32_t>(children_).subspan(
+      child_offsets_[i], child_offsets_[i + 1] - child_offsets_[i]);
 }
 
 std::span<const std::int32_t> JunctionTree::bucket(int i) const {
-  return std::span<const std::int32_t>(buckets_)
-      .subspan(bucket_offsets_[i], bucket_offsets_[i + 1] - bucket_offsets_[i]);
+  return std::span<const std::int32_t>(buckets_).subspan(
+      bucket_offsets_[i], bucket_offsets_[i + 1] - bucket_offsets_[i]);
 }
 
 void JunctionTree::check_evidence(std::span<const std::int32_t> evidence) const {
   const engine::Graph& g = *graph_;
   if (static_cast<std::int64_t>(evidence.size()) != g.num_variables())
     throw Error("exact inference: evidence has " + std::to_string(evidence.size()) +
-                " entries but the model has " + std::to_string(g.num_variables()) +
-                " variables");
+                " entries but the model has " + std::to_string(g.num_variables()) + " variables");
   for (std::int32_t v = 0; v < g.num_variables(); ++v) {
     const bool clamped = evidence[v] != engine::kFree;
     if (clamped != static_cast<bool>(clamped_[v]))
@@ -217,40 +224,74 @@ double JunctionTree::restrict_factors(const engine::Params& params,
   const engine::Graph& g = *graph_;
   factor_values.assign(static_cast<std::size_t>(factor_value_offsets_.back()), 0.0);
   std::vector<double> full;
-  std::vector<std::int32_t> cards, states, free_states;
+  std::vector<std::int32_t> cards, states, free_states, axis;
   for (std::size_t t = 0; t < factor_ids_.size(); ++t) {
     const std::int64_t f = factor_ids_[t];
     const factors::FactorBlock& block = g.block_of(f);
     const std::int64_t r = f - block.first_factor;
     const auto scope = g.scope(f);
-    cards = g.scope_cards(f);
+    cards.resize(scope.size());
+    for (std::size_t j = 0; j < scope.size(); ++j) cards[j] = g.cardinality[scope[j]];
     const std::span<const std::int32_t> vars(factor_vars_.data() + factor_axis_offsets_[t],
                                              factor_axis_offsets_[t + 1] - factor_axis_offsets_[t]);
     const std::span<const std::int32_t> vcards(factor_cards_.data() + factor_axis_offsets_[t],
                                                vars.size());
     std::span<double> out(factor_values.data() + factor_value_offsets_[t],
                           factor_value_offsets_[t + 1] - factor_value_offsets_[t]);
-    // Materialise the full table when it is not much larger than the restricted one;
-    // otherwise (a wide factor with most of its scope clamped) evaluate only the entries
-    // that the evidence leaves.
+    // Where each scope position reads its state: a free variable's axis, or the evidence.
+    axis.resize(scope.size());
+    states.resize(scope.size());
+    for (std::size_t j = 0; j < scope.size(); ++j) {
+      const std::int32_t u = scope[j];
+      axis[j] =
+          clamped_[u]
+              ? -1
+              : static_cast<std::int32_t>(std::find(vars.begin(), vars.end(), u) - vars.begin());
+      if (clamped_[u]) states[j] = evidence[u];
+    }
     const std::int64_t full_size = factors::table_size(cards, max_table_entries_);
     const auto restricted_size = static_cast<std::int64_t>(out.size());
-    if (full_size > 0 && full_size <= std::max<std::int64_t>(4 * restricted_size, 4096)) {
+    if (block.kind == factors::FactorKind::kEnumeration) {
+      // Scatter the listed configurations that agree with the evidence; the rest are −inf.
+      std::fill(out.begin(), out.end(), kLogZero);
+      const std::int32_t* rows = g.enum_configs.data() + block.config_offset;
+      const double* w = block.param >= 0
+                            ? params.values.data() + block.param_offset + r * block.param_stride
+                            : nullptr;
+      free_states.assign(vars.size(), -1);
+      for (std::int64_t c = 0; c < block.num_configs; ++c) {
+        const std::int32_t* row = rows + c * block.arity;
+        std::fill(free_states.begin(), free_states.end(), -1);
+        bool agrees = true;
+        for (std::size_t j = 0; j < scope.size() && agrees; ++j) {
+          if (axis[j] < 0) {
+            agrees = row[j] == states[j];
+          } else if (free_states[axis[j]] < 0) {
+            free_states[axis[j]] = row[j];
+          } else {
+            agrees = free_states[axis[j]] == row[j];  // a variable repeated in the scope
+          }
+        }
+        if (agrees) out[factors::flat_index(vcards, free_states)] = w != nullptr ? w[c] : 0.0;
+      }
+    } else if (block.potential == factors::Potential::kTable && full_size > 0 &&
+               full_size <= std::max<std::int64_t>(4 * restricted_size, 4096)) {
+      // A dense table not much larger than its restriction: copy it, then restrict.
       full.resize(static_cast<std::size_t>(full_size));
       factors::fill_table(block, r, params.values, g.enum_configs, cards, full);
       gather_into(LogTableView{scope, cards, full}, vars, evidence, out);
     } else {
-      states.resize(scope.size());
+      // Parametrised potentials (Ising, Potts, log-odds, logical), and dense tables much
+      // larger than their restriction: evaluate exactly the entries the evidence leaves.
       free_states.assign(vars.size(), 0);
       for (std::int64_t e = 0; e < restricted_size; ++e) {
-        factors::unravel_index(vcards, e, free_states);
-        for (std::size_t j = 0; j < scope.size(); ++j) {
-          const std::int32_t u = scope[j];
-          states[j] = clamped_[u] ? evidence[u]
-                                  : free_states[std::find(vars.begin(), vars.end(), u) -
-                                                vars.begin()];
-        }
+        for (std::size_t j = 0; j < scope.size(); ++j)
+          if (axis[j] >= 0) states[j] = free_states[axis[j]];
         out[e] = factors::log_potential(block, r, params.values, g.enum_configs, states);
+        for (std::size_t a = vars.size(); a-- > 0;) {  // odometer, last axis fastest
+          if (++free_states[a] < vcards[a]) break;
+          free_states[a] = 0;
+        }
       }
     }
     check_values(out, g, f);
@@ -261,8 +302,8 @@ double JunctionTree::restrict_factors(const engine::Params& params,
     const auto scope = g.scope(f);
     states.resize(scope.size());
     for (std::size_t j = 0; j < scope.size(); ++j) states[j] = evidence[scope[j]];
-    const double x =
-        factors::log_potential(block, f - block.first_factor, params.values, g.enum_configs, states);
+    const double x = factors::log_potential(block, f - block.first_factor, params.values,
+                                            g.enum_configs, states);
     check_values(std::span<const double>(&x, 1), g, f);
     constant += x;
   }
@@ -313,9 +354,9 @@ void JunctionTree::collect(std::span<const double> factor_values, bool max_produ
   }
 }
 
-void JunctionTree::send_to_children(std::span<const std::int32_t> kids,
-                                    std::span<const double> up, std::span<const double> acc,
-                                    int i, int depth, std::vector<std::vector<double>>& scratch,
+void JunctionTree::send_to_children(std::span<const std::int32_t> kids, std::span<const double> up,
+                                    std::span<const double> acc, int i, int depth,
+                                    std::vector<std::vector<double>>& scratch,
                                     std::vector<double>& down) const {
   // `acc` is ψ_i plus the parent's message plus the messages of every child of i except
   // those in `kids`. One child left: its message is acc marginalised onto its separator.
@@ -337,9 +378,9 @@ void JunctionTree::send_to_children(std::span<const std::int32_t> kids,
     table.assign(acc.begin(), acc.end());
     for (std::int32_t c : others)
       add_into(vars, cards, table,
-               LogTableView{separator_vars(c), separator_cards(c),
-                            up.subspan(message_offsets_[c],
-                                       message_offsets_[c + 1] - message_offsets_[c])});
+               LogTableView{
+                   separator_vars(c), separator_cards(c),
+                   up.subspan(message_offsets_[c], message_offsets_[c + 1] - message_offsets_[c])});
     send_to_children(receivers, up, table, i, depth + 1, scratch, down);
   }
 }
@@ -362,17 +403,18 @@ void JunctionTree::distribute(std::span<const double> factor_values, std::span<c
     const auto cards = clique_cards(i);
     clique_potential(i, factor_values, {}, belief);
     if (parent_[i] >= 0)
-      add_into(vars, cards, belief,
-               LogTableView{separator_vars(i), separator_cards(i),
-                            std::span<const double>(down).subspan(
-                                message_offsets_[i], message_offsets_[i + 1] - message_offsets_[i])});
+      add_into(
+          vars, cards, belief,
+          LogTableView{separator_vars(i), separator_cards(i),
+                       std::span<const double>(down).subspan(
+                           message_offsets_[i], message_offsets_[i + 1] - message_offsets_[i])});
     const auto kids = children(i);
     if (!kids.empty()) send_to_children(kids, up, belief, i, 0, scratch, down);
     for (std::int32_t c : kids)
       add_into(vars, cards, belief,
-               LogTableView{separator_vars(c), separator_cards(c),
-                            up.subspan(message_offsets_[c],
-                                       message_offsets_[c + 1] - message_offsets_[c])});
+               LogTableView{
+                   separator_vars(c), separator_cards(c),
+                   up.subspan(message_offsets_[c], message_offsets_[c + 1] - message_offsets_[c])});
     // The clique belief's marginal on its eliminated variable (the first axis).
     const std::int32_t v = order_[i];
     marginal.assign(cards[0], 0.0);
@@ -402,18 +444,18 @@ std::vector<std::int32_t> JunctionTree::traceback(std::span<const double> factor
       for (std::int32_t t : bucket(i)) {
         const std::int64_t a0 = factor_axis_offsets_[t], a1 = factor_axis_offsets_[t + 1];
         score += value_at(
-            LogTableView{std::span<const std::int32_t>(factor_vars_.data() + a0, a1 - a0),
-                         std::span<const std::int32_t>(factor_cards_.data() + a0, a1 - a0),
-                         factor_values.subspan(factor_value_offsets_[t],
-                                               factor_value_offsets_[t + 1] -
-                                                   factor_value_offsets_[t])},
+            LogTableView{
+                std::span<const std::int32_t>(factor_vars_.data() + a0, a1 - a0),
+                std::span<const std::int32_t>(factor_cards_.data() + a0, a1 - a0),
+                factor_values.subspan(factor_value_offsets_[t],
+                                      factor_value_offsets_[t + 1] - factor_value_offsets_[t])},
             state);
       }
       for (std::int32_t c : children(i))
         score += value_at(
-            LogTableView{separator_vars(c), separator_cards(c),
-                         max_up.subspan(message_offsets_[c],
-                                        message_offsets_[c + 1] - message_offsets_[c])},
+            LogTableView{
+                separator_vars(c), separator_cards(c),
+                max_up.subspan(message_offsets_[c], message_offsets_[c + 1] - message_offsets_[c])},
             state);
       if (score > best) {
         best = score;

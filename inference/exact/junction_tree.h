@@ -96,9 +96,7 @@ class JunctionTree {
   std::span<const std::int32_t> clique_vars(int i) const;
   std::span<const std::int32_t> clique_cards(int i) const;
   std::span<const std::int32_t> separator_vars(int i) const { return clique_vars(i).subspan(1); }
-  std::span<const std::int32_t> separator_cards(int i) const {
-    return clique_cards(i).subspan(1);
-  }
+  std::span<const std::int32_t> separator_cards(int i) const { return clique_cards(i).subspan(1); }
   std::span<const std::int32_t> children(int i) const;
   std::span<const std::int32_t> bucket(int i) const;
 
@@ -117,25 +115,24 @@ class JunctionTree {
                   std::vector<double>& down, std::vector<double>& marginals) const;
   void send_to_children(std::span<const std::int32_t> kids, std::span<const double> up,
                         std::span<const double> acc, int i, int depth,
-                        std::vector<std::vector<double>>& scratch,
-                        std::vector<double>& down) const;
+                        std::vector<std::vector<double>>& scratch, std::vector<double>& down) const;
   std::vector<std::int32_t> traceback(std::span<const double> factor_values,
                                       std::span<const double> max_up,
                                       std::span<const std::int32_t> evidence) const;
 
   std::shared_ptr<const engine::Graph> graph_;
   std::int64_t max_table_entries_ = 0;
-  std::vector<std::uint8_t> clamped_;      // per variable
-  std::vector<std::int32_t> order_;        // free variables, elimination order
-  std::vector<std::int32_t> position_;     // per variable: index in order_, −1 if clamped
+  std::vector<std::uint8_t> clamped_;   // per variable
+  std::vector<std::int32_t> order_;     // free variables, elimination order
+  std::vector<std::int32_t> position_;  // per variable: index in order_, −1 if clamped
 
   // Cliques, one per free variable, indexed by elimination position. The clique's variables
   // are sorted by elimination position, so the eliminated variable is the first axis and the
   // separator is the rest.
   std::vector<std::int64_t> clique_offsets_;  // CSR into clique_vars_/clique_cards_
   std::vector<std::int32_t> clique_vars_, clique_cards_;
-  std::vector<std::int32_t> parent_;          // −1 for a root
-  std::vector<std::int64_t> child_offsets_;   // CSR into children_
+  std::vector<std::int32_t> parent_;         // −1 for a root
+  std::vector<std::int64_t> child_offsets_;  // CSR into children_
   std::vector<std::int32_t> children_;
   std::vector<std::int64_t> message_offsets_;  // separator tables in a message buffer
 

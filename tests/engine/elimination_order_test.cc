@@ -22,7 +22,8 @@ using ::testing::ElementsAre;
 constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
 
 // A Graph with only what elimination orders read: cardinalities and the interaction graph.
-Graph graph_from_edges(std::int32_t n, const std::vector<std::pair<std::int32_t, std::int32_t>>& edges,
+Graph graph_from_edges(std::int32_t n,
+                       const std::vector<std::pair<std::int32_t, std::int32_t>>& edges,
                        std::vector<std::int32_t> cards = {}) {
   Graph g;
   g.cardinality = cards.empty() ? std::vector<std::int32_t>(n, 2) : std::move(cards);
@@ -274,8 +275,15 @@ TEST(MinFill, MillionVariableLatticeIsAbandonedQuickly) {
   EXPECT_FALSE(o.complete);
   EXPECT_GE(o.induced_width, 24);
   EXPECT_GT(o.largest_table, std::int64_t{1} << 24);
-  // Well under a second in an optimised build; generous for sanitizer/debug builds.
-  EXPECT_LT(seconds, 5.0);
+  // About 0.8 s on a busy 2-core machine in an optimised build (the search stops after ~767k
+  // eliminations: min-fill keeps cliques small for most of the lattice); unoptimised and
+  // sanitizer builds are 10–20× slower.
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+  constexpr double kBudgetSeconds = 3.0;
+#else
+  constexpr double kBudgetSeconds = 60.0;
+#endif
+  EXPECT_LT(seconds, kBudgetSeconds);
   RecordProperty("seconds", std::to_string(seconds));
 }
 

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -26,8 +26,8 @@
 namespace dgm::inference {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::compile_text;
+using ::testing::HasSubstr;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -107,12 +107,13 @@ std::string ising_chain_text(int n, double J, double h) {
     << "parameters { name: \"J\" value: " << J << " }\n"
     << "parameters { name: \"h\" value: " << h << " }\n"
     << "factors { name: \"field\" unary { field: \"h\" } each: \"s\" }\n";
-  if (n > 1) s << "factors { name: \"bonds\" ising { coupling: \"J\" } lattice { group: \"s\" } }\n";
+  if (n > 1)
+    s << "factors { name: \"bonds\" ising { coupling: \"J\" } lattice { group: \"s\" } }\n";
   return s.str();
 }
 
-engine::CompiledModel with_evidence(engine::CompiledModel model,
-                                    const std::vector<std::pair<std::int32_t, std::int32_t>>& clamp) {
+engine::CompiledModel with_evidence(
+    engine::CompiledModel model, const std::vector<std::pair<std::int32_t, std::int32_t>>& clamp) {
   for (auto [v, k] : clamp) model.evidence[v] = k;
   return model;
 }
@@ -177,7 +178,7 @@ TEST(LogTable, SumAndMaxOutAreMinusInfinitySafe) {
   // t(a, b, c), cards (2, 3, 2).
   LogTable t(std::vector<std::int32_t>{0, 1, 2}, std::vector<std::int32_t>{2, 3, 2});
   t.values = random_values(12, 3.0, 5);
-  t.values[0] = t.values[1] = -kInf;  // t(0, 0, ·) = −inf
+  t.values[0] = t.values[1] = -kInf;                 // t(0, 0, ·) = −inf
   for (int e = 6; e < 12; ++e) t.values[e] = -kInf;  // t(1, ·, ·) = −inf
   const std::vector<std::int32_t> b_only{1};
   const LogTable s = sum_out(t, b_only);  // over (a, c)
@@ -234,6 +235,39 @@ TEST(LogTable, GatherRestrictsPermutesAndReadsDiagonals) {
   EXPECT_EQ(d.values, (std::vector<double>{0, 4, 8}));
   EXPECT_EQ(value_at(f, std::vector<std::int32_t>{0, 0, 0, 1, 1, 2}), 121.0);
   EXPECT_THROW(gather(f, std::vector<std::int32_t>{3}, evidence), Error);  // 4 left out
+}
+
+TEST(LogTable, ManyAxes) {
+  // 18 binary axes (more than the operations keep inline): sum out every third variable and
+  // compare with a direct loop; add a table over the kept variables back in reversed order.
+  constexpr int kAxes = 18;
+  std::vector<std::int32_t> vars(kAxes), cards(kAxes, 2), eliminate, keep;
+  for (int a = 0; a < kAxes; ++a) {
+    vars[a] = 100 + a;
+    (a % 3 == 1 ? eliminate : keep).push_back(vars[a]);
+  }
+  LogTable t(vars, cards);
+  t.values = random_values(std::size_t{1} << kAxes, 2.0, 77);
+  const LogTable s = sum_out(t, eliminate);
+  ASSERT_EQ(s.vars, keep);
+  std::vector<double> total(s.values.size(), 0.0);
+  for (std::size_t i = 0; i < t.values.size(); ++i) {
+    std::size_t out = 0;
+    for (int a = 0; a < kAxes; ++a) {
+      if (a % 3 == 1) continue;
+      out = out * 2 + ((i >> (kAxes - 1 - a)) & 1);
+    }
+    total[out] += std::exp(t.values[i]);
+  }
+  for (std::size_t o = 0; o < total.size(); ++o)
+    EXPECT_NEAR(s.values[o], std::log(total[o]), 1e-11);
+  std::vector<std::int32_t> reversed(keep.rbegin(), keep.rend());
+  const LogTable back = gather(s, reversed, {});
+  LogTable sum(keep, std::vector<std::int32_t>(keep.size(), 2));
+  add_into(sum, s);
+  add_into(sum, back);
+  for (std::size_t o = 0; o < sum.values.size(); ++o)
+    EXPECT_NEAR(sum.values[o], 2 * s.values[o], 1e-12);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -346,7 +380,8 @@ TEST(JunctionTree, EvidenceMatchesEnumeration) {
 
   // Evidence in the model file, on a categorical grid.
   std::string text = categorical_grid_text(3, 3, 3, 31);
-  text += "evidence { variable: \"x[1,1]\" value: 2 }\nevidence { variable: \"x[0,2]\" value: 0 }\n";
+  text +=
+      "evidence { variable: \"x[1,1]\" value: 2 }\nevidence { variable: \"x[0,2]\" value: 0 }\n";
   const auto model = compile_text(text);
   EXPECT_EQ(model.num_clamped(), 2);
   expect_matches_enumeration(model, "file evidence");
@@ -407,10 +442,8 @@ TEST(JunctionTree, HardZerosAndZeroProbabilityEvidence) {
   EXPECT_EQ(enumerate(impossible, log_z_only).log_z, -kInf);
   EXPECT_THAT(error_of([&] { exact_marginals(impossible); }),
               HasSubstr("evidence has probability zero"));
-  EXPECT_THAT(error_of([&] { exact_map(impossible); }),
-              HasSubstr("evidence has probability zero"));
-  EXPECT_THAT(error_of([&] { enumerate(impossible); }),
-              HasSubstr("evidence has probability zero"));
+  EXPECT_THAT(error_of([&] { exact_map(impossible); }), HasSubstr("evidence has probability zero"));
+  EXPECT_THAT(error_of([&] { enumerate(impossible); }), HasSubstr("evidence has probability zero"));
   const auto impossible_far = with_evidence(model, {{0, 0}, {2, 1}});  // x1 stays free
   EXPECT_EQ(exact_log_z(impossible_far), -kInf);
 }
@@ -443,20 +476,22 @@ TEST(JunctionTree, DisconnectedModelsAndIsolatedVariables) {
     parameters { name: "P" shape: [3, 3] value: [0.1, 0.5, -0.3, 1.0, 0.0, 0.2, -0.5, 0.4, 0.3] }
     factors { name: "pb" pairwise { log_potentials: "P" } lattice { group: "b" } })"));
   EXPECT_NEAR(r.log_z, 1.5 + chain_a + b_only.log_z + lone + std::log(5.0), 1e-12);
-  EXPECT_NEAR(r.map_log_potential,
-              engine::total_log_potential(model, r.map_state), 1e-12);
+  EXPECT_NEAR(r.map_log_potential, engine::total_log_potential(model, r.map_state), 1e-12);
 }
 
 TEST(JunctionTree, HigherOrderAndLogicalFactors) {
   const char* text = R"(
     variables { name: "x" shape: [5] cardinality: 2 }
     variables { name: "c" shape: [2] cardinality: 3 }
-    parameters { name: "T" shape: [2, 3, 2] value: [0.3, -0.2, 1.1, -inf, 0.0, 0.7, -0.4, 0.9, 0.2, -1.0, 0.5, 0.1] }
+    parameters { name: "T" shape: [2, 3, 2]
+                 value: [0.3, -0.2, 1.1, -inf, 0.0, 0.7, -0.4, 0.9, 0.2, -1.0, 0.5, 0.1] }
     parameters { name: "B" shape: [5] value: [0.2, -0.3, 0.4, 0.1, -0.6] }
     parameters { name: "E" shape: [3] value: [0.5, -0.5, 1.0] }
-    factors { name: "t" table { log_potentials: "T" } scope: "x[0] c[0] x[1]" scope: "x[2] c[1] x[3]" }
+    factors { name: "t" table { log_potentials: "T" }
+              scope: "x[0] c[0] x[1]" scope: "x[2] c[1] x[3]" }
     factors { name: "or" logical_or { parents: "x[0] x[1] x[2]" child: "x[4]" } }
-    factors { name: "e" enumeration { configurations: [0, 1, 1, 2, 2, 0] log_potentials: "E" } scope: "c[0] c[1]" }
+    factors { name: "e" enumeration { configurations: [0, 1, 1, 2, 2, 0] log_potentials: "E" }
+              scope: "c[0] c[1]" }
     factors { name: "b" unary { log_odds: "B" } each: "x" })";
   const auto model = compile_text(text);
   expect_matches_enumeration(model, "higher order");

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <limits>
 #include <iostream>
 
 #include "dgm.h"
@@ -42,8 +43,8 @@ void run_check(const CheckOptions& opt) {
     if (model.evidence[v] == engine::kFree) free_vars.push_back(v);
   // The induced width (min-fill) tells whether exact inference is affordable; the search
   // stops once the width passes the cap, so huge lattices answer "> cap" at once.
-  const engine::EliminationOrder order =
-      engine::min_fill_order(g, free_vars, engine::width_limit_to_table_limit(g, opt.width_cap));
+  const engine::EliminationOrder order = engine::min_fill_order(
+      g, free_vars, std::numeric_limits<std::int64_t>::max(), opt.width_cap);
 
   std::int64_t learnable = 0;
   for (const auto& p : model.params.info) learnable += p.learnable ? p.size : 0;
@@ -112,9 +113,12 @@ void run_check(const CheckOptions& opt) {
   std::printf("graph      %d component(s), %d colour(s), bipartite: %s, tree: %s (factor graph: %s)\n",
               a.num_components, a.num_colours, a.bipartite ? "yes" : "no", a.forest ? "yes" : "no",
               a.factor_graph_forest ? "yes" : "no");
-  if (order.complete)
+  if (order.complete && order.largest_table < std::numeric_limits<std::int64_t>::max())
     std::printf("width      induced width %d (min-fill, free variables), largest clique table %lld\n",
                 order.induced_width, static_cast<long long>(order.largest_table));
+  else if (order.complete)
+    std::printf("width      induced width %d (min-fill, free variables), largest clique table "
+                "beyond 2^63 entries\n", order.induced_width);
   else
     std::printf("width      induced width > %d (min-fill stopped at the cap; exact inference "
                 "is not affordable)\n", opt.width_cap);
