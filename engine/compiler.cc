@@ -114,7 +114,8 @@ class Compiler {
       const std::string ctx = where + ": variable group '" + vg.name() + "'";
       if (!seen.insert(vg.name()).second) fail(ctx, "duplicate variable group name");
       if (vg.cardinality() < 2)
-        fail(ctx, "cardinality " + std::to_string(vg.cardinality()) +
+        fail(src_.where("variables", i, "cardinality") + ": variable group '" + vg.name() + "'",
+             "cardinality " + std::to_string(vg.cardinality()) +
                       " is invalid; a variable needs at least 2 states");
       if (vg.cardinality() > opt_.max_cardinality)
         fail(ctx, "cardinality " + std::to_string(vg.cardinality()) + " exceeds the limit of " +
@@ -439,7 +440,7 @@ class Compiler {
     check_factor_budget(ctx, fg.scope_size());
     for (int k = 0; k < fg.scope_size(); ++k) {
       scope_.clear();
-      const std::string sctx = src_.where("factors", index, "scope") + ": factor group '" +
+      const std::string sctx = src_.where("factors", index, "scope", k) + ": factor group '" +
                                fg.name() + "': scope " + std::to_string(k);
       refs_->resolve_list(fg.scope(k), scope_, sctx);
       if (scope_.empty())
@@ -467,8 +468,8 @@ class Compiler {
     for (std::int64_t d : table_shape) table *= d;
     const std::int64_t F = block.num_factors;
     std::int64_t stride = -1;
-    if (p.size == table) {
-      stride = 0;
+    if (p.size == table && (p.shape.size() <= 1 || p.shape == table_shape)) {
+      stride = 0;  // shared; a multi-dimensional parameter must have the table's exact shape
     } else if (F > 0 && p.size == F * table) {
       // The trailing dimensions must be the table's (a flat [F·table] vector is accepted for
       // scalar potentials, where the table shape is empty).
@@ -497,6 +498,21 @@ class Compiler {
     block.param = pi;
     block.param_offset = p.offset;
     block.param_stride = stride;
+  }
+
+  // The interaction graph stores every pair of variables sharing a factor: a factor over k
+  // variables adds k(k−1) entries. Bound the total so that one very wide factor is an error,
+  // not an exhausted machine.
+  void count_interactions(const FactorBlock& block, const std::string& ctx) {
+    for (std::int64_t f = block.first_factor; f < block.end_factor(); ++f) {
+      const auto k = static_cast<std::int64_t>(g_->scope(f).size());
+      interaction_entries_ += k * (k - 1);
+      if (interaction_entries_ > opt_.max_interaction_entries)
+        fail(ctx, "factor " + std::to_string(f - block.first_factor) + " connects " +
+                      std::to_string(k) + " variables; the interaction graph would exceed " +
+                      std::to_string(opt_.max_interaction_entries) +
+                      " entries (the limit; each factor over k variables adds k(k-1))");
+    }
   }
 
   void require_binary(const FactorBlock& block, const std::string& ctx, const char* why) {
@@ -535,6 +551,10 @@ class Compiler {
     }
     generate_scopes(fg, ctx, index);
     block.num_factors = g_->num_factors() - block.first_factor;
+    if (block.num_factors == 0)
+      fail(ctx, "expands to no factors (a lattice or all_pairs over a group too small to have "
+                "a pair?)");
+    count_interactions(block, ctx);
 
     // Arity and the cardinality signature shared by every factor of the block.
     const bool logical = block.kind == FactorKind::kOr || block.kind == FactorKind::kAnd;
@@ -688,7 +708,7 @@ class Compiler {
           fail(ctx, "configuration " + std::to_string(c) + " has state " + std::to_string(x) +
                         " at position " + std::to_string(j) + "; valid states are 0.." +
                         std::to_string(block.cards[j] - 1));
-        key = key * block.cards[j] + x;
+        if (block.table_size > 0) key = key * block.cards[j] + x;
         g_->enum_configs.push_back(x);
       }
       if (block.table_size > 0 && !seen.insert(key).second)
@@ -786,6 +806,7 @@ class Compiler {
   std::unordered_set<std::string> factor_names_;
   std::vector<std::int32_t> scope_, sorted_;
   std::int64_t current_first_ = 0;
+  std::int64_t interaction_entries_ = 0;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "engine/model_io.h"
 
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/text_format.h>
 
 #include <cstring>
@@ -52,6 +53,33 @@ std::string lower_extension(const std::string& path) {
   return ext;
 }
 
+// The path of the first field the schema does not know ("factors[2].isng"), or "". A binary
+// file written by a newer or different schema would otherwise be read with parts ignored.
+std::string first_unknown_field(const google::protobuf::Message& message, const std::string& path) {
+  const auto* reflection = message.GetReflection();
+  if (reflection->GetUnknownFields(message).field_count() > 0)
+    return (path.empty() ? std::string("the model") : path) + " has a field number " +
+           std::to_string(reflection->GetUnknownFields(message).field(0).number()) +
+           " that the schema does not define";
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const auto* field : fields) {
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const std::string name = (path.empty() ? "" : path + ".") + field->name();
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        std::string found = first_unknown_field(reflection->GetRepeatedMessage(message, field, i),
+                                                name + "[" + std::to_string(i) + "]");
+        if (!found.empty()) return found;
+      }
+    } else {
+      std::string found = first_unknown_field(reflection->GetMessage(message, field), name);
+      if (!found.empty()) return found;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 ModelFormat format_from_path(const std::string& path) {
@@ -87,8 +115,16 @@ LoadedModel load_model(const std::string& path) {
       break;
     case ModelFormat::kBinary: {
       const std::string bytes = read_file(path);
-      if (!loaded.model.ParseFromString(bytes))
-        throw Error(path + ": not a valid binary dgm model (protobuf parse failed)");
+      bool parsed = false;
+      {
+        google::protobuf::LogSilencer quiet;  // our message replaces libprotobuf's log line
+        parsed = loaded.model.ParseFromString(bytes);
+      }
+      if (!parsed)
+        throw Error(path + ": not a valid binary dgm model (protobuf parse failed; a text "
+                           "model needs the .pbtxt extension)");
+      const std::string unknown = first_unknown_field(loaded.model, "");
+      if (!unknown.empty()) throw Error(path + ": " + unknown);
       loaded.source = SourceMap(path);
       break;
     }
@@ -105,14 +141,16 @@ CompiledModel load_compiled(const std::string& path, const CompileOptions& optio
                             const std::string& evidence_path, int evidence_sample) {
   const LoadedModel loaded = load_model(path);
   CompiledModel model = compile(loaded.model, loaded.source, loaded.base_dir, options);
-  if (!evidence_path.empty()) {
-    const auto samples = read_evidence_file(evidence_path);
-    if (evidence_sample < 0 || evidence_sample >= static_cast<int>(samples.size()))
-      throw Error(evidence_path + ": evidence sample " + std::to_string(evidence_sample) +
-                  " requested but the file has " + std::to_string(samples.size()));
-    apply_evidence(model, samples[evidence_sample], evidence_path);
-  }
+  if (!evidence_path.empty()) apply_evidence_file(model, evidence_path, evidence_sample);
   return model;
+}
+
+void apply_evidence_file(CompiledModel& model, const std::string& path, int sample) {
+  const auto samples = read_evidence_file(path);
+  if (sample < 0 || sample >= static_cast<int>(samples.size()))
+    throw Error(path + ": evidence sample " + std::to_string(sample) +
+                " requested but the file has " + std::to_string(samples.size()));
+  apply_evidence(model, samples[sample], path);
 }
 
 void save_model(const proto::Model& model, const std::string& path, const std::string& base_dir) {

@@ -33,6 +33,9 @@ LoadedModel parse_model_text(const std::string& text, const std::string& name);
 CompiledModel load_compiled(const std::string& path, const CompileOptions& options = {},
                             const std::string& evidence_path = "", int evidence_sample = 0);
 
+// Applies sample `sample` of the evidence file at `path` (UAI .evid, either layout).
+void apply_evidence_file(CompiledModel& model, const std::string& path, int sample = 0);
+
 // Writes `model` in the format implied by `path`'s extension. For .uai the model is compiled
 // (relative .npy paths resolved against `base_dir`) and every factor written as a table.
 void save_model(const proto::Model& model, const std::string& path, const std::string& base_dir);

@@ -67,10 +67,14 @@ NpyArray read_npy(const std::string& path) {
   if (array.dtype != "<f4" && array.dtype != "<f8")
     fail(path, "dtype '" + array.dtype +
                    "' not supported; expected float32 ('<f4') or float64 ('<f8')");
-  if (header_value(header, "fortran_order") != "False")
-    fail(path, "Fortran-ordered arrays are not supported; save with C order");
+  const std::string order = header_value(header, "fortran_order");
+  if (order == "True") fail(path, "Fortran-ordered arrays are not supported; save with C order");
+  if (order != "False") fail(path, "malformed .npy header: no valid 'fortran_order'");
   const std::string shape = header_value(header, "shape");
-  if (shape.empty()) fail(path, "no shape in .npy header");
+  // The shape is a tuple of non-negative integers: "()", "(5,)", "(3, 4)".
+  static const std::regex tuple(R"(\(\s*(\d+\s*(,\s*\d+\s*)*,?\s*)?\))");
+  if (!std::regex_match(shape, tuple))
+    fail(path, "malformed .npy header: shape '" + shape + "' is not a tuple of integers");
   static const std::regex number(R"(\d+)");
   std::int64_t count = 1;
   for (auto it = std::sregex_iterator(shape.begin(), shape.end(), number);
@@ -84,10 +88,21 @@ NpyArray read_npy(const std::string& path) {
     count *= d;
   }
   const std::size_t item = array.dtype == "<f4" ? 4 : 8;
-  std::vector<char> raw(static_cast<std::size_t>(count) * item);
+  // Compare with the file's size before allocating: a header may lie.
+  const std::streamoff data_start = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::streamoff available = in.tellg() - data_start;
+  in.seekg(data_start);
+  const auto needed = static_cast<std::streamoff>(count) * static_cast<std::streamoff>(item);
+  if (available < needed)
+    fail(path, "truncated data: shape " + shape + " needs " + std::to_string(needed) +
+                   " bytes but the file has " + std::to_string(available));
+  if (available > needed)
+    fail(path, std::to_string(available - needed) + " unexpected bytes after the data of shape " +
+                   shape);
+  std::vector<char> raw(static_cast<std::size_t>(needed));
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
-    fail(path, "truncated data: shape " + shape + " needs " + std::to_string(raw.size()) +
-                   " bytes");
+    fail(path, "read error");
   array.values.resize(count);
   if (item == 4) {
     for (std::int64_t i = 0; i < count; ++i) {

@@ -13,7 +13,8 @@ SourceMap::SourceMap(std::string file) : file_(std::move(file)) {}
 SourceMap::SourceMap(std::string file, std::shared_ptr<const void> parse_tree)
     : file_(std::move(file)), tree_(std::move(parse_tree)) {}
 
-std::string SourceMap::where(std::string_view field, int index, std::string_view subfield) const {
+std::string SourceMap::where(std::string_view field, int index, std::string_view subfield,
+                             int subindex) const {
   if (file_.empty()) return "<model>";
   if (tree_ == nullptr) return file_;
   const auto* tree = static_cast<const TextFormat::ParseInfoTree*>(tree_.get());
@@ -25,7 +26,7 @@ std::string SourceMap::where(std::string_view field, int index, std::string_view
     const auto* nested = tree->GetTreeForNested(fd, fd->is_repeated() ? index : -1);
     const auto* sub = fd->message_type()->FindFieldByName(std::string(subfield));
     if (nested != nullptr && sub != nullptr) {
-      auto sub_location = nested->GetLocation(sub, sub->is_repeated() ? 0 : -1);
+      auto sub_location = nested->GetLocation(sub, sub->is_repeated() ? subindex : -1);
       if (sub_location.line >= 0) location = sub_location;
     }
   }

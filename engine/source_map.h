@@ -22,10 +22,9 @@ class SourceMap {
   // "file:line:col" of element `index` of the repeated Model field `field` (for example
   // "factors", 3), or of its nested field `subfield` when given and present; "file" alone
   // when no location is known.
-  std::string where(std::string_view field, int index, std::string_view subfield = {}) const;
-
-  // Only for the loader: the parse tree (a google::protobuf::TextFormat::ParseInfoTree).
-  const void* parse_tree() const { return tree_.get(); }
+  // `subindex` picks the element of a repeated subfield.
+  std::string where(std::string_view field, int index, std::string_view subfield = {},
+                    int subindex = 0) const;
 
  private:
   std::string file_;

@@ -94,7 +94,8 @@ void VariableResolver::resolve_list(std::string_view refs, std::vector<std::int3
     const char c = i < refs.size() ? refs[i] : ' ';
     const bool space = (c == ' ' || c == '\t' || c == '\n') && depth == 0;
     if (c == '[') ++depth;
-    if (c == ']') --depth;
+    if (c == ']' && --depth < 0)
+      throw Error(context + ": unbalanced ']' in '" + std::string(refs) + "'");
     if (space) {
       if (in_token) resolve(refs.substr(start, i - start), out, context);
       in_token = false;
@@ -103,6 +104,7 @@ void VariableResolver::resolve_list(std::string_view refs, std::vector<std::int3
       start = i;
     }
   }
+  if (depth != 0) throw Error(context + ": unbalanced '[' in '" + std::string(refs) + "'");
 }
 
 }  // namespace dgm::engine

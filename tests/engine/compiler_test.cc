@@ -312,5 +312,66 @@ TEST(CompilerErrors, MixedCardinalitiesInOneGroup) {
               HasSubstr("share one table shape"));
 }
 
+TEST(CompilerErrors, UnbalancedBrackets) {
+  const char* head = R"(
+    variables { name: "x" shape: [3] cardinality: 2 }
+    parameters { name: "T" shape: [2, 2, 2] init { constant: 0 } }
+    factors { name: "t" table { log_potentials: "T" } scope: )";
+  EXPECT_THAT(compile_error(std::string(head) + "\"x[0] x[1] x[2\" }"),
+              HasSubstr("unbalanced '['"));
+  EXPECT_THAT(compile_error(std::string(head) + "\"x[0] x[1]] x[2]\" }"),
+              HasSubstr("unbalanced ']'"));
+}
+
+TEST(CompilerErrors, GroupExpandingToNoFactors) {
+  EXPECT_THAT(compile_error(R"(
+    variables { name: "x" shape: [1, 1] cardinality: 2 }
+    parameters { name: "J" value: 1 }
+    factors { name: "b" ising { coupling: "J" } lattice { group: "x" } })"),
+              AllOf(HasSubstr("'b'"), HasSubstr("expands to no factors")));
+  EXPECT_THAT(compile_error(R"(
+    variables { name: "x" cardinality: 2 }
+    parameters { name: "J" value: 1 }
+    factors { name: "b" ising { coupling: "J" } all_pairs: "x" })"),
+              HasSubstr("expands to no factors"));
+}
+
+TEST(CompilerErrors, VeryWideFactorExceedsInteractionLimit) {
+  CompileOptions small;
+  small.max_interaction_entries = 1000;
+  EXPECT_THAT(compile_error(R"(
+    variables { name: "p" shape: [40] cardinality: 2 }
+    variables { name: "c" cardinality: 2 }
+    factors { name: "or" logical_or { parents: "p" child: "c" } })", small),
+              AllOf(HasSubstr("connects 41 variables"), HasSubstr("interaction graph")));
+}
+
+TEST(CompilerErrors, SharedTableMustHaveTheTableShape) {
+  // Same number of entries, transposed shape: refused rather than silently misread.
+  EXPECT_THAT(compile_error(R"(
+    variables { name: "a" cardinality: 3 }
+    variables { name: "b" cardinality: 2 }
+    parameters { name: "M" shape: [2, 3] init { constant: 0 } }
+    factors { name: "p" pairwise { log_potentials: "M" } scope: "a b" })"),
+              AllOf(HasSubstr("'M' has shape [2, 3]"), HasSubstr("needs [3, 2]")));
+  // A flat vector with the table's number of entries is read row-major.
+  EXPECT_EQ(compile_error(R"(
+    variables { name: "a" cardinality: 3 }
+    variables { name: "b" cardinality: 2 }
+    parameters { name: "M" value: [1, 2, 3, 4, 5, 6] }
+    factors { name: "p" pairwise { log_potentials: "M" } scope: "a b" })"), "");
+}
+
+TEST(CompilerErrors, ScopeErrorsPointAtTheirOwnLine) {
+  const std::string err = compile_error(R"(
+    variables { name: "x" shape: [3] cardinality: 2 }
+    parameters { name: "J" value: 1 }
+    factors { name: "f" ising { coupling: "J" }
+      scope: "x[0] x[1]"
+      scope: "x[1] x[2]"
+      scope: "x[2] x[7]" })");
+  EXPECT_THAT(err, AllOf(HasSubstr("test.pbtxt:7:"), HasSubstr("scope 2")));
+}
+
 }  // namespace
 }  // namespace dgm::engine

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "engine/error.h"
 #include "tests/support/test_models.h"
@@ -43,6 +45,39 @@ TEST(Npy, ErrorsNameTheFileAndProblem) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("truncated data"));
+  }
+}
+
+TEST(Npy, LyingHeadersAreCaughtBeforeAllocating) {
+  const std::string dir = testing::scratch_dir();
+  write_npy(dir + "/a.npy", {4}, {1, 2, 3, 4}, "<f8");
+  // Rewrite the header's shape to promise 10^12 elements: refused from the file size.
+  std::string bytes;
+  {
+    std::ifstream in(dir + "/a.npy", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto pos = bytes.find("(4,)");
+  ASSERT_NE(pos, std::string::npos);
+  std::string big = bytes;
+  big.replace(pos, 4, "(1000000, 1000000)");
+  testing::write_file(dir, "big.npy", big);
+  try {
+    read_npy(dir + "/big.npy");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("but the file has"));
+  }
+  std::string neg = bytes;
+  neg.replace(pos, 4, "(-4,)");
+  testing::write_file(dir, "neg.npy", neg);
+  EXPECT_THROW(read_npy(dir + "/neg.npy"), Error);
+  testing::write_file(dir, "extra.npy", bytes + "junk");
+  try {
+    read_npy(dir + "/extra.npy");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("unexpected bytes"));
   }
 }
 

@@ -133,6 +133,16 @@ TEST(BadInput, MalformedUai) {
                "nan");
 }
 
+TEST(BadInput, BinaryModelWithUnknownFields) {
+  const std::string dir = scratch_dir();
+  // Field 99 (varint 1) is not in the schema.
+  write_file(dir, "u.pb", std::string("\x0a\x0b\x0a\x01x\x18\x02\x98\x06\x01", 10) +
+                              std::string("\x98\x06\x01", 3));
+  expect_error(run_dgm("check '" + dir + "/u.pb'"), "u.pb", "does not define");
+  write_file(dir, "t.pb", "variables { name: \"x\" cardinality: 2 }");
+  expect_error(run_dgm("check '" + dir + "/t.pb'"), "t.pb", ".pbtxt");
+}
+
 TEST(BadInput, UsageErrorsExitNonZero) {
   const auto r = run_dgm("check");
   EXPECT_NE(r.exit_code, 0);

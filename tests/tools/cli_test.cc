@@ -73,7 +73,9 @@ TEST(Cli, OutFileIsWritten) {
 TEST(Cli, ConvertRoundTripPreservesTheModel) {
   const std::string dir = testing::scratch_dir();
   for (const char* example : {"examples/categorical_tables.pbtxt", "examples/logic_or_and.pbtxt",
-                              "examples/tiny_chain.pbtxt"}) {
+                              "examples/tiny_chain.pbtxt", "examples/ising_2d.pbtxt",
+                              "examples/spin_glass_2d.pbtxt", "examples/potts_2d.pbtxt",
+                              "examples/rbm_mnist_random.pbtxt"}) {
     SCOPED_TRACE(example);
     const std::string in = source_path(example);
     ASSERT_EQ(run_dgm("convert '" + in + "' '" + dir + "/a.pb'").exit_code, 0);
@@ -143,6 +145,40 @@ factors { name: "p" pairwise { log_potentials: "M" } lattice { group: "x" } }
     for (std::size_t k = 0; k < 3; ++k)
       EXPECT_NEAR(static_cast<double>(jd["marginals"][v]["p"][k]),
                   static_cast<double>(ja["marginals"][v]["p"][k]), 1e-9);
+}
+
+TEST(Cli, ZeroProbabilityEvidenceIsMinusInfinityInJson) {
+  const std::string dir = testing::scratch_dir();
+  testing::write_file(dir, "z.pbtxt", R"(
+variables { name: "p" shape: [2] cardinality: 2 }
+variables { name: "c" cardinality: 2 }
+factors { name: "or" logical_or { parents: "p" child: "c" } }
+evidence { variable: "p" values: [1, 0] }
+evidence { variable: "c" value: 0 })");
+  const auto r = run_dgm("logz '" + dir + "/z.pbtxt' --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["log_z"], "-inf");
+  const auto m = run_dgm("marginals '" + dir + "/z.pbtxt'");
+  EXPECT_EQ(m.exit_code, 1);
+  EXPECT_THAT(m.err, HasSubstr("probability zero"));
+}
+
+TEST(Cli, ConvertChecksEvidenceAndWritesIt) {
+  const std::string dir = testing::scratch_dir();
+  testing::write_file(dir, "e.evid", "1 3 1\n");
+  const auto r = run_dgm("convert '" + kChain + "' '" + dir + "/c.uai' --evidence '" + dir +
+                         "/e.evid' --evidence-out '" + dir + "/out.evid'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto a = run_dgm("logz '" + kChain + "' --evidence '" + dir + "/e.evid' --format json");
+  const auto b = run_dgm("logz '" + dir + "/c.uai' --evidence '" + dir + "/out.evid' --format json");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_NEAR(static_cast<double>(nlohmann::json::parse(a.out)["log_z"]),
+              static_cast<double>(nlohmann::json::parse(b.out)["log_z"]), 1e-9);
+  testing::write_file(dir, "bad.evid", "1 3 5\n");
+  const auto bad = run_dgm("convert '" + kChain + "' '" + dir + "/d.uai' --evidence '" + dir +
+                           "/bad.evid'");
+  EXPECT_EQ(bad.exit_code, 1);
 }
 
 TEST(Cli, ExactRefusesWideModelsWithWidthAndSize) {

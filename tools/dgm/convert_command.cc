@@ -9,10 +9,16 @@ namespace dgm::cli {
 void register_convert(CLI::App& app) {
   auto* cmd = app.add_subcommand("convert", "convert a model between .pbtxt, .pb and .uai");
   struct Options {
-    std::string in, out, evidence_out;
+    std::string in, out, evidence, evidence_out;
+    int evidence_sample = 0;
   };
   auto opt = std::make_shared<Options>();
   cmd->add_option("input", opt->in, "model file to read")->required();
+  cmd->add_option("--evidence", opt->evidence,
+                  "evidence file (.evid) to check against the model and pass on with "
+                  "--evidence-out");
+  cmd->add_option("--evidence-sample", opt->evidence_sample,
+                  "which sample of a multi-sample .evid file to use (from 0)");
   cmd->add_option("output", opt->out, "model file to write; the format follows the extension")
       ->required();
   cmd->add_option("--evidence-out", opt->evidence_out,
@@ -20,8 +26,9 @@ void register_convert(CLI::App& app) {
   cmd->callback([opt] {
     const engine::LoadedModel loaded = engine::load_model(opt->in);
     // Compile first, so that an invalid model is reported instead of converted.
-    const engine::CompiledModel compiled =
-        engine::compile(loaded.model, loaded.source, loaded.base_dir);
+    engine::CompiledModel compiled = engine::compile(loaded.model, loaded.source, loaded.base_dir);
+    if (!opt->evidence.empty())
+      engine::apply_evidence_file(compiled, opt->evidence, opt->evidence_sample);
     engine::save_model(loaded.model, opt->out, loaded.base_dir);
     if (!opt->evidence_out.empty()) engine::write_evidence(compiled, opt->evidence_out);
     std::cout << "wrote " << opt->out << " (" << compiled.graph->num_variables()

@@ -70,7 +70,11 @@ std::string state_label(const engine::VariableGroupInfo& group, std::int32_t k) 
   return group.state_names.empty() ? std::to_string(k) : group.state_names[k];
 }
 
-double json_number(double x) { return x; }
+// JSON has no infinities: -inf (a zero-probability evidence) is written as the string "-inf".
+nlohmann::json json_number(double x) {
+  if (std::isfinite(x)) return x;
+  return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+}
 
 void print_text(std::ostream& out, const engine::CompiledModel& model, const Answer& a,
                 Query query, const QueryOptions& opt) {
@@ -133,7 +137,7 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
     }
     j["marginals"] = vars;
   } else if (query == Query::kMap) {
-    j["map_log_potential"] = a.map_log_potential;
+    j["map_log_potential"] = json_number(a.map_log_potential);
     nlohmann::json state;
     for (const auto& group : g.groups)
       state[group.name] = std::vector<std::int32_t>(a.map_state.begin() + group.first,
@@ -146,6 +150,9 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
 void run_query(const QueryOptions& opt, Query query) {
   const engine::CompiledModel model = opt.model.load();
   const Answer a = solve(model, opt, query);
+  if (std::isnan(a.log_z) || (std::isinf(a.log_z) && a.log_z > 0))
+    throw Error(opt.model.path + ": log Z is " + (std::isnan(a.log_z) ? "nan" : "+inf") +
+                ": the log-potentials are too large for double precision");
   if (query != Query::kLogZ && std::isinf(a.log_z) && a.log_z < 0)
     throw Error(opt.model.path + ": the evidence has probability zero under the model");
   std::ostringstream text;
