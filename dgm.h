@@ -6,6 +6,7 @@
 //
 // Model files: proto/dgm/model.proto. Errors: dgm::Error (engine/error.h).
 #include "dgm/model.pb.h"
+#include "dgm/sampler.pb.h"
 #include "engine/analysis.h"
 #include "engine/compiled_model.h"
 #include "engine/compiler.h"
@@ -25,4 +26,10 @@
 #include "factors/table_layout.h"
 #include "inference/exact/enumeration.h"
 #include "inference/exact/junction_tree.h"
+#include "inference/sampling/chains.h"
+#include "inference/sampling/marginal_estimator.h"
+#include "inference/sampling/run.h"
+#include "inference/sampling/sample_writer.h"
+#include "inference/sampling/sampler.h"
+#include "inference/sampling/sampler_registry.h"
 #include "learning/sufficient_statistics.h"

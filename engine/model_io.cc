@@ -92,17 +92,21 @@ ModelFormat format_from_path(const std::string& path) {
               "'; use .pbtxt (text), .pb (binary) or .uai");
 }
 
-LoadedModel parse_model_text(const std::string& text, const std::string& name) {
-  LoadedModel loaded;
+std::shared_ptr<const void> parse_text_message(const std::string& text, const std::string& name,
+                                               google::protobuf::Message& out) {
   auto tree = std::make_shared<TextFormat::ParseInfoTree>();
   FirstErrorCollector errors(name);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   parser.WriteLocationsTo(tree.get());
-  if (!parser.ParseFromString(text, &loaded.model)) {
-    throw Error(errors.first().empty() ? name + ": cannot parse the model" : errors.first());
-  }
-  loaded.source = SourceMap(name, std::shared_ptr<const void>(tree, tree.get()));
+  if (!parser.ParseFromString(text, &out))
+    throw Error(errors.first().empty() ? name + ": cannot parse" : errors.first());
+  return std::shared_ptr<const void>(tree, tree.get());
+}
+
+LoadedModel parse_model_text(const std::string& text, const std::string& name) {
+  LoadedModel loaded;
+  loaded.source = SourceMap(name, parse_text_message(text, name, loaded.model));
   return loaded;
 }
 

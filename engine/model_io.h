@@ -3,6 +3,7 @@
 //   .pbtxt / .textproto / .txt   protobuf text format (errors as file:line:col)
 //   .pb / .binpb                 protobuf binary
 //   .uai                         UAI competition format (MARKOV or BAYES)
+#include <memory>
 #include <string>
 
 #include "dgm/model.pb.h"
@@ -24,6 +25,11 @@ enum class ModelFormat { kText, kBinary, kUai };
 ModelFormat format_from_path(const std::string& path);
 
 LoadedModel load_model(const std::string& path);
+
+// Parses any protobuf message from text; errors become dgm::Error as "name:line:col: message".
+// Returns the parse-location tree (for SourceMap).
+std::shared_ptr<const void> parse_text_message(const std::string& text, const std::string& name,
+                                               google::protobuf::Message& out);
 
 // Parses protobuf text; `name` is used in messages.
 LoadedModel parse_model_text(const std::string& text, const std::string& name);

@@ -39,7 +39,7 @@ std::string header_value(const std::string& header, const std::string& key) {
 
 }  // namespace
 
-NpyArray read_npy(const std::string& path) {
+NpyArray read_npy(const std::string& path, bool allow_integers) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open .npy file (" + std::string(std::strerror(errno)) + ")");
   char magic[8];
@@ -64,9 +64,12 @@ NpyArray read_npy(const std::string& path) {
 
   NpyArray array;
   array.dtype = header_value(header, "descr");
-  if (array.dtype != "<f4" && array.dtype != "<f8")
-    fail(path, "dtype '" + array.dtype +
-                   "' not supported; expected float32 ('<f4') or float64 ('<f8')");
+  const bool is_float = array.dtype == "<f4" || array.dtype == "<f8";
+  const bool is_int = array.dtype == "|u1" || array.dtype == "<i4" || array.dtype == "<i8";
+  if (!is_float && !(allow_integers && is_int))
+    fail(path, "dtype '" + array.dtype + "' not supported; expected " +
+                   (allow_integers ? "uint8, int32, int64, float32 or float64"
+                                   : "float32 ('<f4') or float64 ('<f8')"));
   const std::string order = header_value(header, "fortran_order");
   if (order == "True") fail(path, "Fortran-ordered arrays are not supported; save with C order");
   if (order != "False") fail(path, "malformed .npy header: no valid 'fortran_order'");
@@ -87,7 +90,8 @@ NpyArray read_npy(const std::string& path) {
       fail(path, "array of shape " + shape + " is too large");
     count *= d;
   }
-  const std::size_t item = array.dtype == "<f4" ? 4 : 8;
+  const std::size_t item =
+      array.dtype == "|u1" ? 1 : (array.dtype == "<f4" || array.dtype == "<i4" ? 4 : 8);
   // Compare with the file's size before allocating: a header may lie.
   const std::streamoff data_start = in.tellg();
   in.seekg(0, std::ios::end);
@@ -104,14 +108,25 @@ NpyArray read_npy(const std::string& path) {
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
     fail(path, "read error");
   array.values.resize(count);
-  if (item == 4) {
-    for (std::int64_t i = 0; i < count; ++i) {
+  for (std::int64_t i = 0; i < count; ++i) {
+    const char* p = raw.data() + i * item;
+    if (array.dtype == "<f8") {
+      std::memcpy(&array.values[i], p, 8);
+    } else if (array.dtype == "<f4") {
       float f;
-      std::memcpy(&f, raw.data() + i * 4, 4);
+      std::memcpy(&f, p, 4);
       array.values[i] = f;
+    } else if (array.dtype == "|u1") {
+      array.values[i] = static_cast<unsigned char>(*p);
+    } else if (array.dtype == "<i4") {
+      std::int32_t v;
+      std::memcpy(&v, p, 4);
+      array.values[i] = v;
+    } else {
+      std::int64_t v;
+      std::memcpy(&v, p, 8);
+      array.values[i] = static_cast<double>(v);
     }
-  } else {
-    std::memcpy(array.values.data(), raw.data(), raw.size());
   }
   return array;
 }
@@ -149,6 +164,66 @@ void write_npy(const std::string& path, const std::vector<std::int64_t>& shape,
     }
   }
   if (!out) fail(path, "write failed");
+}
+
+NpyRowWriter::NpyRowWriter(const std::string& path, std::int64_t columns,
+                           const std::string& dtype)
+    : path_(path), columns_(columns), dtype_(dtype) {
+  if (dtype != "|u1" && dtype != "<i4" && dtype != "<f8")
+    fail(path, "unsupported dtype '" + dtype + "' for row writing");
+  file_ = std::fopen(path.c_str(), "wb");
+  if (file_ == nullptr) fail(path, "cannot write (" + std::string(std::strerror(errno)) + ")");
+  write_header();
+}
+
+NpyRowWriter::~NpyRowWriter() {
+  if (file_ == nullptr) return;
+  try {
+    flush();
+  } catch (...) {
+  }
+  std::fclose(file_);
+}
+
+void NpyRowWriter::write_header() {
+  // Fixed-width row count (20 digits) so that rewriting the header never moves the data.
+  char rows[32];
+  std::snprintf(rows, sizeof rows, "%20lld", static_cast<long long>(rows_));
+  std::string header = "{'descr': '" + dtype_ + "', 'fortran_order': False, 'shape': (" +
+                       std::string(rows) + ", " + std::to_string(columns_) + "), }";
+  const std::size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+  std::fseek(file_, 0, SEEK_SET);
+  std::fwrite("\x93NUMPY\x01\x00", 1, 8, file_);
+  const unsigned char len[2] = {static_cast<unsigned char>(header.size() & 0xff),
+                                static_cast<unsigned char>(header.size() >> 8)};
+  std::fwrite(len, 1, 2, file_);
+  std::fwrite(header.data(), 1, header.size(), file_);
+}
+
+void NpyRowWriter::write_row(const std::int32_t* values) {
+  const std::size_t item = dtype_ == "|u1" ? 1 : (dtype_ == "<i4" ? 4 : 8);
+  buffer_.resize(static_cast<std::size_t>(columns_) * item);
+  for (std::int64_t c = 0; c < columns_; ++c) {
+    if (item == 1) {
+      buffer_[c] = static_cast<unsigned char>(values[c]);
+    } else if (item == 4) {
+      std::memcpy(buffer_.data() + c * 4, &values[c], 4);
+    } else {
+      const double d = values[c];
+      std::memcpy(buffer_.data() + c * 8, &d, 8);
+    }
+  }
+  std::fseek(file_, 0, SEEK_END);
+  if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
+    fail(path_, "write failed (" + std::string(std::strerror(errno)) + ")");
+  ++rows_;
+}
+
+void NpyRowWriter::flush() {
+  write_header();
+  if (std::fflush(file_) != 0) fail(path_, "write failed (" + std::string(std::strerror(errno)) + ")");
 }
 
 }  // namespace dgm::engine

@@ -12,6 +12,25 @@
 
 namespace dgm::engine {
 
+// What a stream is used for; combined with a chain index into a stream id, so that two uses
+// never share random numbers.
+enum class StreamPurpose : std::uint64_t {
+  kInitialiser = 0,  // parameter initialisers (stream = hash of the name; purpose unused)
+  kChainInit = 1,    // initial states of chains
+  kSweep = 2,        // the moves of a sampler
+};
+
+// Stream id of (purpose, chain): the purpose in the top 16 bits.
+inline std::uint64_t stream_id(StreamPurpose purpose, std::uint64_t chain) {
+  return (static_cast<std::uint64_t>(purpose) << 48) | (chain & ((std::uint64_t{1} << 48) - 1));
+}
+
+// Counter of draw `index` within sweep `sweep`: samplers key every draw by (sweep, index), so
+// that a chain's trajectory is a function of (seed, chain) alone.
+inline std::uint64_t sweep_counter(std::uint64_t sweep, std::uint64_t index) {
+  return (sweep << 32) | (index & 0xffffffffu);
+}
+
 class CounterRng {
  public:
   using Philox = r123::Philox4x32;
@@ -34,6 +53,10 @@ class CounterRng {
     auto r = bits(counter);
     return r123::u01<double>((static_cast<std::uint64_t>(r[0]) << 32) | r[1]);
   }
+
+  // Uniform in (0, 1] from one 32-bit word of draw `counter` (word 0..3): four cheap uniforms
+  // per Philox call where 24 bits of resolution suffice.
+  static float uniform_word(std::uint32_t word) { return r123::u01<float>(word); }
 
   // Standard normal by Box–Muller on the counter's words.
   double normal(std::uint64_t counter) const {

@@ -37,8 +37,8 @@ std::string entries_text(std::int64_t entries) {
                                  std::int64_t limit) {
   const std::string at_least = abandoned ? "at least " : "";
   throw Error(
-      "exact inference is not affordable for this model: the min-fill elimination "
-      "order has induced width " +
+      "exact inference is not affordable for this model: the best elimination order found "
+      "(min-fill, min-degree or natural order) has induced width " +
       at_least + std::to_string(width) + " and needs a clique table of " + at_least +
       entries_text(table) + ", more than the limit of " + std::to_string(limit) +
       " entries. Raise the limit with --max-table-size (ExactOptions::"
@@ -92,7 +92,7 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
     }
   }
   const engine::EliminationOrder elimination =
-      engine::min_fill_order(g, free_vars, max_table_entries);
+      engine::best_elimination_order(g, free_vars, max_table_entries);
   if (!elimination.complete)
     throw_too_wide(true, elimination.induced_width, elimination.largest_table, max_table_entries);
   order_ = elimination.order;
@@ -134,7 +134,7 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
   }
 
   // Symbolic elimination: clique i = {order[i]} ∪ its factors' variables ∪ its children's
-  // separators, which is the elimination clique of the min-fill order.
+  // separators, which is the elimination clique of the chosen order.
   std::vector<std::vector<std::int32_t>> child_lists(n);
   std::vector<std::int32_t> mark(num_vars, -1);
   std::vector<std::int32_t> scope, cards;

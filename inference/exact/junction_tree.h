@@ -2,8 +2,8 @@
 // Exact inference by variable elimination on a junction tree: log Z, every single-variable
 // marginal and a MAP state, with evidence.
 //
-// The tree is the bucket (elimination) tree of the greedy min-fill order of the free
-// variables (engine/elimination_order.h): eliminating variable v creates the clique
+// The tree is the bucket (elimination) tree of the best of the greedy min-fill, min-degree
+// and natural orders of the free variables (engine/elimination_order.h): eliminating variable v creates the clique
 // C_v = {v} ∪ (its neighbours at that moment), whose separator S_v = C_v \ {v} is contained in
 // the clique of the first-eliminated variable of S_v, its parent (Dechter 1999, "Bucket
 // elimination"; Koller & Friedman 2009, §10.4.1). Each factor, restricted to the evidence, is

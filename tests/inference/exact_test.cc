@@ -508,9 +508,9 @@ TEST(JunctionTree, RefusesModelsWiderThanTheLimit) {
   EXPECT_THAT(message, HasSubstr("--max-table-size"));
   EXPECT_THAT(message, HasSubstr("limit of 64 entries"));
   EXPECT_THAT(message, HasSubstr("128 entries"));
-  // The default limit is plenty for 12×12 (min-fill width 16, tables of 2^17).
+  // The default limit is plenty for 12×12 (best order: width 12, tables of 2^13).
   const ExactResult r = exact_inference(grid);
-  const engine::EliminationOrder order = engine::min_fill_order(*grid.graph, 100);
+  const engine::EliminationOrder order = engine::best_elimination_order(*grid.graph, 100);
   EXPECT_EQ(r.induced_width, order.induced_width);
   EXPECT_EQ(r.largest_table, order.largest_table);
   EXPECT_FALSE(std::isnan(r.log_z));

@@ -7,6 +7,8 @@
 // a variant without them shows their share. Counters: bytes_per_factor, factors.
 #include <benchmark/benchmark.h>
 
+#include <limits>
+
 #include "dgm.h"
 
 namespace {
@@ -93,6 +95,35 @@ void BM_CompileRbm(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CompileRbm)->Arg(1)->Arg(0)->ArgName("analyse")->Unit(benchmark::kMillisecond);
+
+// The elimination-order search on a 1000×1000 lattice must stop early: with the table limit
+// exact inference uses (2^24 entries, open lattice) and with the width cap dgm check uses (64,
+// periodic lattice). Reports the heuristic that won and where it stopped.
+void BM_EliminationOrderAbandoned(benchmark::State& state) {
+  const bool periodic = state.range(0) != 0;
+  auto model = lattice_model(1000);
+  model.mutable_factors(0)->mutable_lattice()->set_periodic(periodic);
+  CompileOptions options;
+  options.analyse = false;
+  const auto compiled = dgm::engine::compile(model, SourceMap("lattice"), "", options);
+  const auto& g = *compiled.graph;
+  std::vector<std::int32_t> all(g.num_variables());
+  for (std::int32_t v = 0; v < g.num_variables(); ++v) all[v] = v;
+  for (auto _ : state) {
+    const auto order = periodic ? dgm::engine::best_elimination_order(
+                                      g, all, std::numeric_limits<std::int64_t>::max(), 64)
+                                : dgm::engine::best_elimination_order(g, all, std::int64_t{1} << 24);
+    state.counters["stopped_at_width"] = order.induced_width;
+    state.counters["complete"] = order.complete;
+    benchmark::DoNotOptimize(order);
+  }
+}
+BENCHMARK(BM_EliminationOrderAbandoned)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("periodic")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 

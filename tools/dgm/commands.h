@@ -8,5 +8,7 @@ namespace dgm::cli {
 void register_check(CLI::App& app);
 void register_exact_commands(CLI::App& app);  // marginals, map, logz
 void register_convert(CLI::App& app);
+void register_sample(CLI::App& app);    // sample
+void register_samplers(CLI::App& app);  // samplers: list the registry
 
 }  // namespace dgm::cli

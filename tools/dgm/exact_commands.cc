@@ -11,6 +11,7 @@
 #include "dgm.h"
 #include "tools/dgm/commands.h"
 #include "tools/dgm/model_options.h"
+#include "tools/dgm/sampling_options.h"
 
 namespace dgm::cli {
 
@@ -25,6 +26,7 @@ struct QueryOptions {
   std::string out;
   std::int64_t max_table_size = inference::ExactOptions{}.max_table_entries;
   std::int64_t max_configurations = inference::EnumerationOptions{}.max_configurations;
+  SamplingOptions sampling;  // when the method is a sampler
 };
 
 // What every method returns, whatever it computed.
@@ -33,6 +35,7 @@ struct Answer {
   std::vector<double> marginals;
   std::vector<std::int32_t> map_state;
   double map_log_potential = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> standard_errors;  // sampling methods: batch-means standard errors
   std::string method_detail;
 };
 
@@ -50,6 +53,18 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.map_state = r.map_state;
     a.map_log_potential = r.map_log_potential;
     a.method_detail = "junction tree, induced width " + std::to_string(r.induced_width);
+  } else if (opt.method != "enumerate") {
+    inference::MarginalEstimator estimator(*model.graph);
+    inference::RunObserver* observers[] = {&estimator};
+    SamplingOptions so = opt.sampling;
+    so.sampler = opt.method;
+    const SamplingRun run = run_sampling(model, so, observers);
+    a.marginals = estimator.marginals();
+    a.standard_errors = estimator.standard_errors();
+    a.method_detail = run.sampler_name + ", " + std::to_string(run.chains.num_chains()) +
+                      " chains, " + std::to_string(run.summary.kept_sweeps) +
+                      " kept sweeps each" + (run.summary.stopped_early ? " (interrupted)" : "") +
+                      "; ± batch-means standard error";
   } else {
     inference::EnumerationOptions eo;
     eo.max_configurations = opt.max_configurations;
@@ -90,14 +105,18 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
     out << "log10 Z  " << buf << "\n";
     return;
   }
-  out << "# log Z = " << buf << " (natural log)\n";
+  if (!std::isnan(a.log_z)) out << "# log Z = " << buf << " (natural log)\n";
   if (query == Query::kMarginals) {
     out << "# p(x_i = k | evidence) for every variable; * marks clamped variables\n";
     for (std::int32_t v = 0; v < g.num_variables(); ++v) {
       const auto& group = g.groups[g.group_of(v)];
       out << g.variable_name(v) << (model.evidence[v] != engine::kFree ? "*" : "");
       for (std::int32_t k = 0; k < g.cardinality[v]; ++k) {
-        std::snprintf(buf, sizeof buf, "%.6f", a.marginals[g.state_offset[v] + k]);
+        const std::int64_t i = g.state_offset[v] + k;
+        if (a.standard_errors.empty())
+          std::snprintf(buf, sizeof buf, "%.6f", a.marginals[i]);
+        else
+          std::snprintf(buf, sizeof buf, "%.4f±%.4f", a.marginals[i], a.standard_errors[i]);
         out << "  " << state_label(group, k) << ": " << buf;
       }
       out << "\n";
@@ -131,9 +150,13 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
     for (std::int32_t v = 0; v < g.num_variables(); ++v) {
       std::vector<double> p(a.marginals.begin() + g.state_offset[v],
                             a.marginals.begin() + g.state_offset[v + 1]);
-      vars.push_back({{"variable", g.variable_name(v)},
-                      {"clamped", model.evidence[v] != engine::kFree},
-                      {"p", p}});
+      nlohmann::json entry = {{"variable", g.variable_name(v)},
+                              {"clamped", model.evidence[v] != engine::kFree},
+                              {"p", p}};
+      if (!a.standard_errors.empty())
+        entry["se"] = std::vector<double>(a.standard_errors.begin() + g.state_offset[v],
+                                          a.standard_errors.begin() + g.state_offset[v + 1]);
+      vars.push_back(entry);
     }
     j["marginals"] = vars;
   } else if (query == Query::kMap) {
@@ -150,10 +173,11 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
 void run_query(const QueryOptions& opt, Query query) {
   const engine::CompiledModel model = opt.model.load();
   const Answer a = solve(model, opt, query);
-  if (std::isnan(a.log_z) || (std::isinf(a.log_z) && a.log_z > 0))
+  const bool sampled = !a.standard_errors.empty();
+  if (!sampled && (std::isnan(a.log_z) || (std::isinf(a.log_z) && a.log_z > 0)))
     throw Error(opt.model.path + ": log Z is " + (std::isnan(a.log_z) ? "nan" : "+inf") +
                 ": the log-potentials are too large for double precision");
-  if (query != Query::kLogZ && std::isinf(a.log_z) && a.log_z < 0)
+  if (!sampled && query != Query::kLogZ && std::isinf(a.log_z) && a.log_z < 0)
     throw Error(opt.model.path + ": the evidence has probability zero under the model");
   std::ostringstream text;
   if (opt.format == "json") {
@@ -177,9 +201,16 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
   auto* cmd = app.add_subcommand(name, help);
   auto opt = std::make_shared<QueryOptions>();
   opt->model.add_to(*cmd);
-  cmd->add_option("--method", opt->method,
-                  "exact (junction tree) or enumerate (brute force, tiny models)")
-      ->check(CLI::IsMember({"exact", "enumerate"}))
+  std::vector<std::string> methods = {"exact", "enumerate"};
+  std::string method_help = "exact (junction tree) or enumerate (brute force, tiny models)";
+  if (query == Query::kMarginals) {
+    // Marginals can also be estimated by any sampler, with the sampling options of dgm sample.
+    for (const auto& info : inference::sampler_registry()) methods.push_back(info.name);
+    method_help += ", or a sampler (see `dgm samplers`)";
+    opt->sampling.add_to(*cmd, /*with_sampler_flag=*/false);
+  }
+  cmd->add_option("--method", opt->method, method_help)
+      ->check(CLI::IsMember(methods))
       ->capture_default_str();
   cmd->add_option("--format", opt->format, "text, json or uai (UAI competition result format)")
       ->check(CLI::IsMember({"text", "json", "uai"}))

@@ -5,6 +5,7 @@
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/progress.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"dgm: discrete graphical models — check, convert and run inference on models"};
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
   dgm::cli::register_check(app);
   dgm::cli::register_exact_commands(app);
   dgm::cli::register_convert(app);
+  dgm::cli::register_sample(app);
+  dgm::cli::register_samplers(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -34,5 +37,6 @@ int main(int argc, char** argv) {
     std::cerr << "dgm: internal error: " << e.what() << "\n";
     return 3;
   }
-  return 0;
+  // A run stopped by Ctrl-C kept its files valid; 130 tells scripts it did not finish.
+  return dgm::cli::InterruptGuard::requested() ? 130 : 0;
 }

@@ -1,0 +1,289 @@
+#include "inference/gibbs/rbm_block_gibbs.h"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <string>
+
+#include "engine/error.h"
+#include "engine/random.h"
+#include "factors/factor_block.h"
+
+namespace dgm::inference {
+
+namespace {
+
+using factors::FactorBlock;
+using factors::FactorKind;
+using factors::Potential;
+
+// Whether a block can be folded into the biases: one binary variable per factor, read as a
+// table, log-odds or spin field.
+bool is_unary_bias(const FactorBlock& block) {
+  if (block.arity != 1 || (block.kind != FactorKind::kUnary && block.kind != FactorKind::kTable))
+    return false;
+  if (block.cards.size() != 1 || block.cards[0] != 2) return false;
+  return block.potential == Potential::kTable || block.potential == Potential::kLogOdds ||
+         block.potential == Potential::kSpin;
+}
+
+// log θ(1) − θ(0) of factor r of a unary-bias block.
+double unary_log_odds(const FactorBlock& block, std::int64_t r, const std::vector<double>& values) {
+  const double* w = values.data() + block.param_offset + r * block.param_stride;
+  switch (block.potential) {
+    case Potential::kLogOdds:
+      return w[0];
+    case Potential::kSpin:  // h·s with s = ±1
+      return 2.0 * w[0];
+    default:  // kTable
+      return w[1] - w[0];
+  }
+}
+
+// Per-variable log-odds biases (indexed by variable id) from every unary-bias block.
+std::vector<double> bias_log_odds(const engine::CompiledModel& model) {
+  const engine::Graph& g = *model.graph;
+  std::vector<double> bias(static_cast<std::size_t>(g.num_variables()), 0.0);
+  for (const FactorBlock& block : g.blocks) {
+    if (block.kind == FactorKind::kBipartite) continue;
+    for (std::int64_t r = 0; r < block.num_factors; ++r)
+      bias[static_cast<std::size_t>(g.scope(block.first_factor + r)[0])] +=
+          unary_log_odds(block, r, model.params.values);
+  }
+  return bias;
+}
+
+// Columns per tile for a layer of n units: n/8 rounded up to whole Philox words (4), so that
+// each half-step has about eight column tiles to share between threads; at least 64 columns
+// (smaller products lose more to packing than parallelism gains) and at most kMaxChunk.
+constexpr std::int32_t kMaxChunk = 256;
+std::int32_t column_chunk(std::int32_t n) {
+  const std::int32_t eighth = (n + 7) / 8;
+  return std::clamp((eighth + 3) / 4 * 4, 64, kMaxChunk);
+}
+
+// Below this many multiply-adds per half-step the tiles run on the calling thread (same
+// results; saves the task overhead on tiny models).
+constexpr std::int64_t kParallelWork = std::int64_t{1} << 16;
+
+}  // namespace
+
+std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model) {
+  const engine::Graph& g = *model.graph;
+  RbmLayout layout;
+  for (std::size_t i = 0; i < g.blocks.size(); ++i) {
+    const FactorBlock& block = g.blocks[i];
+    if (block.kind == FactorKind::kBipartite) {
+      if (layout.block >= 0) return std::nullopt;  // a second bipartite block
+      layout.block = static_cast<std::int32_t>(i);
+      layout.visible_begin = block.left_begin;
+      layout.num_visible = block.left_count;
+      layout.hidden_begin = block.right_begin;
+      layout.num_hidden = block.right_count;
+    } else if (!is_unary_bias(block)) {
+      return std::nullopt;
+    }
+  }
+  if (layout.block < 0) return std::nullopt;
+  const std::int64_t nv = layout.num_visible, nh = layout.num_hidden;
+  const bool disjoint = layout.visible_begin + nv <= layout.hidden_begin ||
+                        layout.hidden_begin + nh <= layout.visible_begin;
+  if (!disjoint || nv + nh != g.num_variables()) return std::nullopt;
+  for (std::int32_t v = 0; v < g.num_variables(); ++v)
+    if (g.cardinality[v] != 2) return std::nullopt;
+
+  const FactorBlock& block = g.blocks[static_cast<std::size_t>(layout.block)];
+  const double* w = model.params.values.data() + block.param_offset;
+  if (!std::all_of(w, w + nv * nh, [](double x) { return std::isfinite(x); })) return std::nullopt;
+  for (double b : bias_log_odds(model))
+    if (std::isnan(b)) return std::nullopt;
+  return layout;
+}
+
+RbmBlockGibbs::RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout,
+                             std::uint64_t seed)
+    : model_(model), layout_(layout), seed_(seed) {
+  visible_.begin = layout.visible_begin;
+  visible_.size = layout.num_visible;
+  hidden_.begin = layout.hidden_begin;
+  hidden_.size = layout.num_hidden;
+  hidden_.first_word = 0;
+  visible_.first_word = static_cast<std::uint64_t>(layout.num_hidden + 3) / 4;
+  for (Layer* layer : {&visible_, &hidden_}) {
+    layer->chunk = column_chunk(layer->size);
+    layer->free.assign(static_cast<std::size_t>(layer->size), 1.0f);
+    layer->value.assign(static_cast<std::size_t>(layer->size), 0.0f);
+    for (std::int32_t i = 0; i < layer->size; ++i) {
+      const std::int32_t e = model.evidence[static_cast<std::size_t>(layer->begin) + i];
+      if (e == engine::kFree) continue;
+      layer->free[static_cast<std::size_t>(i)] = 0.0f;
+      layer->value[static_cast<std::size_t>(i)] = static_cast<float>(e);
+    }
+  }
+  refresh_parameters();
+}
+
+void RbmBlockGibbs::refresh_parameters() {
+  const engine::Graph& g = *model_.graph;
+  const FactorBlock& block = g.blocks[static_cast<std::size_t>(layout_.block)];
+  const std::int32_t nv = layout_.num_visible, nh = layout_.num_hidden;
+  const double* w = model_.params.values.data() + block.param_offset;
+  weights_.resize(nv, nh);
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(nv) * nh; ++i) {
+    if (!std::isfinite(w[i]))
+      throw Error("block-gibbs: weight " + std::to_string(i / nh) + "," + std::to_string(i % nh) +
+                  " of '" + block.name + "' is " + std::to_string(w[i]) +
+                  "; RBM weights must be finite");
+    weights_.data()[i] = static_cast<float>(w[i]);
+  }
+  const std::vector<double> bias = bias_log_odds(model_);
+  for (Layer* layer : {&visible_, &hidden_}) {
+    layer->bias.resize(layer->size);
+    for (std::int32_t i = 0; i < layer->size; ++i) {
+      const double b = bias[static_cast<std::size_t>(layer->begin) + i];
+      if (std::isnan(b))
+        throw Error("block-gibbs: the log-odds bias of variable " +
+                    g.variable_name(layer->begin + i) +
+                    " is NaN (a NaN parameter, or both states given −inf)");
+      layer->bias[i] = static_cast<float>(b);
+    }
+  }
+}
+
+void RbmBlockGibbs::reset(const Chains& /*chains*/) { refresh_parameters(); }
+
+void RbmBlockGibbs::gather(const Chains& chains, const Layer& layer, Matrix& out) const {
+  const std::int32_t num_chains = chains.num_chains();
+  out.resize(num_chains, layer.size);
+  auto copy_rows = [&](std::int32_t b0, std::int32_t b1) {
+    for (std::int32_t b = b0; b < b1; ++b) {
+      const std::int32_t* x = chains.chain(b).data() + layer.begin;
+      float* row = out.row(b).data();
+      for (std::int32_t i = 0; i < layer.size; ++i) row[i] = static_cast<float>(x[i]);
+    }
+  };
+  if (static_cast<std::int64_t>(num_chains) * layer.size < kParallelWork) {
+    copy_rows(0, num_chains);
+    return;
+  }
+  tbb::parallel_for(
+      tbb::blocked_range<std::int32_t>(0, num_chains),
+      [&](const tbb::blocked_range<std::int32_t>& r) { copy_rows(r.begin(), r.end()); });
+}
+
+void RbmBlockGibbs::tile_log_odds(const Layer& target, const Matrix& given, std::int32_t r0,
+                                  std::int32_t m, std::int32_t c0, std::int32_t n,
+                                  Matrix& out) const {
+  auto tile = out.block(r0, c0, m, n);
+  if (&target == &hidden_)
+    tile.noalias() = given.middleRows(r0, m) * weights_.middleCols(c0, n);
+  else
+    tile.noalias() = given.middleRows(r0, m) * weights_.middleRows(c0, n).transpose();
+  tile.rowwise() += target.bias.segment(c0, n);
+}
+
+void RbmBlockGibbs::log_odds(const Layer& target, const Matrix& given, Matrix& out) const {
+  const auto num_chains = static_cast<std::int32_t>(given.rows());
+  out.resize(num_chains, target.size);
+  for (std::int32_t r0 = 0; r0 < num_chains; r0 += kRowBlock)
+    for (std::int32_t c0 = 0; c0 < target.size; c0 += target.chunk)
+      tile_log_odds(target, given, r0, std::min(kRowBlock, num_chains - r0), c0,
+                    std::min(target.chunk, target.size - c0), out);
+}
+
+std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, std::int64_t sweep,
+                                      Matrix& states, Chains& chains) {
+  const std::int32_t num_chains = chains.num_chains();
+  Matrix& scratch = &target == &hidden_ ? scratch_h_ : scratch_v_;
+  scratch.resize(num_chains, target.size);
+  states.resize(num_chains, target.size);
+  const std::int32_t row_blocks = (num_chains + kRowBlock - 1) / kRowBlock;
+  const std::int32_t col_chunks = (target.size + target.chunk - 1) / target.chunk;
+  std::atomic<std::int64_t> changed{0};
+
+  auto run_tile = [&](std::int32_t t) {
+    const std::int32_t r0 = t / col_chunks * kRowBlock, c0 = t % col_chunks * target.chunk;
+    const std::int32_t m = std::min(kRowBlock, num_chains - r0);
+    const std::int32_t n = std::min(target.chunk, target.size - c0);
+    tile_log_odds(target, given, r0, m, c0, n, scratch);
+    auto e = scratch.block(r0, c0, m, n);
+    e = (-e.array()).exp().matrix();  // e^{−a}
+    const float* free = target.free.data() + c0;
+    const float* value = target.value.data() + c0;
+    float u[kMaxChunk];
+    std::int64_t tile_changed = 0;
+    for (std::int32_t b = r0; b < r0 + m; ++b) {
+      const engine::CounterRng rng(
+          seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
+      const std::uint64_t first = target.first_word + static_cast<std::uint64_t>(c0 / 4);
+      for (std::int32_t q = 0; 4 * q < n; ++q) {  // c0 is a multiple of 4: whole words
+        const auto words = rng.bits(engine::sweep_counter(static_cast<std::uint64_t>(sweep),
+                                                          first + static_cast<std::uint64_t>(q)));
+        for (int w = 0; w < 4; ++w) u[4 * q + w] = engine::CounterRng::uniform_word(words[w]);
+      }
+      const float* neg_exp = scratch.row(b).data() + c0;
+      float* x = states.row(b).data() + c0;
+      for (std::int32_t j = 0; j < n; ++j) {  // vectorisable: no branch, no integer state
+        const float draw = u[j] * (1.0f + neg_exp[j]) <= 1.0f ? 1.0f : 0.0f;
+        x[j] = draw * free[j] + value[j];
+      }
+      std::int32_t* x_chain = chains.chain(b).data() + target.begin + c0;
+      for (std::int32_t j = 0; j < n; ++j) {
+        const auto state = static_cast<std::int32_t>(x[j]);
+        tile_changed += state != x_chain[j];
+        x_chain[j] = state;
+      }
+    }
+    changed.fetch_add(tile_changed, std::memory_order_relaxed);
+  };
+
+  const std::int32_t tiles = row_blocks * col_chunks;
+  const std::int64_t work = static_cast<std::int64_t>(num_chains) * given.cols() * target.size;
+  if (work < kParallelWork) {
+    for (std::int32_t t = 0; t < tiles; ++t) run_tile(t);
+  } else {
+    tbb::parallel_for(
+        tbb::blocked_range<std::int32_t>(0, tiles, 1),
+        [&](const tbb::blocked_range<std::int32_t>& r) {
+          for (std::int32_t t = r.begin(); t < r.end(); ++t) run_tile(t);
+        },
+        tbb::simple_partitioner());
+  }
+  return changed.load();
+}
+
+SweepStats RbmBlockGibbs::sweep(Chains& chains, std::int64_t sweep) {
+  SweepStats stats;
+  if (chains.num_chains() == 0) return stats;
+  gather(chains, visible_, v_);
+  stats.changed += half_step(hidden_, v_, sweep, h_, chains);
+  stats.changed += half_step(visible_, h_, sweep, v_, chains);
+  stats.site_updates =
+      static_cast<std::int64_t>(chains.num_chains()) * (visible_.size + hidden_.size);
+  return stats;
+}
+
+RbmBlockGibbs::Matrix RbmBlockGibbs::hidden_log_odds(const Chains& chains) const {
+  Matrix given, out;
+  gather(chains, visible_, given);
+  log_odds(hidden_, given, out);
+  return out;
+}
+
+RbmBlockGibbs::Matrix RbmBlockGibbs::visible_log_odds(const Chains& chains) const {
+  Matrix given, out;
+  gather(chains, hidden_, given);
+  log_odds(visible_, given, out);
+  return out;
+}
+
+std::unique_ptr<Sampler> make_rbm_block_gibbs(const engine::CompiledModel& model,
+                                              std::uint64_t seed) {
+  const std::optional<RbmLayout> layout = rbm_layout(model);
+  if (!layout) return nullptr;
+  return std::make_unique<RbmBlockGibbs>(model, *layout, seed);
+}
+
+}  // namespace dgm::inference

@@ -1,0 +1,128 @@
+#pragma once
+// Block Gibbs for restricted Boltzmann machines: the fast path of the `block-gibbs` sampler
+// for models made of one bipartite block and unary biases. With v the block's left group
+// (visible), h its right group (hidden), W[i, j] its weights and b, c the visible and hidden
+// log-odds biases, one sweep moves all B chains at once (ALGORITHMS.md, Gibbs):
+//
+//   h ~ p(h | v) = σ(v·W + c)        (B × nh, one float GEMM)
+//   v ~ p(v | h) = σ(h·Wᵀ + b)       (B × nv, one float GEMM)
+//
+// Unary biases are converted once to log-odds: log_odds w gives w, a spin field h gives 2h
+// (θ = h·s, s = 2x − 1), a table t gives t[1] − t[0]; several unaries on one variable add.
+// The weights and biases are mirrored in float (parameters are double, docs/decisions.md);
+// the mirrors are rebuilt by reset() and refresh_parameters(), so a learner that changes the
+// model's parameters must call one of them before the next sweep.
+//
+// Work is split into tiles — blocks of at most kRowBlock chains × column chunks whose sizes
+// depend only on B and the layer sizes — and the tiles run in parallel on oneTBB. Each tile
+// does its slice of the GEMM (Eigen, single-threaded: Eigen threads only with OpenMP, which
+// dgm does not use), adds the biases and draws. Since the tiling never depends on the number
+// of threads and Eigen's product is deterministic for given shapes, samples are bit-identical
+// for any thread count.
+//
+// Random numbers: the draw of unit u of chain b in sweep s uses word u mod 4 of
+// CounterRng(seed, stream_id(kSweep, b)).bits(sweep_counter(s, first + u / 4)), with
+// first = 0 for hidden units and ⌈nh / 4⌉ for visible ones: four uniforms per Philox call.
+// Unit u takes state 1 iff uniform·(1 + e^{−a}) ≤ 1, a its log-odds (the rule of
+// inference/gibbs/draw.h, in float), so a = ±∞ (hard unary biases) is exact.
+//
+// Evidence: clamped variables are masked — their draw is discarded and they keep their
+// evidence state, which is what the other side is conditioned on. Draws are consumed the same
+// way with or without evidence, so a free unit's trajectory does not depend on which others
+// are clamped.
+//
+// site_updates = B·(nv + nh) per sweep (clamped units included); `changed` counts the units
+// whose state changed.
+#include <Eigen/Core>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "engine/compiled_model.h"
+#include "inference/sampling/sampler.h"
+
+namespace dgm::inference {
+
+// Where the two layers of an RBM-shaped model are.
+struct RbmLayout {
+  std::int32_t block = -1;                          // index of the bipartite block in Graph::blocks
+  std::int32_t visible_begin = 0, num_visible = 0;  // the block's left range
+  std::int32_t hidden_begin = 0, num_hidden = 0;    // the block's right range
+};
+
+// The layout of `model` when it is RBM-shaped: exactly one bipartite block, whose two ranges
+// are disjoint and together hold every variable, and otherwise only arity-1 blocks (unary or
+// table kind) read as a table, log-odds or spin field. The parameters must give finite weights
+// and biases that are not NaN (a variable with both states impossible). nullopt otherwise.
+std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model);
+
+class RbmBlockGibbs final : public Sampler {
+ public:
+  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+  // Chains per row block of a tile.
+  static constexpr std::int32_t kRowBlock = 256;
+
+  // `model` must be RBM-shaped with this layout (see rbm_layout) and must outlive the sampler.
+  RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout, std::uint64_t seed);
+
+  std::string_view name() const override { return "block-gibbs"; }
+  // Rebuilds the float mirrors of the weights and biases from the model's parameters.
+  void reset(const Chains& chains) override;
+  SweepStats sweep(Chains& chains, std::int64_t sweep) override;
+
+  // Rebuilds the float mirrors. Throws dgm::Error when a weight is not finite or a bias is
+  // NaN (the parameters were changed into something that is no longer an RBM).
+  void refresh_parameters();
+
+  // Conditional log-odds log p(h_j = 1 | v) − log p(h_j = 0 | v) of every hidden unit given
+  // each chain's visible states (B × nh), and of every visible unit given the hidden states
+  // (B × nv): the very computation a sweep draws from.
+  Matrix hidden_log_odds(const Chains& chains) const;
+  Matrix visible_log_odds(const Chains& chains) const;
+
+  const RbmLayout& layout() const { return layout_; }
+
+ private:
+  // One layer: its variables, biases, evidence mask, column chunking and random words.
+  struct Layer {
+    std::int32_t begin = 0;
+    std::int32_t size = 0;
+    Eigen::RowVectorXf bias;  // log-odds
+    // Evidence as a mask: a unit's new state is draw·free + value, so free units take their
+    // draw (free = 1, value = 0) and clamped ones their evidence state (free = 0).
+    std::vector<float> free, value;
+    std::int32_t chunk = 0;        // columns per tile (a multiple of 4: whole Philox words)
+    std::uint64_t first_word = 0;  // counter index of the layer's first word in a sweep
+  };
+
+  // Fills `out` (B × size) with the layer's states from the chains.
+  void gather(const Chains& chains, const Layer& layer, Matrix& out) const;
+  // Log-odds of tile (rows [r0, r0 + m), columns [c0, c0 + n)) of `target` given the other
+  // layer's states `given`, written to `out` at the same place.
+  void tile_log_odds(const Layer& target, const Matrix& given, std::int32_t r0, std::int32_t m,
+                     std::int32_t c0, std::int32_t n, Matrix& out) const;
+  // Log-odds of every unit of `target` (B × size) into `out`, tile by tile.
+  void log_odds(const Layer& target, const Matrix& given, Matrix& out) const;
+  // Draws every unit of `target` given `given`: updates `states` (B × size) and the chains;
+  // returns the number of units that changed.
+  std::int64_t half_step(const Layer& target, const Matrix& given, std::int64_t sweep,
+                         Matrix& states, Chains& chains);
+
+  const engine::CompiledModel& model_;
+  RbmLayout layout_;
+  std::uint64_t seed_;
+  Matrix weights_;  // nv × nh
+  Layer visible_, hidden_;
+  // Per-sweep buffers, sized on first use: layer states and log-odds scratch.
+  Matrix v_, h_, scratch_v_, scratch_h_;
+};
+
+// The RBM fast path of block Gibbs: a sampler for `model` when it is RBM-shaped (rbm_layout),
+// nullptr otherwise. `model` must outlive the sampler.
+std::unique_ptr<Sampler> make_rbm_block_gibbs(const engine::CompiledModel& model,
+                                              std::uint64_t seed);
+
+}  // namespace dgm::inference

@@ -1,0 +1,62 @@
+#pragma once
+// One Gibbs site update: resample x_v from p(x_v | x_{−v}) given a uniform, by the binary
+// pairwise fast path when the model allows it, else by the generic conditional. Shared by
+// every Gibbs sampler; the samplers differ only in which sites they visit, in what order and
+// on how many threads.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "engine/compiled_model.h"
+#include "inference/gibbs/binary_pairwise.h"
+#include "inference/gibbs/conditional.h"
+#include "inference/gibbs/draw.h"
+
+namespace dgm::inference {
+
+class SiteUpdater {
+ public:
+  // The model must outlive the updater. `generic_only` disables the fast path.
+  SiteUpdater(const engine::CompiledModel& model, bool generic_only);
+
+  // Re-reads the parameters (after a learner changed them): rebuilds the fast path's affine
+  // form, or falls back to the generic path if a number became infinite.
+  void refresh();
+
+  // Whether updates take the binary pairwise fast path.
+  bool fast() const { return fast_; }
+
+  // Doubles of scratch an update needs (the largest cardinality).
+  std::size_t scratch_size() const {
+    return static_cast<std::size_t>(conditional_.max_cardinality());
+  }
+
+  // Resamples x[v] given the rest of x with the uniform u ∈ (0, 1]; returns whether it changed.
+  // `scratch` has at least scratch_size() entries. No allocation, no exception.
+  bool update(std::int32_t v, std::span<std::int32_t> x, double u,
+              std::span<double> scratch) const {
+    const std::int32_t old = x[v];
+    std::int32_t next;
+    if (fast_) {
+      next = draw_binary(pairwise_->log_odds(v, x), u);
+    } else {
+      conditional_.log_probabilities(v, x, scratch);
+      next = draw_from_log_probabilities(scratch.first(static_cast<std::size_t>(cardinality_[v])),
+                                         u, old);
+    }
+    x[v] = next;
+    return next != old;
+  }
+
+ private:
+  const std::int32_t* cardinality_;
+  Conditional conditional_;
+  std::optional<BinaryPairwise> pairwise_;
+  bool fast_ = false;
+};
+
+// The variables a sampler updates: those not clamped by the model's evidence, in id order.
+std::vector<std::int32_t> free_variables(const engine::CompiledModel& model);
+
+}  // namespace dgm::inference

@@ -1,0 +1,78 @@
+#include "inference/sampling/chains.h"
+
+#include <cmath>
+
+#include "engine/error.h"
+#include "engine/random.h"
+#include "factors/factor_eval.h"
+
+namespace dgm::inference {
+
+void init_uniform(Chains& chains, const engine::CompiledModel& model, std::uint64_t seed) {
+  const engine::Graph& g = *model.graph;
+  for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+    const engine::CounterRng rng(seed, engine::stream_id(engine::StreamPurpose::kChainInit, b));
+    auto x = chains.chain(b);
+    for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+      const std::int32_t clamp = model.evidence[v];
+      if (clamp != engine::kFree) {
+        x[v] = clamp;
+        continue;
+      }
+      const auto k = static_cast<std::int32_t>(rng.uniform(static_cast<std::uint64_t>(v)) *
+                                               g.cardinality[v]);
+      x[v] = std::min(k, g.cardinality[v] - 1);  // uniform() is in (0, 1]
+    }
+  }
+}
+
+void init_from_rows(Chains& chains, const engine::CompiledModel& model,
+                    std::span<const std::int32_t> rows, std::int64_t num_rows,
+                    const std::string& source) {
+  const engine::Graph& g = *model.graph;
+  const std::int32_t n = g.num_variables();
+  if (num_rows <= 0) throw Error(source + ": no initial states given");
+  if (static_cast<std::int64_t>(rows.size()) != num_rows * n)
+    throw Error(source + ": initial states have " + std::to_string(rows.size()) +
+                " values; expected rows of " + std::to_string(n) + " (one per variable)");
+  for (std::int64_t r = 0; r < num_rows; ++r)
+    for (std::int32_t v = 0; v < n; ++v) {
+      const std::int32_t x = rows[r * n + v];
+      if (x < 0 || x >= g.cardinality[v])
+        throw Error(source + ": row " + std::to_string(r) + ", variable " + g.variable_name(v) +
+                    ": state " + std::to_string(x) + " out of range 0.." +
+                    std::to_string(g.cardinality[v] - 1));
+    }
+  for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+    auto x = chains.chain(b);
+    const std::int32_t* row = rows.data() + (b % num_rows) * n;
+    for (std::int32_t v = 0; v < n; ++v)
+      x[v] = model.evidence[v] != engine::kFree ? model.evidence[v] : row[v];
+  }
+}
+
+void require_positive_probability(const Chains& chains, const engine::CompiledModel& model) {
+  const engine::Graph& g = *model.graph;
+  std::vector<std::int32_t> states;
+  for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+    auto x = chains.chain(b);
+    for (const auto& block : g.blocks)
+      for (std::int64_t r = 0; r < block.num_factors; ++r) {
+        auto scope = g.scope(block.first_factor + r);
+        states.resize(scope.size());
+        for (std::size_t j = 0; j < scope.size(); ++j) states[j] = x[scope[j]];
+        const double theta =
+            factors::log_potential(block, r, model.params.values, g.enum_configs, states);
+        if (theta == -INFINITY) {
+          std::string where;
+          for (std::size_t j = 0; j < scope.size(); ++j)
+            where += (j ? ", " : "") + g.variable_name(scope[j]) + "=" + std::to_string(states[j]);
+          throw Error("chain " + std::to_string(b) + " starts in a state of probability zero: "
+                      "factor " + std::to_string(r) + " of group '" + block.name +
+                      "' forbids (" + where + "); start from a valid state (--init FILE)");
+        }
+      }
+  }
+}
+
+}  // namespace dgm::inference

@@ -1,0 +1,46 @@
+#pragma once
+// The interface every sampler implements. A sampler is built for one compiled model (and keeps
+// whatever it precomputes: fast-path tables, float weight mirrors, colour classes) and advances
+// a batch of chains one sweep at a time. Randomness comes from counter-based streams keyed by
+// (seed, chain, sweep, draw), so a chain's trajectory never depends on the number of threads
+// or on the other chains.
+#include <cstdint>
+#include <string_view>
+
+#include "inference/sampling/chains.h"
+
+namespace dgm::inference {
+
+// Work and outcomes of one sweep, summed over chains.
+struct SweepStats {
+  std::int64_t site_updates = 0;  // variables resampled or proposals made
+  std::int64_t proposals = 0;     // Metropolis–Hastings proposals (0 for Gibbs)
+  std::int64_t accepted = 0;      // accepted proposals
+  std::int64_t changed = 0;       // variables whose state changed
+
+  SweepStats& operator+=(const SweepStats& o) {
+    site_updates += o.site_updates;
+    proposals += o.proposals;
+    accepted += o.accepted;
+    changed += o.changed;
+    return *this;
+  }
+};
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  // The registry name ("gibbs", "chromatic-gibbs", ...).
+  virtual std::string_view name() const = 0;
+  // Called before the first sweep and whenever the chains were changed from outside; samplers
+  // that cache per-chain quantities (local fields, scores) rebuild them here.
+  virtual void reset(const Chains& /*chains*/) {}
+  // Advances every chain by one sweep. One sweep is N site updates for single-site samplers,
+  // or the sampler's equivalent amount of work. `sweep` is the global sweep index (the
+  // counter of the random streams).
+  virtual SweepStats sweep(Chains& chains, std::int64_t sweep) = 0;
+  // Whether stats carry a Metropolis–Hastings acceptance rate.
+  virtual bool has_acceptance() const { return false; }
+};
+
+}  // namespace dgm::inference

@@ -1,0 +1,360 @@
+// The RBM fast path of block Gibbs (inference/gibbs/rbm_block_gibbs.h): its conditionals
+// against the generic factor evaluation, its samples against exact marginals (single and
+// pairwise), bit-identical samples for any thread count, the documented random-number layout,
+// evidence and hard biases, and the models it must refuse.
+#include "inference/gibbs/rbm_block_gibbs.h"
+
+#include <gtest/gtest.h>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/compiler.h"
+#include "engine/log_potential.h"
+#include "engine/random.h"
+#include "inference/sampling/chains.h"
+#include "tests/support/random_models.h"
+#include "tests/support/sampling_checks.h"
+#include "tests/support/test_models.h"
+
+namespace dgm::inference {
+namespace {
+
+using testing::compile_text;
+
+// How a model writes a layer's biases.
+enum class Bias { kLogOdds, kField, kTable };
+
+std::string bias_factor(const std::string& name, const std::string& group, int size, Bias bias,
+                        std::uint64_t seed) {
+  std::ostringstream s;
+  s << "parameters { name: \"" << name << "\" shape: [" << size
+    << (bias == Bias::kTable ? ", 2" : "") << "] init { normal { stddev: 0.7 } seed: " << seed
+    << " } }\n";
+  const char* field = bias == Bias::kLogOdds ? "log_odds"
+                      : bias == Bias::kField ? "field"
+                                             : "log_potentials";
+  s << "factors { name: \"" << name << "_bias\" unary { " << field << ": \"" << name
+    << "\" } each: \"" << group << "\" }\n";
+  return s.str();
+}
+
+// An nv × nh RBM with N(0, w_scale²) weights and random biases written as `visible`/`hidden`.
+std::string rbm_text(int nv, int nh, Bias visible, Bias hidden, std::uint64_t seed,
+                     double w_scale = 0.8) {
+  std::ostringstream s;
+  s << "variables { name: \"v\" shape: [" << nv << "] cardinality: 2 }\n"
+    << "variables { name: \"h\" shape: [" << nh << "] cardinality: 2 }\n"
+    << "parameters { name: \"W\" shape: [" << nv << ", " << nh
+    << "] init { normal { stddev: " << w_scale << " } seed: " << seed << " } }\n"
+    << "factors { name: \"weights\" bipartite { left: \"v\" right: \"h\" weights: \"W\" } }\n"
+    << bias_factor("b", "v", nv, visible, seed + 1) << bias_factor("c", "h", nh, hidden, seed + 2);
+  return s.str();
+}
+
+std::unique_ptr<RbmBlockGibbs> make_sampler(const engine::CompiledModel& model,
+                                            std::uint64_t seed) {
+  const auto layout = rbm_layout(model);
+  if (!layout) return nullptr;
+  return std::make_unique<RbmBlockGibbs>(model, *layout, seed);
+}
+
+Chains random_chains(const engine::CompiledModel& model, std::int32_t num_chains,
+                     std::uint64_t seed) {
+  Chains chains(num_chains, model.graph->num_variables());
+  init_uniform(chains, model, seed);
+  return chains;
+}
+
+// Pairs (v_i, h_j) and (v_i, v_k) of an RBM to check joint marginals on.
+std::vector<std::pair<std::int32_t, std::int32_t>> some_pairs(const RbmLayout& l) {
+  return {{l.visible_begin, l.hidden_begin},
+          {l.visible_begin + l.num_visible - 1, l.hidden_begin + l.num_hidden - 1},
+          {l.visible_begin, l.visible_begin + 1}};
+}
+
+// ---------------------------------------------------------------------------------------
+// (a) Conditionals: the batched log-odds equal differences of the generic f(x).
+// ---------------------------------------------------------------------------------------
+
+void expect_conditionals_match(const engine::CompiledModel& model, std::uint64_t seed) {
+  auto sampler = make_sampler(model, 1);
+  ASSERT_NE(sampler, nullptr);
+  const RbmLayout& l = sampler->layout();
+  Chains chains = random_chains(model, 7, seed);
+  const RbmBlockGibbs::Matrix hidden = sampler->hidden_log_odds(chains);
+  const RbmBlockGibbs::Matrix visible = sampler->visible_log_odds(chains);
+  for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+    std::vector<std::int32_t> x(chains.chain(b).begin(), chains.chain(b).end());
+    auto generic = [&](std::int32_t v) {
+      const std::int32_t saved = x[v];
+      x[v] = 1;
+      const double f1 = engine::total_log_potential(model, x);
+      x[v] = 0;
+      const double f0 = engine::total_log_potential(model, x);
+      x[v] = saved;
+      return f1 - f0;
+    };
+    for (std::int32_t j = 0; j < l.num_hidden; ++j)
+      EXPECT_NEAR(hidden(b, j), generic(l.hidden_begin + j), 1e-4) << "chain " << b << " h" << j;
+    for (std::int32_t i = 0; i < l.num_visible; ++i)
+      EXPECT_NEAR(visible(b, i), generic(l.visible_begin + i), 1e-4) << "chain " << b << " v" << i;
+  }
+}
+
+TEST(RbmBlockGibbs, ConditionalsMatchGenericEvaluationForEveryBiasForm) {
+  const Bias forms[] = {Bias::kLogOdds, Bias::kField, Bias::kTable};
+  for (Bias visible : forms)
+    for (Bias hidden : forms) {
+      SCOPED_TRACE("visible form " + std::to_string(int(visible)) + ", hidden form " +
+                   std::to_string(int(hidden)));
+      expect_conditionals_match(compile_text(rbm_text(6, 4, visible, hidden, 11)), 3);
+    }
+}
+
+TEST(RbmBlockGibbs, ConditionalsMatchOnGeneratedRbms) {
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    const auto random = testing::generate_random_model(testing::rbm_options(seed, 5, 4));
+    SCOPED_TRACE(testing::describe(random.model));
+    const auto model = engine::compile(random.model, engine::SourceMap("random.pbtxt"), "");
+    expect_conditionals_match(model, seed);
+  }
+}
+
+// Several bias groups on one variable add up, and tables of kind `table` with arity 1 count.
+TEST(RbmBlockGibbs, ConditionalsAddSeveralUnaries) {
+  const std::string extra =
+      "parameters { name: \"t\" shape: [3, 2] value: [0.3, -0.2, 1.5, 0.1, -0.4, 0.9] }\n"
+      "factors { name: \"more\" table { log_potentials: \"t\" } scope: [\"v[0]\", \"h[1]\", "
+      "\"v[0]\"] }\n"
+      "parameters { name: \"f\" value: 0.25 }\n"
+      "factors { name: \"shared_field\" unary { field: \"f\" } each: \"h\" }\n";
+  expect_conditionals_match(compile_text(rbm_text(6, 4, Bias::kLogOdds, Bias::kTable, 5) + extra),
+                            9);
+}
+
+// ---------------------------------------------------------------------------------------
+// (b) Samples agree with exact marginals, single and pairwise.
+// ---------------------------------------------------------------------------------------
+
+// Samples against exact single and pairwise marginals (tests/support/sampling_checks.h: each
+// chain's time average is one estimate, se = sd/√B, pass when every |p̂ − p| ≤ 5·se).
+testing::SamplingCheckResult check_rbm(Sampler& sampler, const RbmLayout& layout,
+                                       const engine::CompiledModel& reference, std::uint64_t seed,
+                                       std::int64_t burn_in = 50) {
+  Chains chains = random_chains(reference, 100, seed);
+  testing::SamplingCheckOptions options;
+  options.burn_in = burn_in;
+  options.sweeps = 1500;
+  options.pairs = some_pairs(layout);
+  return testing::check_marginals(sampler, chains, reference, options);
+}
+
+void expect_marginals_match(const engine::CompiledModel& model, std::uint64_t seed) {
+  auto sampler = make_sampler(model, seed);
+  ASSERT_NE(sampler, nullptr);
+  const auto result = check_rbm(*sampler, sampler->layout(), model, seed);
+  EXPECT_TRUE(result.passed) << result.summary();
+}
+
+TEST(RbmBlockGibbs, MarginalsMatchExactForEveryBiasForm) {
+  const std::pair<Bias, Bias> forms[] = {
+      {Bias::kLogOdds, Bias::kField}, {Bias::kField, Bias::kTable}, {Bias::kTable, Bias::kLogOdds}};
+  std::uint64_t seed = 20;
+  for (auto [visible, hidden] : forms) {
+    SCOPED_TRACE("visible form " + std::to_string(int(visible)) + ", hidden form " +
+                 std::to_string(int(hidden)));
+    expect_marginals_match(compile_text(rbm_text(6, 4, visible, hidden, seed)), seed);
+    ++seed;
+  }
+}
+
+TEST(RbmBlockGibbs, MarginalsMatchExactOnGeneratedRbms) {
+  for (std::uint64_t seed = 100; seed < 104; ++seed) {
+    const auto random = testing::generate_random_model(testing::rbm_options(seed, 6, 4));
+    SCOPED_TRACE(testing::describe(random.model));
+    const auto model = engine::compile(random.model, engine::SourceMap("random.pbtxt"), "");
+    expect_marginals_match(model, seed);
+  }
+}
+
+// The bound has power: sampling a model whose one visible bias is off by 0.3 fails it.
+TEST(RbmBlockGibbs, CheckCatchesAWrongConditional) {
+  const auto model = compile_text(rbm_text(6, 4, Bias::kLogOdds, Bias::kLogOdds, 30));
+  auto wrong = model;
+  wrong.params.values[static_cast<std::size_t>(
+      wrong.params.info[static_cast<std::size_t>(wrong.params.find("b"))].offset)] += 0.3;
+  auto sampler = make_sampler(wrong, 30);
+  ASSERT_NE(sampler, nullptr);
+  const auto result = check_rbm(*sampler, sampler->layout(), model, 30);
+  EXPECT_FALSE(result.passed) << result.summary();
+}
+
+// ---------------------------------------------------------------------------------------
+// (c) Determinism and the documented random-number layout.
+// ---------------------------------------------------------------------------------------
+
+std::vector<std::int32_t> run_with_threads(const engine::CompiledModel& model, int threads,
+                                           std::uint64_t seed, std::int32_t num_chains,
+                                           int sweeps) {
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  tbb::task_arena arena(threads);
+  std::vector<std::int32_t> out;
+  arena.execute([&] {
+    auto sampler = make_rbm_block_gibbs(model, seed);
+    Chains chains = random_chains(model, num_chains, 1);
+    sampler->reset(chains);
+    for (int s = 0; s < sweeps; ++s) sampler->sweep(chains, s);
+    out.assign(chains.states().begin(), chains.states().end());
+  });
+  return out;
+}
+
+TEST(RbmBlockGibbs, SamplesAreIdenticalForAnyNumberOfThreads) {
+  // 300 chains (two row blocks) of a 300 × 200 RBM: many tiles, run in parallel.
+  const auto model = compile_text(rbm_text(300, 200, Bias::kField, Bias::kLogOdds, 3, 0.1));
+  const auto one = run_with_threads(model, 1, 42, 300, 4);
+  EXPECT_EQ(one, run_with_threads(model, 2, 42, 300, 4));
+  EXPECT_EQ(one, run_with_threads(model, 4, 42, 300, 4));
+  EXPECT_NE(one, run_with_threads(model, 2, 43, 300, 4)) << "another seed, other samples";
+}
+
+// Hidden unit j of chain b in sweep s is 1 iff u·(1 + e^{−a}) ≤ 1, u being word j mod 4 of
+// draw sweep_counter(s, j / 4) of chain b's kSweep stream.
+TEST(RbmBlockGibbs, DrawsFollowTheDocumentedStreams) {
+  const auto model = compile_text(rbm_text(9, 7, Bias::kTable, Bias::kField, 8));
+  auto sampler = make_sampler(model, 77);
+  Chains chains = random_chains(model, 5, 2);
+  sampler->reset(chains);
+  const std::int64_t sweep = 12;
+  const RbmBlockGibbs::Matrix a = sampler->hidden_log_odds(chains);
+  sampler->sweep(chains, sweep);
+  const RbmLayout& l = sampler->layout();
+  for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+    const engine::CounterRng rng(77, engine::stream_id(engine::StreamPurpose::kSweep, b));
+    for (std::int32_t j = 0; j < l.num_hidden; ++j) {
+      const auto words = rng.bits(engine::sweep_counter(sweep, static_cast<std::uint64_t>(j / 4)));
+      const float u = engine::CounterRng::uniform_word(words[j % 4]);
+      const std::int32_t expected = u * (1.0f + std::exp(-a(b, j))) <= 1.0f ? 1 : 0;
+      EXPECT_EQ(chains.chain(b)[l.hidden_begin + j], expected) << "chain " << b << " h" << j;
+    }
+  }
+}
+
+TEST(RbmBlockGibbs, SweepStatsCountEveryUnit) {
+  const auto model = compile_text(rbm_text(6, 4, Bias::kLogOdds, Bias::kLogOdds, 1));
+  auto sampler = make_rbm_block_gibbs(model, 1);
+  ASSERT_NE(sampler, nullptr);
+  EXPECT_EQ(sampler->name(), "block-gibbs");
+  Chains chains = random_chains(model, 13, 1);
+  const std::vector<std::int32_t> before(chains.states().begin(), chains.states().end());
+  const SweepStats stats = sampler->sweep(chains, 0);
+  EXPECT_EQ(stats.site_updates, 13 * 10);
+  std::int64_t changed = 0;
+  for (std::size_t k = 0; k < before.size(); ++k) changed += before[k] != chains.states()[k];
+  EXPECT_EQ(stats.changed, changed);
+  EXPECT_EQ(stats.proposals, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// (d) Models that are not RBM-shaped.
+// ---------------------------------------------------------------------------------------
+
+TEST(RbmBlockGibbs, RefusesModelsThatAreNotRbms) {
+  const std::string rbm = rbm_text(4, 3, Bias::kLogOdds, Bias::kField, 2);
+  const std::pair<const char*, std::string> cases[] = {
+      {"no bipartite block", testing::to_text(testing::random_binary_pairwise(1))},
+      {"a pairwise factor inside the visible layer",
+       rbm + "parameters { name: \"J\" value: 0.3 }\n"
+             "factors { name: \"extra\" ising { coupling: \"J\" } scope: \"v[0] v[1]\" }\n"},
+      {"a second bipartite block",
+       rbm + "variables { name: \"g\" shape: [2] cardinality: 2 }\n"
+             "parameters { name: \"U\" shape: [3, 2] value: [1, 2, 3, 4, 5, 6] }\n"
+             "factors { name: \"more\" bipartite { left: \"h\" right: \"g\" weights: \"U\" } }\n"},
+      {"a variable outside both layers", rbm + "variables { name: \"lonely\" cardinality: 2 }\n"},
+      {"a categorical variable outside both layers",
+       rbm + "variables { name: \"x\" cardinality: 3 }\n"
+             "parameters { name: \"p\" shape: [3] value: [0, 1, 2] }\n"
+             "factors { name: \"px\" unary { log_potentials: \"p\" } each: \"x\" }\n"},
+      {"an arity-1 enumeration",
+       rbm +
+           "factors { name: \"only_one\" enumeration { configurations: [1] } scope: \"v[2]\" }\n"},
+      {"a logical factor",
+       rbm + "factors { name: \"or\" logical_or { parents: \"v[0] v[1]\" child: \"h[0]\" } }\n"},
+  };
+  for (const auto& [what, text] : cases) {
+    const auto model = compile_text(text);
+    EXPECT_EQ(make_rbm_block_gibbs(model, 1), nullptr) << what;
+  }
+  EXPECT_NE(make_rbm_block_gibbs(compile_text(rbm), 1), nullptr);
+}
+
+// ---------------------------------------------------------------------------------------
+// (e) Evidence and hard biases.
+// ---------------------------------------------------------------------------------------
+
+TEST(RbmBlockGibbs, EvidenceIsRespectedAndConditions) {
+  const auto model = compile_text(rbm_text(6, 4, Bias::kTable, Bias::kLogOdds, 40) +
+                                  "evidence { variable: \"v[1]\" value: 1 }\n"
+                                  "evidence { variable: \"v[4]\" value: 0 }\n"
+                                  "evidence { variable: \"h[2]\" value: 0 }\n");
+  auto sampler = make_sampler(model, 40);
+  ASSERT_NE(sampler, nullptr);
+  Chains chains = random_chains(model, 100, 40);
+  for (std::int64_t s = 0; s < 200; ++s) {
+    sampler->sweep(chains, s);
+    for (std::int32_t b = 0; b < chains.num_chains(); ++b)
+      for (std::int32_t v = 0; v < model.graph->num_variables(); ++v)
+        if (model.evidence[v] != engine::kFree) {
+          ASSERT_EQ(chains.chain(b)[v], model.evidence[v]) << "sweep " << s << " chain " << b;
+        }
+  }
+  const auto result = check_rbm(*sampler, sampler->layout(), model, 41);
+  EXPECT_TRUE(result.passed) << result.summary();
+}
+
+TEST(RbmBlockGibbs, HardBiasesAreExact) {
+  // v[0] can only be 1, h[1] only 0 (−inf table entries and log-odds).
+  const std::string text =
+      "variables { name: \"v\" shape: [4] cardinality: 2 }\n"
+      "variables { name: \"h\" shape: [3] cardinality: 2 }\n"
+      "parameters { name: \"W\" shape: [4, 3] init { normal { stddev: 1 } seed: 4 } }\n"
+      "factors { name: \"weights\" bipartite { left: \"v\" right: \"h\" weights: \"W\" } }\n"
+      "parameters { name: \"b\" shape: [4, 2] value: [-inf, 0, 0.2, 0, 0, -0.5, 0.1, 0.3] }\n"
+      "factors { name: \"vb\" unary { log_potentials: \"b\" } each: \"v\" }\n"
+      "parameters { name: \"c\" shape: [3] value: [0.5, -inf, 0.2] }\n"
+      "factors { name: \"hb\" unary { log_odds: \"c\" } each: \"h\" }\n";
+  const auto model = compile_text(text);
+  auto sampler = make_sampler(model, 5);
+  ASSERT_NE(sampler, nullptr);
+  const auto result = check_rbm(*sampler, sampler->layout(), model, 5, 1);
+  EXPECT_TRUE(result.passed) << result.summary();
+  EXPECT_EQ(result.marginals[model.graph->state_offset[0] + 1], 1.0) << "v[0] is always 1";
+  EXPECT_EQ(result.marginals[model.graph->state_offset[5] + 1], 0.0) << "h[1] is always 0";
+}
+
+// A learner changes the parameters in place; reset() makes the sampler see them.
+TEST(RbmBlockGibbs, ResetRereadsParameters) {
+  auto model = compile_text(rbm_text(5, 3, Bias::kLogOdds, Bias::kLogOdds, 6));
+  auto sampler = make_sampler(model, 6);
+  Chains chains = random_chains(model, 3, 6);
+  const RbmBlockGibbs::Matrix before = sampler->hidden_log_odds(chains);
+  const auto& c = model.params.info[static_cast<std::size_t>(model.params.find("c"))];
+  model.params.values[static_cast<std::size_t>(c.offset)] += 1.0;
+  EXPECT_EQ(sampler->hidden_log_odds(chains), before) << "the float mirror is kept";
+  sampler->reset(chains);
+  const RbmBlockGibbs::Matrix after = sampler->hidden_log_odds(chains);
+  for (std::int32_t b = 0; b < 3; ++b) EXPECT_NEAR(after(b, 0) - before(b, 0), 1.0, 1e-5);
+  model.params.values[static_cast<std::size_t>(c.offset)] = std::nan("");
+  EXPECT_THROW(sampler->reset(chains), Error);
+}
+
+}  // namespace
+}  // namespace dgm::inference

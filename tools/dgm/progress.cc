@@ -1,0 +1,63 @@
+#include "tools/dgm/progress.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace dgm::cli {
+
+namespace {
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_sigint(int) {
+  g_interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the program at once
+}
+}  // namespace
+
+InterruptGuard::InterruptGuard() {
+  g_interrupted = 0;
+  std::signal(SIGINT, on_sigint);
+}
+
+// The flag outlives the guard so that main() can report an interrupted run.
+InterruptGuard::~InterruptGuard() { std::signal(SIGINT, SIG_DFL); }
+
+bool InterruptGuard::requested() { return g_interrupted != 0; }
+
+ProgressObserver::ProgressObserver(std::string label, std::int64_t total_sweeps)
+    : label_(std::move(label)), total_(total_sweeps), tty_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+
+ProgressObserver::~ProgressObserver() {
+  if (tty_) std::fprintf(stderr, "\r\033[K");
+}
+
+bool ProgressObserver::on_sweep(std::int64_t sweep, const inference::Chains& /*chains*/,
+                                const inference::SweepStats& /*stats*/) {
+  if (InterruptGuard::requested()) {
+    if (tty_) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr, "dgm: interrupted after %lld sweeps; keeping what was drawn\n",
+                 static_cast<long long>(sweep + 1));
+    return false;
+  }
+  if (!tty_) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < std::chrono::milliseconds(100) && sweep + 1 < total_) return true;
+  last_draw_ = now;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double fraction = static_cast<double>(sweep + 1) / static_cast<double>(total_);
+  const int width = 30;
+  const int filled = static_cast<int>(fraction * width);
+  std::string bar(filled, '#');
+  bar.append(width - filled, '.');
+  const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0.0;
+  std::fprintf(stderr, "\r%s [%s] %lld/%lld sweeps, %.0f sweeps/s, ETA %.0f s ", label_.c_str(),
+               bar.c_str(), static_cast<long long>(sweep + 1), static_cast<long long>(total_),
+               elapsed > 0 ? (sweep + 1) / elapsed : 0.0, eta);
+  std::fflush(stderr);
+  return true;
+}
+
+}  // namespace dgm::cli

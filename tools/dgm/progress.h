@@ -1,0 +1,36 @@
+#pragma once
+// Progress on a terminal and clean interruption (Ctrl-C) for long runs. The first Ctrl-C asks
+// the run to stop after the current sweep (files stay valid); a second one kills the program.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "dgm.h"
+
+namespace dgm::cli {
+
+// Installs the SIGINT handler for the lifetime of the object.
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  static bool requested();
+};
+
+// Draws a progress bar on stderr when it is a terminal; stops the run when interrupted.
+class ProgressObserver : public inference::RunObserver {
+ public:
+  ProgressObserver(std::string label, std::int64_t total_sweeps);
+  ~ProgressObserver() override;
+  bool on_sweep(std::int64_t sweep, const inference::Chains& chains,
+                const inference::SweepStats& stats) override;
+
+ private:
+  std::string label_;
+  std::int64_t total_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace dgm::cli
