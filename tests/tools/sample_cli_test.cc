@@ -1,0 +1,141 @@
+// dgm sample and dgm marginals --method SAMPLER end to end: output files, formats, threads,
+// configuration files, resuming, and Ctrl-C keeping a valid file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_models.h"
+
+namespace dgm {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::run_dgm;
+using testing::source_path;
+
+const std::string kIsing = source_path("examples/spin_glass_2d.pbtxt");
+const std::string kChain = source_path("examples/tiny_chain.pbtxt");
+
+TEST(SampleCli, WritesNpyWithOneRowPerChainAndKeptSweep) {
+  const std::string dir = testing::scratch_dir();
+  const auto r = run_dgm("sample '" + kIsing + "' --sampler chromatic-gibbs --chains 4 --sweeps 30 "
+                         "--burn-in 10 --thin 5 --seed 3 --out '" + dir + "/s.npy' --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kept_sweeps"], 4);
+  EXPECT_EQ(j["samples"], 16);
+  const engine::NpyArray a = engine::read_npy(dir + "/s.npy", true);
+  EXPECT_EQ(a.dtype, "|u1");
+  EXPECT_EQ(a.shape, (std::vector<std::int64_t>{16, 1024}));
+}
+
+TEST(SampleCli, SameSeedSameSamplesWhateverTheThreads) {
+  const std::string dir = testing::scratch_dir();
+  for (const char* sampler : {"gibbs", "chromatic-gibbs"}) {
+    SCOPED_TRACE(sampler);
+    for (int threads : {1, 2, 4}) {
+      const auto r = run_dgm("sample '" + kIsing + "' --sampler " + sampler +
+                             " --chains 3 --sweeps 5 --seed 9 --threads " +
+                             std::to_string(threads) + " --out '" + dir + "/t" +
+                             std::to_string(threads) + ".npy'");
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    const auto one = engine::read_npy(dir + "/t1.npy", true).values;
+    EXPECT_EQ(engine::read_npy(dir + "/t2.npy", true).values, one);
+    EXPECT_EQ(engine::read_npy(dir + "/t4.npy", true).values, one);
+    ASSERT_EQ(run_dgm("sample '" + kIsing + "' --sampler " + sampler +
+                      " --chains 3 --sweeps 5 --seed 10 --out '" + dir + "/o.npy'")
+                  .exit_code,
+              0);
+    EXPECT_NE(engine::read_npy(dir + "/o.npy", true).values, one);
+  }
+}
+
+TEST(SampleCli, CsvHasAHeaderAndOneLinePerSample) {
+  const std::string dir = testing::scratch_dir();
+  const auto r = run_dgm("sample '" + kChain + "' --chains 2 --sweeps 3 --out '" + dir + "/s.csv'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir + "/s.csv");
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) ++lines;
+  EXPECT_EQ(lines, 1 + 6);
+  EXPECT_THAT(r.out, HasSubstr("mean spin"));
+}
+
+TEST(SampleCli, ConfigFileAndFlagsOverrideIt) {
+  const std::string dir = testing::scratch_dir();
+  testing::write_file(dir, "run.pbtxt",
+                      "chromatic_gibbs {}\nrun { chains: 5 sweeps: 7 seed: 4 }\n");
+  const auto r = run_dgm("sample '" + kIsing + "' --config '" + dir +
+                         "/run.pbtxt' --sweeps 3 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["sampler"], "chromatic-gibbs");
+  EXPECT_EQ(j["chains"], 5);
+  EXPECT_EQ(j["sweeps"], 3);
+  testing::write_file(dir, "bad.pbtxt", "gibbs { scan: SIDEWAYS }\n");
+  const auto bad = run_dgm("sample '" + kIsing + "' --config '" + dir + "/bad.pbtxt'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("bad.pbtxt:1:"));
+}
+
+TEST(SampleCli, ResumeContinuesEachChainFromItsLastSample) {
+  const std::string dir = testing::scratch_dir();
+  ASSERT_EQ(run_dgm("sample '" + kIsing + "' --chains 3 --sweeps 4 --out '" + dir + "/a.npy'")
+                .exit_code,
+            0);
+  const auto r = run_dgm("sample '" + kIsing + "' --chains 3 --sweeps 2 --resume '" + dir +
+                         "/a.npy' --out '" + dir + "/b.npy'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto mismatch = run_dgm("sample '" + kIsing + "' --chains 5 --sweeps 2 --resume '" + dir +
+                                "/a.npy'");
+  EXPECT_EQ(mismatch.exit_code, 1);
+  EXPECT_THAT(mismatch.err, HasSubstr("same --chains"));
+}
+
+TEST(SampleCli, UnknownSamplerListsTheRegisteredOnes) {
+  const auto r = run_dgm("sample '" + kChain + "' --sampler metropolis");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("unknown sampler 'metropolis'"), HasSubstr("gibbs")));
+}
+
+TEST(SampleCli, CtrlCStopsCleanlyAndKeepsAValidFile) {
+  const std::string dir = testing::scratch_dir();
+  // timeout sends SIGINT after a second to a run that would take far longer.
+  const std::string cmd = "timeout --preserve-status -s INT 1 '" + std::string(DGM_BINARY) + "' sample '" + kIsing +
+                          "' --chains 2 --sweeps 100000000 --out '" + dir +
+                          "/s.npy' >/dev/null 2>'" + dir + "/err'";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const engine::NpyArray a = engine::read_npy(dir + "/s.npy", true);
+  EXPECT_GT(a.shape[0], 0);
+  EXPECT_EQ(a.shape[0] % 2, 0);
+  EXPECT_EQ(static_cast<std::int64_t>(a.values.size()), a.shape[0] * 1024);
+}
+
+TEST(SampleCli, GibbsMarginalsAgreeWithExactWithinTheirErrorBars) {
+  const auto exact = run_dgm("marginals '" + kChain + "' --format json");
+  const auto gibbs = run_dgm("marginals '" + kChain +
+                             "' --method gibbs --chains 32 --sweeps 3000 --burn-in 100 "
+                             "--seed 7 --format json");
+  ASSERT_EQ(gibbs.exit_code, 0) << gibbs.err;
+  const auto je = nlohmann::json::parse(exact.out), jg = nlohmann::json::parse(gibbs.out);
+  for (std::size_t v = 0; v < je["marginals"].size(); ++v) {
+    const double p = je["marginals"][v]["p"][1], q = jg["marginals"][v]["p"][1];
+    const double se = jg["marginals"][v]["se"][1];
+    EXPECT_LE(std::abs(p - q), 5 * se + 1e-3) << "variable " << v;
+  }
+  const auto uai = run_dgm("marginals '" + kChain + "' --method chromatic-gibbs --sweeps 50 "
+                           "--format uai");
+  ASSERT_EQ(uai.exit_code, 0) << uai.err;
+  EXPECT_EQ(uai.out.rfind("MAR", 0), 0u);
+}
+
+}  // namespace
+}  // namespace dgm
