@@ -39,6 +39,9 @@ case "$mode" in
     "$BUILD_DIR/tools/dgm" marginals "$MODEL" --method exact
     echo
     "$BUILD_DIR/tools/dgm" map "$MODEL" --method exact
+    echo
+    "$BUILD_DIR/tools/dgm" sample "$MODEL" --sampler gibbs --chains 16 --sweeps 2000 \
+      --burn-in 200 --seed 1 --out "$BUILD_DIR/demo_samples.npy"
     ;;
   test)
     cmake --build "$BUILD_DIR" -j "$JOBS"

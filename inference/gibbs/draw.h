@@ -16,7 +16,7 @@ namespace dgm::inference {
 // gives 0 without special cases. (Δ must not be NaN: both states impossible is the caller's
 // case to handle.)
 inline std::int32_t draw_binary(double log_odds, double u) {
-  return u * (1.0 + 1.0 / (log_odds * log_odds + 1.0)) <= 1.0 ? 1 : 0;
+  return u * (1.0 + std::exp(-log_odds)) <= 1.0 ? 1 : 0;
 }
 
 // Categorical variable with unnormalised conditional log-probabilities `logp` (−∞ allowed):
