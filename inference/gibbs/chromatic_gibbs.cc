@@ -35,9 +35,7 @@ ChromaticGibbsSampler::ChromaticGibbsSampler(const engine::CompiledModel& model,
   const std::int32_t n = g.num_variables();
   if (static_cast<std::int32_t>(colour.size()) != n)
     throw Error(name_ + ": the colouring has " + std::to_string(colour.size()) + " entries for " +
-                std::to_string(n) +
-                " variables (was the model compiled "
-                "without its graph analyses?)");
+                std::to_string(n) + " variables (was the model compiled without its analyses?)");
   for (std::int32_t v = 0; v < n; ++v) {
     if (colour[v] < 0 || colour[v] >= num_colours)
       throw Error(name_ + ": colour " + std::to_string(colour[v]) + " of " + g.variable_name(v) +

@@ -55,13 +55,15 @@ std::vector<double> bias_log_odds(const engine::CompiledModel& model) {
   return bias;
 }
 
-// Columns per tile for a layer of n units: n/8 rounded up to whole Philox words (4), so that
-// each half-step has about eight column tiles to share between threads; at least 64 columns
-// (smaller products lose more to packing than parallelism gains) and at most kMaxChunk.
+// Columns per tile for a layer of n units: a quarter of the layer rounded up to a multiple of
+// 16 (whole Philox words, whole SIMD registers), at least 64 and at most kMaxChunk columns.
+// Every column tile repacks the other layer's states for its product, so more tiles cost more
+// packing; four per row block keep two or four threads busy at a few percent over one whole
+// product (784×500, 100 chains).
 constexpr std::int32_t kMaxChunk = 256;
 std::int32_t column_chunk(std::int32_t n) {
-  const std::int32_t eighth = (n + 7) / 8;
-  return std::clamp((eighth + 3) / 4 * 4, 64, kMaxChunk);
+  const std::int32_t quarter = (n + 3) / 4;
+  return std::clamp((quarter + 15) / 16 * 16, 64, kMaxChunk);
 }
 
 // Below this many multiply-adds per half-step the tiles run on the calling thread (same

@@ -94,7 +94,7 @@ class RbmBlockGibbs final : public Sampler {
     // Evidence as a mask: a unit's new state is draw·free + value, so free units take their
     // draw (free = 1, value = 0) and clamped ones their evidence state (free = 0).
     std::vector<float> free, value;
-    std::int32_t chunk = 0;        // columns per tile (a multiple of 4: whole Philox words)
+    std::int32_t chunk = 0;        // columns per tile (a multiple of 16)
     std::uint64_t first_word = 0;  // counter index of the layer's first word in a sweep
   };
 

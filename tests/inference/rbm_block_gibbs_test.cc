@@ -118,13 +118,19 @@ TEST(RbmBlockGibbs, ConditionalsMatchGenericEvaluationForEveryBiasForm) {
     }
 }
 
-TEST(RbmBlockGibbs, ConditionalsMatchOnGeneratedRbms) {
-  for (std::uint64_t seed = 0; seed < 8; ++seed) {
-    const auto random = testing::generate_random_model(testing::rbm_options(seed, 5, 4));
+// Runs `check(model, seed)` on the generator's RBMs (tests/support/random_models.h: unary
+// biases of every form, varied syntax) for seeds [first, last).
+template <class Check>
+void on_generated_rbms(std::uint64_t first, std::uint64_t last, int nv, int nh, Check check) {
+  for (std::uint64_t seed = first; seed < last; ++seed) {
+    const auto random = testing::generate_random_model(testing::rbm_options(seed, nv, nh));
     SCOPED_TRACE(testing::describe(random.model));
-    const auto model = engine::compile(random.model, engine::SourceMap("random.pbtxt"), "");
-    expect_conditionals_match(model, seed);
+    check(engine::compile(random.model, engine::SourceMap("random.pbtxt"), ""), seed);
   }
+}
+
+TEST(RbmBlockGibbs, ConditionalsMatchOnGeneratedRbms) {
+  on_generated_rbms(0, 8, 5, 4, expect_conditionals_match);
 }
 
 // Several bias groups on one variable add up, and tables of kind `table` with arity 1 count.
@@ -176,12 +182,7 @@ TEST(RbmBlockGibbs, MarginalsMatchExactForEveryBiasForm) {
 }
 
 TEST(RbmBlockGibbs, MarginalsMatchExactOnGeneratedRbms) {
-  for (std::uint64_t seed = 100; seed < 104; ++seed) {
-    const auto random = testing::generate_random_model(testing::rbm_options(seed, 6, 4));
-    SCOPED_TRACE(testing::describe(random.model));
-    const auto model = engine::compile(random.model, engine::SourceMap("random.pbtxt"), "");
-    expect_marginals_match(model, seed);
-  }
+  on_generated_rbms(100, 104, 6, 4, expect_marginals_match);
 }
 
 // The bound has power: sampling a model whose one visible bias is off by 0.3 fails it.

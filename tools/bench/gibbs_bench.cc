@@ -87,6 +87,11 @@ void compare(benchmark::State& state, const std::string& name, const std::string
     state.counters["vs_baseline"] = f[name][threads] / f[baseline][threads];
 }
 
+// Every benchmark here: argument = number of threads (1 and 2), wall time, at least 1 s.
+void on_1_and_2_threads(benchmark::internal::Benchmark* b) {
+  b->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+}
+
 std::unique_ptr<Sampler> registry_sampler(const std::string& name, const CompiledModel& model) {
   return dgm::inference::make_sampler(name, model, dgm::proto::SamplerConfig(), kSeed);
 }
@@ -97,6 +102,25 @@ Chains uniform_chains(const CompiledModel& model, int num_chains) {
   return chains;
 }
 
+// Model-building shorthands.
+void add_group(dgm::proto::Model& m, const char* name, const std::vector<std::int64_t>& shape,
+               int cardinality) {
+  auto* g = m.add_variables();
+  g->set_name(name);
+  for (auto d : shape) g->add_shape(d);
+  g->set_cardinality(cardinality);
+}
+
+void add_normal_parameter(dgm::proto::Model& m, const char* name,
+                          const std::vector<std::int64_t>& shape, double stddev,
+                          std::uint64_t seed) {
+  auto* p = m.add_parameters();
+  p->set_name(name);
+  for (auto d : shape) p->add_shape(d);
+  p->mutable_init()->mutable_normal()->set_stddev(stddev);
+  p->mutable_init()->set_seed(seed);
+}
+
 // ------------------------------------------------------------------------------------------
 // Ising 512×512
 // ------------------------------------------------------------------------------------------
@@ -104,11 +128,7 @@ Chains uniform_chains(const CompiledModel& model, int num_chains) {
 const CompiledModel& ising_model() {
   static const CompiledModel model = [] {
     dgm::proto::Model m;
-    auto* v = m.add_variables();
-    v->set_name("s");
-    v->add_shape(kIsingSide);
-    v->add_shape(kIsingSide);
-    v->set_cardinality(2);
+    add_group(m, "s", {kIsingSide, kIsingSide}, 2);
     auto* p = m.add_parameters();
     p->set_name("J");
     p->add_value(kCriticalCoupling);
@@ -178,13 +198,7 @@ void BM_IsingCheckerboardKernel(benchmark::State& state) {
   time_steps(state, "ising/kernel", double(kIsingSide) * kIsingSide,
              [&](std::int64_t s) { kernel.sweep(static_cast<std::uint64_t>(s) + 3); });
 }
-BENCHMARK(BM_IsingCheckerboardKernel)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(1.0);
+BENCHMARK(BM_IsingCheckerboardKernel)->Apply(on_1_and_2_threads);
 
 void BM_IsingChromaticGibbs(benchmark::State& state) {
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
@@ -198,13 +212,7 @@ void BM_IsingChromaticGibbs(benchmark::State& state) {
              [&](std::int64_t s) { sampler->sweep(chains, s + 3); });
   compare(state, "ising/chromatic-gibbs", "ising/kernel");
 }
-BENCHMARK(BM_IsingChromaticGibbs)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(1.0);
+BENCHMARK(BM_IsingChromaticGibbs)->Apply(on_1_and_2_threads);
 
 // ------------------------------------------------------------------------------------------
 // RBM 784×500, 100 chains
@@ -213,22 +221,11 @@ BENCHMARK(BM_IsingChromaticGibbs)
 const CompiledModel& rbm_model() {
   static const CompiledModel model = [] {
     dgm::proto::Model m;
-    for (auto [name, n] : {std::pair{"v", kRbmVisible}, std::pair{"h", kRbmHidden}}) {
-      auto* g = m.add_variables();
-      g->set_name(name);
-      g->add_shape(n);
-      g->set_cardinality(2);
-    }
-    auto add_param = [&](const char* name, const std::vector<std::int64_t>& shape, double stddev) {
-      auto* p = m.add_parameters();
-      p->set_name(name);
-      for (auto d : shape) p->add_shape(d);
-      p->mutable_init()->mutable_normal()->set_stddev(stddev);
-      p->mutable_init()->set_seed(1);
-    };
-    add_param("W", {kRbmVisible, kRbmHidden}, 0.05);
-    add_param("b", {kRbmVisible}, 0.5);
-    add_param("c", {kRbmHidden}, 0.5);
+    add_group(m, "v", {kRbmVisible}, 2);
+    add_group(m, "h", {kRbmHidden}, 2);
+    add_normal_parameter(m, "W", {kRbmVisible, kRbmHidden}, 0.05, 1);
+    add_normal_parameter(m, "b", {kRbmVisible}, 0.5, 1);
+    add_normal_parameter(m, "c", {kRbmHidden}, 0.5, 1);
     auto* f = m.add_factors();
     f->set_name("weights");
     f->mutable_bipartite()->set_left("v");
@@ -276,13 +273,7 @@ void BM_RbmBareProducts(benchmark::State& state) {
   benchmark::DoNotOptimize(hidden.data());
   benchmark::DoNotOptimize(visible.data());
 }
-BENCHMARK(BM_RbmBareProducts)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(1.0);
+BENCHMARK(BM_RbmBareProducts)->Apply(on_1_and_2_threads);
 
 void BM_RbmBlockGibbs(benchmark::State& state) {
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
@@ -300,13 +291,7 @@ void BM_RbmBlockGibbs(benchmark::State& state) {
              [&](std::int64_t s) { sampler->sweep(chains, s + 3); });
   compare(state, "rbm/block-gibbs", "rbm/bare-products");
 }
-BENCHMARK(BM_RbmBlockGibbs)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(1.0);
+BENCHMARK(BM_RbmBlockGibbs)->Apply(on_1_and_2_threads);
 
 // ------------------------------------------------------------------------------------------
 // Categorical grid with 3-variable tables
@@ -316,22 +301,9 @@ const CompiledModel& grid_model() {
   static const CompiledModel model = [] {
     const int n = kGridSide;
     dgm::proto::Model m;
-    auto* v = m.add_variables();
-    v->set_name("x");
-    v->add_shape(n);
-    v->add_shape(n);
-    v->set_cardinality(3);
-    auto* t = m.add_parameters();
-    t->set_name("T");
-    for (int d = 0; d < 3; ++d) t->add_shape(3);
-    t->mutable_init()->mutable_normal()->set_stddev(0.5);
-    t->mutable_init()->set_seed(2);
-    auto* u = m.add_parameters();
-    u->set_name("U");
-    u->add_shape(std::int64_t{n} * n);
-    u->add_shape(3);
-    u->mutable_init()->mutable_normal()->set_stddev(0.3);
-    u->mutable_init()->set_seed(3);
+    add_group(m, "x", {n, n}, 3);
+    add_normal_parameter(m, "T", {3, 3, 3}, 0.5, 2);
+    add_normal_parameter(m, "U", {std::int64_t{n} * n, 3}, 0.3, 3);
     auto* unary = m.add_factors();
     unary->set_name("unary");
     unary->mutable_unary()->set_log_potentials("U");
@@ -367,20 +339,8 @@ void BM_CategoricalGibbs(benchmark::State& state) { categorical(state, "gibbs");
 void BM_CategoricalChromaticGibbs(benchmark::State& state) {
   categorical(state, "chromatic-gibbs");
 }
-BENCHMARK(BM_CategoricalGibbs)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(1.0);
-BENCHMARK(BM_CategoricalChromaticGibbs)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(1.0);
+BENCHMARK(BM_CategoricalGibbs)->Apply(on_1_and_2_threads);
+BENCHMARK(BM_CategoricalChromaticGibbs)->Apply(on_1_and_2_threads);
 
 // ------------------------------------------------------------------------------------------
 // The final report: engine / baseline with the targets.
