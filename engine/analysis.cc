@@ -12,16 +12,16 @@ namespace {
 
 // The interaction graph as a Boost CSR graph; both directions of every edge are stored, so the
 // directed algorithms below see the undirected graph.
-using CsrGraph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property,
-                                                    boost::no_property, boost::no_property,
-                                                    std::uint32_t, std::uint64_t>;
+using CsrGraph =
+    boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                       boost::no_property, std::uint32_t, std::uint64_t>;
 
 CsrGraph to_boost(const Graph& g) {
   const std::int32_t n = g.num_variables();
   std::vector<std::uint32_t> sources(g.neighbours.size());
   for (std::int32_t v = 0; v < n; ++v)
-    std::fill(sources.begin() + g.neighbour_offsets[v], sources.begin() + g.neighbour_offsets[v + 1],
-              static_cast<std::uint32_t>(v));
+    std::fill(sources.begin() + g.neighbour_offsets[v],
+              sources.begin() + g.neighbour_offsets[v + 1], static_cast<std::uint32_t>(v));
   std::vector<std::uint32_t> targets(g.neighbours.begin(), g.neighbours.end());
   return CsrGraph(boost::construct_inplace_from_sources_and_targets, sources, targets,
                   static_cast<std::size_t>(n));
@@ -60,8 +60,8 @@ GraphAnalysis analyse_graph(const Graph& g) {
   a.forest = undirected_edges == n - a.num_components;
   // The factor graph (variables + factors, an edge per scope entry) is a forest iff
   // scope entries = variables + factors − components (every factor touches a variable).
-  a.factor_graph_forest = static_cast<std::int64_t>(g.factor_vars.size()) ==
-                          n + g.num_factors() - a.num_components;
+  a.factor_graph_forest =
+      static_cast<std::int64_t>(g.factor_vars.size()) == n + g.num_factors() - a.num_components;
   return a;
 }
 

@@ -69,7 +69,10 @@ class Compiler {
  public:
   Compiler(const proto::Model& model, const SourceMap& source, std::string base_dir,
            const CompileOptions& options)
-      : m_(model), src_(source), base_dir_(std::move(base_dir)), opt_(options),
+      : m_(model),
+        src_(source),
+        base_dir_(std::move(base_dir)),
+        opt_(options),
         g_(std::make_shared<Graph>()) {}
 
   CompiledModel run() {
@@ -109,14 +112,15 @@ class Compiler {
       const auto& vg = m_.variables(i);
       const std::string where = src_.where("variables", i);
       if (!valid_name(vg.name()))
-        fail(where, "variable group name '" + vg.name() +
-                        "' is not valid (letters, digits, '_', '.', '-'; not starting with a digit)");
+        fail(where,
+             "variable group name '" + vg.name() +
+                 "' is not valid (letters, digits, '_', '.', '-'; not starting with a digit)");
       const std::string ctx = where + ": variable group '" + vg.name() + "'";
       if (!seen.insert(vg.name()).second) fail(ctx, "duplicate variable group name");
       if (vg.cardinality() < 2)
         fail(src_.where("variables", i, "cardinality") + ": variable group '" + vg.name() + "'",
              "cardinality " + std::to_string(vg.cardinality()) +
-                      " is invalid; a variable needs at least 2 states");
+                 " is invalid; a variable needs at least 2 states");
       if (vg.cardinality() > opt_.max_cardinality)
         fail(ctx, "cardinality " + std::to_string(vg.cardinality()) + " exceeds the limit of " +
                       std::to_string(opt_.max_cardinality));
@@ -125,8 +129,7 @@ class Compiler {
         if (d < 1) fail(ctx, "shape " + shape_text(shape) + " has a dimension < 1");
       const std::int64_t size = checked_product(shape, opt_.max_variables);
       if (size < 0 || total + size > opt_.max_variables)
-        fail(ctx, "shape " + shape_text(shape) +
-                      " gives too many variables (the limit is " +
+        fail(ctx, "shape " + shape_text(shape) + " gives too many variables (the limit is " +
                       std::to_string(opt_.max_variables) + " in all)");
       if (vg.state_names_size() != 0 && vg.state_names_size() != vg.cardinality())
         fail(ctx, std::to_string(vg.state_names_size()) + " state names for cardinality " +
@@ -171,7 +174,8 @@ class Compiler {
       std::vector<double> values;
       if (!p.npy().empty()) {
         std::filesystem::path path(p.npy());
-        if (path.is_relative() && !base_dir_.empty()) path = std::filesystem::path(base_dir_) / path;
+        if (path.is_relative() && !base_dir_.empty())
+          path = std::filesystem::path(base_dir_) / path;
         NpyArray array;
         try {
           array = read_npy(path.string());
@@ -235,8 +239,7 @@ class Compiler {
       case proto::Initializer::kUniform:
         finite(init.uniform().low(), "low");
         finite(init.uniform().high(), "high");
-        if (init.uniform().high() < init.uniform().low())
-          fail(ctx, "initialiser has high < low");
+        if (init.uniform().high() < init.uniform().low()) fail(ctx, "initialiser has high < low");
         for (std::int64_t k = 0; k < size; ++k)
           v[k] = init.uniform().low() +
                  (init.uniform().high() - init.uniform().low()) * rng.uniform(k);
@@ -269,12 +272,19 @@ class Compiler {
     if (scope_.size() <= 16) {
       for (std::size_t a = 0; a < scope_.size() && !repeated; ++a)
         for (std::size_t b = a + 1; b < scope_.size(); ++b)
-          if (scope_[a] == scope_[b]) { repeated = true; which = scope_[a]; break; }
+          if (scope_[a] == scope_[b]) {
+            repeated = true;
+            which = scope_[a];
+            break;
+          }
     } else {
       sorted_.assign(scope_.begin(), scope_.end());
       std::sort(sorted_.begin(), sorted_.end());
       auto it = std::adjacent_find(sorted_.begin(), sorted_.end());
-      if (it != sorted_.end()) { repeated = true; which = *it; }
+      if (it != sorted_.end()) {
+        repeated = true;
+        which = *it;
+      }
     }
     if (repeated)
       fail(ctx, "variable " + g_->variable_name(which) + " appears twice in factor " +
@@ -292,8 +302,8 @@ class Compiler {
     const int gi = refs_->find_group(name);
     if (name.empty()) fail(ctx, std::string("`") + field + "` names no variable group");
     if (gi < 0)
-      fail(ctx, std::string("`") + field + "`: unknown variable group '" + name +
-                    "'; groups are " + refs_->group_names());
+      fail(ctx, std::string("`") + field + "`: unknown variable group '" + name + "'; groups are " +
+                    refs_->group_names());
     return g_->groups[gi];
   }
 
@@ -374,7 +384,8 @@ class Compiler {
     const proto::Logical* logical = fg.has_logical_or()    ? &fg.logical_or()
                                     : fg.has_logical_and() ? &fg.logical_and()
                                                            : nullptr;
-    const bool shorthand = logical != nullptr && (!logical->parents().empty() || !logical->child().empty());
+    const bool shorthand =
+        logical != nullptr && (!logical->parents().empty() || !logical->child().empty());
     if (fg.has_bipartite()) {
       if (has_generator || has_scopes)
         fail(ctx, "a bipartite group takes `left` and `right`, not a scope generator or `scope`");
@@ -389,8 +400,9 @@ class Compiler {
       return;
     }
     if (has_generator + has_scopes + shorthand > 1)
-      fail(ctx, "give only one of: a generator (each, lattice, all_pairs, between), `scope` "
-                "lists, or logical parents/child");
+      fail(ctx,
+           "give only one of: a generator (each, lattice, all_pairs, between), `scope` "
+           "lists, or logical parents/child");
     if (shorthand) {
       if (logical->parents().empty() || logical->child().empty())
         fail(ctx, "a logical factor needs both `parents` and `child`");
@@ -435,8 +447,9 @@ class Compiler {
         break;
     }
     if (!has_scopes)
-      fail(ctx, "no factors: give a generator (each, lattice, all_pairs, between) or `scope` "
-                "lists");
+      fail(ctx,
+           "no factors: give a generator (each, lattice, all_pairs, between) or `scope` "
+           "lists");
     check_factor_budget(ctx, fg.scope_size());
     for (int k = 0; k < fg.scope_size(); ++k) {
       scope_.clear();
@@ -444,8 +457,9 @@ class Compiler {
                                fg.name() + "': scope " + std::to_string(k);
       refs_->resolve_list(fg.scope(k), scope_, sctx);
       if (scope_.empty())
-        fail(sctx, "empty scope; a factor needs at least one variable (use log_constant for a "
-                   "constant)");
+        fail(sctx,
+             "empty scope; a factor needs at least one variable (use log_constant for a "
+             "constant)");
       push_factor(sctx);
     }
   }
@@ -526,8 +540,7 @@ class Compiler {
   void compile_factor_group(int index) {
     const auto& fg = m_.factors(index);
     const std::string where = src_.where("factors", index);
-    if (!valid_name(fg.name()))
-      fail(where, "factor group name '" + fg.name() + "' is not valid");
+    if (!valid_name(fg.name())) fail(where, "factor group name '" + fg.name() + "' is not valid");
     const std::string ctx = where + ": factor group '" + fg.name() + "'";
     if (!factor_names_.insert(fg.name()).second) fail(ctx, "duplicate factor group name");
 
@@ -536,24 +549,40 @@ class Compiler {
     block.first_factor = g_->num_factors();
     current_first_ = block.first_factor;
     switch (fg.kind_case()) {
-      case proto::FactorGroup::kUnary: block.kind = FactorKind::kUnary; break;
+      case proto::FactorGroup::kUnary:
+        block.kind = FactorKind::kUnary;
+        break;
       case proto::FactorGroup::kPairwise:
       case proto::FactorGroup::kIsing:
-      case proto::FactorGroup::kPotts: block.kind = FactorKind::kPairwise; break;
-      case proto::FactorGroup::kTable: block.kind = FactorKind::kTable; break;
-      case proto::FactorGroup::kEnumeration: block.kind = FactorKind::kEnumeration; break;
-      case proto::FactorGroup::kLogicalOr: block.kind = FactorKind::kOr; break;
-      case proto::FactorGroup::kLogicalAnd: block.kind = FactorKind::kAnd; break;
-      case proto::FactorGroup::kBipartite: block.kind = FactorKind::kBipartite; break;
+      case proto::FactorGroup::kPotts:
+        block.kind = FactorKind::kPairwise;
+        break;
+      case proto::FactorGroup::kTable:
+        block.kind = FactorKind::kTable;
+        break;
+      case proto::FactorGroup::kEnumeration:
+        block.kind = FactorKind::kEnumeration;
+        break;
+      case proto::FactorGroup::kLogicalOr:
+        block.kind = FactorKind::kOr;
+        break;
+      case proto::FactorGroup::kLogicalAnd:
+        block.kind = FactorKind::kAnd;
+        break;
+      case proto::FactorGroup::kBipartite:
+        block.kind = FactorKind::kBipartite;
+        break;
       case proto::FactorGroup::KIND_NOT_SET:
-        fail(ctx, "no factor kind; choose one of unary, pairwise, ising, potts, table, "
-                  "enumeration, logical_or, logical_and, bipartite");
+        fail(ctx,
+             "no factor kind; choose one of unary, pairwise, ising, potts, table, "
+             "enumeration, logical_or, logical_and, bipartite");
     }
     generate_scopes(fg, ctx, index);
     block.num_factors = g_->num_factors() - block.first_factor;
     if (block.num_factors == 0)
-      fail(ctx, "expands to no factors (a lattice or all_pairs over a group too small to have "
-                "a pair?)");
+      fail(ctx,
+           "expands to no factors (a lattice or all_pairs over a group too small to have "
+           "a pair?)");
     count_interactions(block, ctx);
 
     // Arity and the cardinality signature shared by every factor of the block.
@@ -562,7 +591,10 @@ class Compiler {
     for (std::int64_t f = block.first_factor; f < block.end_factor(); ++f) {
       auto s = g_->scope(f);
       if (static_cast<std::int32_t>(s.size()) != block.arity) {
-        if (logical) { block.arity = -1; break; }
+        if (logical) {
+          block.arity = -1;
+          break;
+        }
         fail(ctx, "factor " + std::to_string(f - block.first_factor) + " has " +
                       std::to_string(s.size()) + " variables but factor 0 has " +
                       std::to_string(block.arity) + "; all factors of a group have one arity");
@@ -586,7 +618,8 @@ class Compiler {
                           std::to_string(block.cards[j]) +
                           "; the factors of a group share one table shape");
       }
-      block.table_size = factors::table_size(block.cards, std::numeric_limits<std::int64_t>::max() / 2);
+      block.table_size =
+          factors::table_size(block.cards, std::numeric_limits<std::int64_t>::max() / 2);
     }
     std::vector<std::int64_t> table_shape(block.cards.begin(), block.cards.end());
     auto check_table_limit = [&]() {

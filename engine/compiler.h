@@ -14,12 +14,12 @@ namespace dgm::engine {
 
 // Limits that turn absurd inputs into clear errors instead of exhausted memory.
 struct CompileOptions {
-  std::int64_t max_variables = std::int64_t{1} << 28;          // total variables
-  std::int64_t max_factors = std::int64_t{1} << 30;            // total factors (< 2^31)
-  std::int64_t max_parameter_elements = std::int64_t{1} << 28; // per parameter
-  std::int64_t max_table_entries = std::int64_t{1} << 24;      // one factor's dense table
-  std::int32_t max_cardinality = 1 << 16;                      // states per variable
-  std::int64_t max_enumeration_rows = std::int64_t{1} << 24;   // per enumeration group
+  std::int64_t max_variables = std::int64_t{1} << 28;           // total variables
+  std::int64_t max_factors = std::int64_t{1} << 30;             // total factors (< 2^31)
+  std::int64_t max_parameter_elements = std::int64_t{1} << 28;  // per parameter
+  std::int64_t max_table_entries = std::int64_t{1} << 24;       // one factor's dense table
+  std::int32_t max_cardinality = 1 << 16;                       // states per variable
+  std::int64_t max_enumeration_rows = std::int64_t{1} << 24;    // per enumeration group
   // Entries of the interaction graph (Σ over factors of k(k−1), k the factor's arity).
   std::int64_t max_interaction_entries = std::int64_t{1} << 28;
   bool analyse = true;  // run the graph analyses (colouring, components, bipartite, forest)

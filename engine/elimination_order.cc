@@ -618,8 +618,7 @@ EliminationOrder min_fill_order(const Graph& graph, int max_induced_width) {
   return min_fill_order(graph, every_variable(graph), kInt64Max, max_induced_width);
 }
 
-EliminationOrder best_elimination_order(const Graph& graph,
-                                        std::span<const std::int32_t> variables,
+EliminationOrder best_elimination_order(const Graph& graph, std::span<const std::int32_t> variables,
                                         std::int64_t max_table_entries, int max_induced_width) {
   // Cheapest first: the natural order costs nothing to choose and often completes (lattices,
   // chains), and a completed candidate lets the others stop early.

@@ -85,8 +85,7 @@ EliminationOrder min_fill_order(const Graph& graph, int max_induced_width);
 // candidates are simulated first, and once one completes the later ones also stop as soon as
 // they can no longer beat it, so the cost is at most that of the three searches. Throws
 // dgm::Error as elimination_order does.
-EliminationOrder best_elimination_order(const Graph& graph,
-                                        std::span<const std::int32_t> variables,
+EliminationOrder best_elimination_order(const Graph& graph, std::span<const std::int32_t> variables,
                                         std::int64_t max_table_entries,
                                         int max_induced_width = std::numeric_limits<int>::max());
 

@@ -5,10 +5,9 @@
 namespace dgm::engine {
 
 const factors::FactorBlock& Graph::block_of(std::int64_t f) const {
-  auto it = std::upper_bound(blocks.begin(), blocks.end(), f,
-                             [](std::int64_t x, const factors::FactorBlock& b) {
-                               return x < b.first_factor;
-                             });
+  auto it = std::upper_bound(
+      blocks.begin(), blocks.end(), f,
+      [](std::int64_t x, const factors::FactorBlock& b) { return x < b.first_factor; });
   // Blocks with no factors share first_factor with their successor; step back past them.
   --it;
   while (it->num_factors == 0 || f >= it->end_factor()) --it;
@@ -16,8 +15,9 @@ const factors::FactorBlock& Graph::block_of(std::int64_t f) const {
 }
 
 int Graph::group_of(std::int32_t v) const {
-  auto it = std::upper_bound(groups.begin(), groups.end(), v,
-                             [](std::int32_t x, const VariableGroupInfo& g) { return x < g.first; });
+  auto it =
+      std::upper_bound(groups.begin(), groups.end(), v,
+                       [](std::int32_t x, const VariableGroupInfo& g) { return x < g.first; });
   return static_cast<int>(it - groups.begin()) - 1;
 }
 

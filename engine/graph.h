@@ -28,21 +28,21 @@ struct VariableGroupInfo {
 
 // Results of the graph analyses (Boost.Graph), done once when the model is compiled.
 struct GraphAnalysis {
-  std::vector<std::int32_t> colour;     // proper vertex colouring of the interaction graph
+  std::vector<std::int32_t> colour;  // proper vertex colouring of the interaction graph
   std::int32_t num_colours = 0;
   std::vector<std::int32_t> component;  // connected component of each variable
   std::int32_t num_components = 0;
   bool bipartite = false;
-  std::vector<std::uint8_t> side;  // bipartition (0/1) when bipartite
-  bool forest = false;             // interaction graph has no cycle (BP is exact there)
+  std::vector<std::uint8_t> side;    // bipartition (0/1) when bipartite
+  bool forest = false;               // interaction graph has no cycle (BP is exact there)
   bool factor_graph_forest = false;  // the factor graph itself has no cycle
 };
 
 struct Graph {
   // --- variables ---
   std::vector<VariableGroupInfo> groups;
-  std::vector<std::int32_t> cardinality;     // per variable
-  std::vector<std::int64_t> state_offset;    // size N+1: prefix sums of cardinality
+  std::vector<std::int32_t> cardinality;   // per variable
+  std::vector<std::int64_t> state_offset;  // size N+1: prefix sums of cardinality
 
   // --- factors ---
   std::vector<factors::FactorBlock> blocks;  // one per factor group, in declaration order

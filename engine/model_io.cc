@@ -27,8 +27,8 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
     if (!first_.empty()) return;
-    first_ = name_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
-             message;
+    first_ =
+        name_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
   }
   const std::string& first() const { return first_; }
 
@@ -125,8 +125,9 @@ LoadedModel load_model(const std::string& path) {
         parsed = loaded.model.ParseFromString(bytes);
       }
       if (!parsed)
-        throw Error(path + ": not a valid binary dgm model (protobuf parse failed; a text "
-                           "model needs the .pbtxt extension)");
+        throw Error(path +
+                    ": not a valid binary dgm model (protobuf parse failed; a text "
+                    "model needs the .pbtxt extension)");
       const std::string unknown = first_unknown_field(loaded.model, "");
       if (!unknown.empty()) throw Error(path + ": " + unknown);
       loaded.source = SourceMap(path);

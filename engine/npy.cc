@@ -54,7 +54,8 @@ NpyArray read_npy(const std::string& path, bool allow_integers) {
   } else if (major == 2 || major == 3) {
     unsigned char len[4];
     if (!in.read(reinterpret_cast<char*>(len), 4)) fail(path, "truncated .npy header");
-    header_len = len[0] | (len[1] << 8) | (len[2] << 16) | (static_cast<std::uint32_t>(len[3]) << 24);
+    header_len =
+        len[0] | (len[1] << 8) | (len[2] << 16) | (static_cast<std::uint32_t>(len[3]) << 24);
   } else {
     fail(path, "unsupported .npy format version " + std::to_string(major));
   }
@@ -102,11 +103,10 @@ NpyArray read_npy(const std::string& path, bool allow_integers) {
     fail(path, "truncated data: shape " + shape + " needs " + std::to_string(needed) +
                    " bytes but the file has " + std::to_string(available));
   if (available > needed)
-    fail(path, std::to_string(available - needed) + " unexpected bytes after the data of shape " +
-                   shape);
+    fail(path,
+         std::to_string(available - needed) + " unexpected bytes after the data of shape " + shape);
   std::vector<char> raw(static_cast<std::size_t>(needed));
-  if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
-    fail(path, "read error");
+  if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size()))) fail(path, "read error");
   array.values.resize(count);
   for (std::int64_t i = 0; i < count; ++i) {
     const char* p = raw.data() + i * item;
@@ -135,7 +135,8 @@ void write_npy(const std::string& path, const std::vector<std::int64_t>& shape,
                const std::vector<double>& values, const std::string& dtype) {
   std::string shape_text = "(";
   for (std::size_t d = 0; d < shape.size(); ++d)
-    shape_text += std::to_string(shape[d]) + (shape.size() == 1 ? "," : (d + 1 < shape.size() ? ", " : ""));
+    shape_text +=
+        std::to_string(shape[d]) + (shape.size() == 1 ? "," : (d + 1 < shape.size() ? ", " : ""));
   shape_text += ")";
   std::string header =
       "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape_text + ", }";
@@ -166,8 +167,7 @@ void write_npy(const std::string& path, const std::vector<std::int64_t>& shape,
   if (!out) fail(path, "write failed");
 }
 
-NpyRowWriter::NpyRowWriter(const std::string& path, std::int64_t columns,
-                           const std::string& dtype)
+NpyRowWriter::NpyRowWriter(const std::string& path, std::int64_t columns, const std::string& dtype)
     : path_(path), columns_(columns), dtype_(dtype) {
   if (dtype != "|u1" && dtype != "<i4" && dtype != "<f8")
     fail(path, "unsupported dtype '" + dtype + "' for row writing");
@@ -223,7 +223,8 @@ void NpyRowWriter::write_row(const std::int32_t* values) {
 
 void NpyRowWriter::flush() {
   write_header();
-  if (std::fflush(file_) != 0) fail(path_, "write failed (" + std::string(std::strerror(errno)) + ")");
+  if (std::fflush(file_) != 0)
+    fail(path_, "write failed (" + std::string(std::strerror(errno)) + ")");
 }
 
 }  // namespace dgm::engine

@@ -4,8 +4,8 @@
 // threads or the order in which work is done. Streams separate independent uses (a chain, a
 // parameter, a variable); counters index the draws within a stream.
 #include <Random123/philox.h>
-#include <Random123/uniform.hpp>
 
+#include <Random123/uniform.hpp>
 #include <cmath>
 #include <cstdint>
 #include <numbers>

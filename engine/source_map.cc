@@ -31,7 +31,8 @@ std::string SourceMap::where(std::string_view field, int index, std::string_view
     }
   }
   if (location.line < 0) return file_;
-  return file_ + ":" + std::to_string(location.line + 1) + ":" + std::to_string(location.column + 1);
+  return file_ + ":" + std::to_string(location.line + 1) + ":" +
+         std::to_string(location.column + 1);
 }
 
 }  // namespace dgm::engine

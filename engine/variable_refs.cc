@@ -6,9 +6,9 @@
 
 namespace dgm::engine {
 
-VariableResolver::VariableResolver(const std::vector<VariableGroupInfo>& groups)
-    : groups_(groups) {
-  for (std::size_t i = 0; i < groups.size(); ++i) index_.emplace(groups[i].name, static_cast<int>(i));
+VariableResolver::VariableResolver(const std::vector<VariableGroupInfo>& groups) : groups_(groups) {
+  for (std::size_t i = 0; i < groups.size(); ++i)
+    index_.emplace(groups[i].name, static_cast<int>(i));
 }
 
 int VariableResolver::find_group(std::string_view name) const {
@@ -26,8 +26,10 @@ std::string VariableResolver::group_names() const {
 
 namespace {
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 }  // namespace
@@ -68,8 +70,8 @@ void VariableResolver::resolve(std::string_view ref, std::vector<std::int32_t>& 
   if (index.size() == 1) {
     flat = index[0];
     if (flat >= group.size)
-      throw bad("index " + std::to_string(flat) + " out of range; group '" + group.name +
-                "' has " + std::to_string(group.size) + " variables");
+      throw bad("index " + std::to_string(flat) + " out of range; group '" + group.name + "' has " +
+                std::to_string(group.size) + " variables");
   } else if (index.size() == group.shape.size()) {
     for (std::size_t d = 0; d < index.size(); ++d) {
       if (index[d] >= group.shape[d])

@@ -18,12 +18,12 @@ enum class FactorKind : std::uint8_t {
 
 // How the log-potential of one factor is read from the parameter buffer.
 enum class Potential : std::uint8_t {
-  kNone,      // logical kinds: no parameters
-  kTable,     // a dense table per factor (last variable fastest)
-  kLogOdds,   // binary, one weight w: θ(x) = w·Π_j x_j, x ∈ {0, 1}
-  kSpin,      // binary, one weight J: θ(x) = J·Π_j s_j, s = 2x − 1
-  kPotts,     // pairwise, one weight J: θ(x_i, x_j) = J·[x_i = x_j]
-  kEnumerated,// one value per listed configuration (enumeration kind)
+  kNone,        // logical kinds: no parameters
+  kTable,       // a dense table per factor (last variable fastest)
+  kLogOdds,     // binary, one weight w: θ(x) = w·Π_j x_j, x ∈ {0, 1}
+  kSpin,        // binary, one weight J: θ(x) = J·Π_j s_j, s = 2x − 1
+  kPotts,       // pairwise, one weight J: θ(x_i, x_j) = J·[x_i = x_j]
+  kEnumerated,  // one value per listed configuration (enumeration kind)
 };
 
 std::string_view kind_name(FactorKind kind);

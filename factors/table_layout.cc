@@ -23,8 +23,7 @@ std::vector<std::int64_t> row_major_strides(std::span<const std::int32_t> cards)
   return strides;
 }
 
-std::vector<double> permute_axes(std::span<const double> table,
-                                 std::span<const std::int32_t> cards,
+std::vector<double> permute_axes(std::span<const double> table, std::span<const std::int32_t> cards,
                                  std::span<const int> perm) {
   const std::size_t k = cards.size();
   assert(perm.size() == k);

@@ -37,8 +37,7 @@ inline void unravel_index(std::span<const std::int32_t> cards, std::int64_t inde
 
 // Reorders the axes of a row-major table: the result's axis a is the input's axis perm[a].
 // `cards` are the input's cardinalities.
-std::vector<double> permute_axes(std::span<const double> table,
-                                 std::span<const std::int32_t> cards,
+std::vector<double> permute_axes(std::span<const double> table, std::span<const std::int32_t> cards,
                                  std::span<const int> perm);
 
 // Converts a table stored first-variable-fastest (libDAI, OpenGM) to dgm's order, and back.

@@ -9,9 +9,8 @@ namespace dgm::learning {
 
 using factors::Potential;
 
-void accumulate_statistics(const engine::CompiledModel& model,
-                           std::span<const std::int32_t> state, double weight,
-                           std::span<double> statistics) {
+void accumulate_statistics(const engine::CompiledModel& model, std::span<const std::int32_t> state,
+                           double weight, std::span<double> statistics) {
   const engine::Graph& g = *model.graph;
   std::vector<std::int32_t> x;
   for (const auto& block : g.blocks) {

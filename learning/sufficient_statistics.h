@@ -11,8 +11,7 @@
 namespace dgm::learning {
 
 // Adds weight·φ(state) to `statistics` (one entry per element of params.values).
-void accumulate_statistics(const engine::CompiledModel& model,
-                           std::span<const std::int32_t> state, double weight,
-                           std::span<double> statistics);
+void accumulate_statistics(const engine::CompiledModel& model, std::span<const std::int32_t> state,
+                           double weight, std::span<double> statistics);
 
 }  // namespace dgm::learning

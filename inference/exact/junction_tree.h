@@ -3,11 +3,11 @@
 // marginal and a MAP state, with evidence.
 //
 // The tree is the bucket (elimination) tree of the best of the greedy min-fill, min-degree
-// and natural orders of the free variables (engine/elimination_order.h): eliminating variable v creates the clique
-// C_v = {v} ∪ (its neighbours at that moment), whose separator S_v = C_v \ {v} is contained in
-// the clique of the first-eliminated variable of S_v, its parent (Dechter 1999, "Bucket
-// elimination"; Koller & Friedman 2009, §10.4.1). Each factor, restricted to the evidence, is
-// assigned to the clique of its first-eliminated free variable.
+// and natural orders of the free variables (engine/elimination_order.h): eliminating variable v
+// creates the clique C_v = {v} ∪ (its neighbours at that moment), whose separator S_v = C_v \ {v}
+// is contained in the clique of the first-eliminated variable of S_v, its parent (Dechter 1999,
+// "Bucket elimination"; Koller & Friedman 2009, §10.4.1). Each factor, restricted to the evidence,
+// is assigned to the clique of its first-eliminated free variable.
 //
 // Messages follow Shafer & Shenoy (1990, "Probability propagation") in the log domain:
 //   * collect (leaves to roots): m_{v→parent}(S_v) = log Σ_v exp(ψ_v + Σ_children m);

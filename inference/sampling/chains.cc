@@ -19,8 +19,8 @@ void init_uniform(Chains& chains, const engine::CompiledModel& model, std::uint6
         x[v] = clamp;
         continue;
       }
-      const auto k = static_cast<std::int32_t>(rng.uniform(static_cast<std::uint64_t>(v)) *
-                                               g.cardinality[v]);
+      const auto k =
+          static_cast<std::int32_t>(rng.uniform(static_cast<std::uint64_t>(v)) * g.cardinality[v]);
       x[v] = std::min(k, g.cardinality[v] - 1);  // uniform() is in (0, 1]
     }
   }
@@ -67,9 +67,11 @@ void require_positive_probability(const Chains& chains, const engine::CompiledMo
           std::string where;
           for (std::size_t j = 0; j < scope.size(); ++j)
             where += (j ? ", " : "") + g.variable_name(scope[j]) + "=" + std::to_string(states[j]);
-          throw Error("chain " + std::to_string(b) + " starts in a state of probability zero: "
-                      "factor " + std::to_string(r) + " of group '" + block.name +
-                      "' forbids (" + where + "); start from a valid state (--init FILE)");
+          throw Error("chain " + std::to_string(b) +
+                      " starts in a state of probability zero: "
+                      "factor " +
+                      std::to_string(r) + " of group '" + block.name + "' forbids (" + where +
+                      "); start from a valid state (--init FILE)");
         }
       }
   }

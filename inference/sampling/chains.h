@@ -14,7 +14,8 @@ class Chains {
  public:
   Chains() = default;
   Chains(std::int32_t num_chains, std::int32_t num_variables)
-      : num_chains_(num_chains), num_variables_(num_variables),
+      : num_chains_(num_chains),
+        num_variables_(num_variables),
         states_(static_cast<std::size_t>(num_chains) * num_variables, 0) {}
 
   std::int32_t num_chains() const { return num_chains_; }

@@ -31,8 +31,7 @@ RunSummary run_sampler(Sampler& sampler, Chains& chains, const RunOptions& optio
       break;
     }
   }
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 

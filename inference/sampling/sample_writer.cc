@@ -46,8 +46,10 @@ void SampleWriter::on_sample(std::int64_t /*sweep*/, const Chains& chains) {
     }
     ++rows_;
   }
-  if (npy_) npy_->flush();
-  else if (std::fflush(csv_) != 0) throw Error(path_ + ": write failed");
+  if (npy_)
+    npy_->flush();
+  else if (std::fflush(csv_) != 0)
+    throw Error(path_ + ": write failed");
 }
 
 }  // namespace dgm::inference

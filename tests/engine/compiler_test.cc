@@ -117,7 +117,8 @@ TEST(Compiler, EvidenceAndReferences) {
 
 TEST(CompilerErrors, SyntaxErrorHasLineAndColumn) {
   try {
-    compile_text("variables { name: \"x\" cardinality: 2 }\nfactors { name: \"f\" unary { log_odds: } }");
+    compile_text(
+        "variables { name: \"x\" cardinality: 2 }\nfactors { name: \"f\" unary { log_odds: } }");
     FAIL();
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("test.pbtxt:2:"));
@@ -129,12 +130,12 @@ TEST(CompilerErrors, EmptyModel) {
 }
 
 TEST(CompilerErrors, UnknownNames) {
-  EXPECT_THAT(compile_error(R"(
+  EXPECT_THAT(
+      compile_error(R"(
     variables { name: "x" shape: [2] cardinality: 2 }
     parameters { name: "J" value: 1 }
     factors { name: "f" ising { coupling: "K" } scope: "x[0] x[1]" })"),
-              AllOf(HasSubstr("test.pbtxt:4:"), HasSubstr("unknown parameter 'K'"),
-                    HasSubstr("'J'")));
+      AllOf(HasSubstr("test.pbtxt:4:"), HasSubstr("unknown parameter 'K'"), HasSubstr("'J'")));
   EXPECT_THAT(compile_error(R"(
     variables { name: "x" shape: [2] cardinality: 2 }
     parameters { name: "J" value: 1 }
@@ -190,8 +191,10 @@ TEST(CompilerErrors, CardinalityBelowTwo) {
 }
 
 TEST(CompilerErrors, AbsurdShapes) {
-  EXPECT_THAT(compile_error(R"(variables { name: "x" shape: [4000000000, 4000000000, 4000000000] cardinality: 2 })"),
-              HasSubstr("too many variables"));
+  EXPECT_THAT(
+      compile_error(
+          R"(variables { name: "x" shape: [4000000000, 4000000000, 4000000000] cardinality: 2 })"),
+      HasSubstr("too many variables"));
   CompileOptions small;
   small.max_variables = 100;
   EXPECT_THAT(compile_error(R"(variables { name: "x" shape: [11, 10] cardinality: 2 })", small),
@@ -217,7 +220,8 @@ TEST(CompilerErrors, NanAndInfinitePotentials) {
   EXPECT_EQ(compile_error(R"(
     variables { name: "x" cardinality: 2 }
     parameters { name: "p" shape: [2] value: [-inf, 0] }
-    factors { name: "u" unary { log_potentials: "p" } each: "x" })"), "");
+    factors { name: "u" unary { log_potentials: "p" } each: "x" })"),
+            "");
   EXPECT_THAT(compile_error(R"(
     variables { name: "x" shape: [2] cardinality: 2 }
     parameters { name: "J" value: -inf }
@@ -257,28 +261,34 @@ TEST(CompilerErrors, VariableRepeatedInFactor) {
 
 TEST(CompilerErrors, MissingAndBadNpyFiles) {
   const std::string dir = testing::scratch_dir();
-  EXPECT_THAT(compile_error(R"(
+  EXPECT_THAT(
+      compile_error(R"(
     variables { name: "x" cardinality: 2 }
-    parameters { name: "W" shape: [2] npy: "missing.npy" })", {}, dir),
-              AllOf(HasSubstr("parameter 'W'"), HasSubstr("missing.npy"), HasSubstr("cannot open")));
+    parameters { name: "W" shape: [2] npy: "missing.npy" })",
+                    {}, dir),
+      AllOf(HasSubstr("parameter 'W'"), HasSubstr("missing.npy"), HasSubstr("cannot open")));
   write_npy(dir + "/int.npy", {2}, {1, 2}, "<i4");
   EXPECT_THAT(compile_error(R"(
     variables { name: "x" cardinality: 2 }
-    parameters { name: "W" shape: [2] npy: "int.npy" })", {}, dir),
+    parameters { name: "W" shape: [2] npy: "int.npy" })",
+                            {}, dir),
               HasSubstr("dtype '<i4' not supported"));
   write_npy(dir + "/w.npy", {3, 2}, {1, 2, 3, 4, 5, 6}, "<f4");
   EXPECT_THAT(compile_error(R"(
     variables { name: "x" cardinality: 2 }
-    parameters { name: "W" shape: [2, 3] npy: "w.npy" })", {}, dir),
+    parameters { name: "W" shape: [2, 3] npy: "w.npy" })",
+                            {}, dir),
               HasSubstr("has shape [3, 2] but the parameter declares [2, 3]"));
   testing::write_file(dir, "junk.npy", "hello");
   EXPECT_THAT(compile_error(R"(
     variables { name: "x" cardinality: 2 }
-    parameters { name: "W" npy: "junk.npy" })", {}, dir),
+    parameters { name: "W" npy: "junk.npy" })",
+                            {}, dir),
               HasSubstr("not a NumPy .npy file"));
   const auto ok = compile_text(R"(
     variables { name: "x" cardinality: 2 }
-    parameters { name: "W" npy: "w.npy" })", {}, dir);
+    parameters { name: "W" npy: "w.npy" })",
+                               {}, dir);
   EXPECT_EQ(ok.params.info[0].shape, (std::vector<std::int64_t>{3, 2}));
   EXPECT_EQ(ok.params.values[5], 6.0);
 }
@@ -342,7 +352,8 @@ TEST(CompilerErrors, VeryWideFactorExceedsInteractionLimit) {
   EXPECT_THAT(compile_error(R"(
     variables { name: "p" shape: [40] cardinality: 2 }
     variables { name: "c" cardinality: 2 }
-    factors { name: "or" logical_or { parents: "p" child: "c" } })", small),
+    factors { name: "or" logical_or { parents: "p" child: "c" } })",
+                            small),
               AllOf(HasSubstr("connects 41 variables"), HasSubstr("interaction graph")));
 }
 
@@ -359,7 +370,8 @@ TEST(CompilerErrors, SharedTableMustHaveTheTableShape) {
     variables { name: "a" cardinality: 3 }
     variables { name: "b" cardinality: 2 }
     parameters { name: "M" value: [1, 2, 3, 4, 5, 6] }
-    factors { name: "p" pairwise { log_potentials: "M" } scope: "a b" })"), "");
+    factors { name: "p" pairwise { log_potentials: "M" } scope: "a b" })"),
+            "");
 }
 
 TEST(CompilerErrors, ScopeErrorsPointAtTheirOwnLine) {

@@ -201,8 +201,8 @@ TEST(MinFill, MatchesTheFromScratchDefinitionOnRandomGraphs) {
     const EliminationOrder o = min_fill_order(g, all_variables(g), kNoLimit);
     const EliminationOrder reference = naive_min_fill(g);
     ASSERT_TRUE(o.complete);
-    expect_same(o, reference, "trial " + std::to_string(trial) + ", n = " +
-                                  std::to_string(g.num_variables()));
+    expect_same(o, reference,
+                "trial " + std::to_string(trial) + ", n = " + std::to_string(g.num_variables()));
   }
 }
 
@@ -412,11 +412,10 @@ EliminationOrder best_one_by_one(const Graph& g, std::span<const std::int32_t> v
   for (OrderHeuristic h :
        {OrderHeuristic::kMinFill, OrderHeuristic::kMinDegree, OrderHeuristic::kNatural}) {
     EliminationOrder o = elimination_order(h, g, variables, max_table, max_width);
-    const bool better =
-        first || (o.complete != best.complete
-                      ? o.complete
-                      : std::pair{o.largest_table, o.induced_width} <
-                            std::pair{best.largest_table, best.induced_width});
+    const bool better = first || (o.complete != best.complete
+                                      ? o.complete
+                                      : std::pair{o.largest_table, o.induced_width} <
+                                            std::pair{best.largest_table, best.induced_width});
     if (better) best = std::move(o);
     first = false;
   }
@@ -430,8 +429,7 @@ TEST(BestOrder, IsTheBestOfTheHeuristicsAndNeverWorseThanMinFill) {
   for (int trial = 0; trial < 200; ++trial) {
     const Graph g = random_graph(rng);
     const std::vector<std::int32_t> all = all_variables(g);
-    const std::int64_t max_table =
-        trial % 2 == 0 ? kNoLimit : std::int64_t{1} << (3 + rng() % 14);
+    const std::int64_t max_table = trial % 2 == 0 ? kNoLimit : std::int64_t{1} << (3 + rng() % 14);
     const int max_width = trial % 3 == 0 ? 3 + static_cast<int>(rng() % 10) : 1000;
     const std::string what = "trial " + std::to_string(trial);
     const EliminationOrder best = best_elimination_order(g, all, max_table, max_width);
@@ -481,17 +479,17 @@ TEST(BestOrder, RejectsBadVariableLists) {
   const Graph g = lattice(2, 2);
   EXPECT_THROW(best_elimination_order(g, std::vector<std::int32_t>{0, 4}, kNoLimit), Error);
   EXPECT_THROW(best_elimination_order(g, std::vector<std::int32_t>{1, 1}, kNoLimit), Error);
-  EXPECT_THROW(elimination_order(OrderHeuristic::kNatural, g, std::vector<std::int32_t>{-1},
-                                 kNoLimit),
-               Error);
+  EXPECT_THROW(
+      elimination_order(OrderHeuristic::kNatural, g, std::vector<std::int32_t>{-1}, kNoLimit),
+      Error);
 }
 
 TEST(BestOrder, LargeLatticeIsAbandonedAtTheLimit) {
   for (const bool periodic : {false, true}) {
     const Graph g = lattice(300, 300, periodic);
-    const EliminationOrder o = periodic
-                                   ? best_elimination_order(g, all_variables(g), kNoLimit, 24)
-                                   : best_elimination_order(g, all_variables(g), std::int64_t{1} << 16);
+    const EliminationOrder o =
+        periodic ? best_elimination_order(g, all_variables(g), kNoLimit, 24)
+                 : best_elimination_order(g, all_variables(g), std::int64_t{1} << 16);
     EXPECT_FALSE(o.complete) << periodic;
     if (periodic) {
       EXPECT_GT(o.induced_width, 24);

@@ -33,7 +33,9 @@ TEST(SufficientStatistics, EqualFiniteDifferencesOfLogPotential) {
     factors { name: "en" enumeration { configurations: [0, 1, 1, 1] log_potentials: "e" }
               scope: "b[0] h[1]" })");
   const std::vector<std::vector<std::int32_t>> states = {
-      {0, 1, 2, 2, 1, 0, 1, 0, 1}, {2, 2, 2, 0, 0, 1, 1, 0, 1}, {1, 0, 1, 2, 1, 1, 0, 1, 1}};  // h[1] = 1: listed
+      {0, 1, 2, 2, 1, 0, 1, 0, 1},
+      {2, 2, 2, 0, 0, 1, 1, 0, 1},
+      {1, 0, 1, 2, 1, 1, 0, 1, 1}};  // h[1] = 1: listed
   for (const auto& x : states) {
     std::vector<double> phi(m.params.values.size(), 0.0);
     accumulate_statistics(m, x, 1.0, phi);

@@ -20,8 +20,7 @@ std::string compile_error(const std::string& text, const engine::CompileOptions&
 std::string scratch_dir();
 
 // Writes `content` to `dir/name` and returns the path.
-std::string write_file(const std::string& dir, const std::string& name,
-                       const std::string& content);
+std::string write_file(const std::string& dir, const std::string& name, const std::string& content);
 
 struct CommandResult {
   int exit_code = -1;

@@ -30,8 +30,9 @@ void expect_error(const testing::CommandResult& r, const std::string& a, const s
 }
 
 TEST(BadInput, SyntaxError) {
-  expect_error(check_model("variables { name: \"x\" cardinality: 2 }\nvariables { name: \"y\" card: 2 }\n"),
-               "m.pbtxt:2:", "card");
+  expect_error(
+      check_model("variables { name: \"x\" cardinality: 2 }\nvariables { name: \"y\" card: 2 }\n"),
+      "m.pbtxt:2:", "card");
 }
 
 TEST(BadInput, UnknownParameter) {
@@ -48,8 +49,10 @@ factors { name: "f" ising { coupling: "J" } lattice { group: "z" } })"),
 }
 
 TEST(BadInput, DuplicateName) {
-  expect_error(check_model("variables { name: \"x\" cardinality: 2 }\nvariables { name: \"x\" cardinality: 2 }"),
-               "m.pbtxt:2:", "duplicate variable group name");
+  expect_error(
+      check_model(
+          "variables { name: \"x\" cardinality: 2 }\nvariables { name: \"x\" cardinality: 2 }"),
+      "m.pbtxt:2:", "duplicate variable group name");
 }
 
 TEST(BadInput, WrongTableSize) {
@@ -60,23 +63,28 @@ factors { name: "t" table { log_potentials: "T" } scope: "x[0] x[1] x[2]" })"),
 }
 
 TEST(BadInput, CardinalityBelowTwo) {
-  expect_error(check_model("variables { name: \"x\" cardinality: 1 }"), "m.pbtxt:1:",
-               "cardinality 1 is invalid");
+  expect_error(check_model("variables { name: \"x\" cardinality: 1 }"),
+               "m.pbtxt:1:", "cardinality 1 is invalid");
 }
 
 TEST(BadInput, OverflowingAndLimitedShapes) {
-  expect_error(check_model("variables { name: \"x\" shape: [9223372036854775807, 2] cardinality: 2 }"),
-               "m.pbtxt:1:", "too many variables");
-  expect_error(check_model("variables { name: \"x\" shape: [1000, 1000] cardinality: 2 }", "m.pbtxt",
-                           "--max-variables 1000"),
+  expect_error(
+      check_model("variables { name: \"x\" shape: [9223372036854775807, 2] cardinality: 2 }"),
+      "m.pbtxt:1:", "too many variables");
+  expect_error(check_model("variables { name: \"x\" shape: [1000, 1000] cardinality: 2 }",
+                           "m.pbtxt", "--max-variables 1000"),
                "m.pbtxt:1:", "the limit is 1000");
 }
 
 TEST(BadInput, NanAndInfPotentials) {
-  expect_error(check_model("variables { name: \"x\" cardinality: 2 }\nparameters { name: \"p\" value: nan }"),
-               "m.pbtxt:2:", "is nan");
-  expect_error(check_model("variables { name: \"x\" cardinality: 2 }\nparameters { name: \"p\" value: inf }"),
-               "m.pbtxt:2:", "is inf");
+  expect_error(
+      check_model(
+          "variables { name: \"x\" cardinality: 2 }\nparameters { name: \"p\" value: nan }"),
+      "m.pbtxt:2:", "is nan");
+  expect_error(
+      check_model(
+          "variables { name: \"x\" cardinality: 2 }\nparameters { name: \"p\" value: inf }"),
+      "m.pbtxt:2:", "is inf");
 }
 
 TEST(BadInput, EvidenceOutOfRange) {
@@ -84,7 +92,8 @@ TEST(BadInput, EvidenceOutOfRange) {
 evidence { variable: "x[1]" value: 3 })"),
                "m.pbtxt:2:", "value 3 for x[1] is out of range");
   const std::string dir = scratch_dir();
-  const std::string model = write_file(dir, "m.pbtxt", "variables { name: \"x\" shape: [2] cardinality: 3 }");
+  const std::string model =
+      write_file(dir, "m.pbtxt", "variables { name: \"x\" shape: [2] cardinality: 3 }");
   const std::string evid = write_file(dir, "e.evid", "1 1 7\n");
   expect_error(run_dgm("check '" + model + "' --evidence '" + evid + "'"), "e.evid", "7");
   const std::string evid2 = write_file(dir, "f.evid", "1 5 0\n");
@@ -127,8 +136,7 @@ parameters { name: "W" shape: [2, 3] npy: "v.npy" })");
 }
 
 TEST(BadInput, MalformedUai) {
-  expect_error(check_model("MARKOV\n2\n2 2\n1\n2 0 5\n\n4\n1 1 1 1\n", "m.uai"), "m.uai:5",
-               "5");
+  expect_error(check_model("MARKOV\n2\n2 2\n1\n2 0 5\n\n4\n1 1 1 1\n", "m.uai"), "m.uai:5", "5");
   expect_error(check_model("MARKOV\n2\n2 2\n1\n2 0 1\n\n4\n1 1 nan 1\n", "m.uai"), "m.uai:8",
                "nan");
 }
@@ -136,8 +144,9 @@ TEST(BadInput, MalformedUai) {
 TEST(BadInput, BinaryModelWithUnknownFields) {
   const std::string dir = scratch_dir();
   // Field 99 (varint 1) is not in the schema.
-  write_file(dir, "u.pb", std::string("\x0a\x0b\x0a\x01x\x18\x02\x98\x06\x01", 10) +
-                              std::string("\x98\x06\x01", 3));
+  write_file(
+      dir, "u.pb",
+      std::string("\x0a\x0b\x0a\x01x\x18\x02\x98\x06\x01", 10) + std::string("\x98\x06\x01", 3));
   expect_error(run_dgm("check '" + dir + "/u.pb'"), "u.pb", "does not define");
   write_file(dir, "t.pb", "variables { name: \"x\" cardinality: 2 }");
   expect_error(run_dgm("check '" + dir + "/t.pb'"), "t.pb", ".pbtxt");

@@ -72,10 +72,10 @@ TEST(Cli, OutFileIsWritten) {
 // pbtxt → pb → uai → pbtxt keeps the model: the same log-potential for random states.
 TEST(Cli, ConvertRoundTripPreservesTheModel) {
   const std::string dir = testing::scratch_dir();
-  for (const char* example : {"examples/categorical_tables.pbtxt", "examples/logic_or_and.pbtxt",
-                              "examples/tiny_chain.pbtxt", "examples/ising_2d.pbtxt",
-                              "examples/spin_glass_2d.pbtxt", "examples/potts_2d.pbtxt",
-                              "examples/rbm_mnist_random.pbtxt"}) {
+  for (const char* example :
+       {"examples/categorical_tables.pbtxt", "examples/logic_or_and.pbtxt",
+        "examples/tiny_chain.pbtxt", "examples/ising_2d.pbtxt", "examples/spin_glass_2d.pbtxt",
+        "examples/potts_2d.pbtxt", "examples/rbm_mnist_random.pbtxt"}) {
     SCOPED_TRACE(example);
     const std::string in = source_path(example);
     ASSERT_EQ(run_dgm("convert '" + in + "' '" + dir + "/a.pb'").exit_code, 0);
@@ -122,8 +122,8 @@ factors { name: "p" pairwise { log_potentials: "M" } lattice { group: "x" } }
   testing::write_file(dir, "e.evid", "1 2 1\n");
   testing::write_file(dir, "multi.evid", "2\n1 0 0\n1 2 1\n");
   const auto a = run_dgm("marginals '" + dir + "/with.pbtxt' --format json");
-  const auto b = run_dgm("marginals '" + dir + "/plain.pbtxt' --evidence '" + dir +
-                         "/e.evid' --format json");
+  const auto b =
+      run_dgm("marginals '" + dir + "/plain.pbtxt' --evidence '" + dir + "/e.evid' --format json");
   const auto c = run_dgm("marginals '" + dir + "/plain.pbtxt' --evidence '" + dir +
                          "/multi.evid' --evidence-sample 1 --format json");
   ASSERT_EQ(a.exit_code, 0) << a.err;
@@ -136,8 +136,8 @@ factors { name: "p" pairwise { log_potentials: "M" } lattice { group: "x" } }
   EXPECT_EQ(ja["marginals"], jc["marginals"]);
   // The same through a UAI file with the .evid.
   ASSERT_EQ(run_dgm("convert '" + dir + "/plain.pbtxt' '" + dir + "/plain.uai'").exit_code, 0);
-  const auto d = run_dgm("marginals '" + dir + "/plain.uai' --evidence '" + dir +
-                         "/e.evid' --format json");
+  const auto d =
+      run_dgm("marginals '" + dir + "/plain.uai' --evidence '" + dir + "/e.evid' --format json");
   ASSERT_EQ(d.exit_code, 0) << d.err;
   const auto jd = nlohmann::json::parse(d.out);
   EXPECT_NEAR(static_cast<double>(jd["log_z"]), static_cast<double>(ja["log_z"]), 1e-9);
@@ -170,20 +170,21 @@ TEST(Cli, ConvertChecksEvidenceAndWritesIt) {
                          "/e.evid' --evidence-out '" + dir + "/out.evid'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto a = run_dgm("logz '" + kChain + "' --evidence '" + dir + "/e.evid' --format json");
-  const auto b = run_dgm("logz '" + dir + "/c.uai' --evidence '" + dir + "/out.evid' --format json");
+  const auto b =
+      run_dgm("logz '" + dir + "/c.uai' --evidence '" + dir + "/out.evid' --format json");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_NEAR(static_cast<double>(nlohmann::json::parse(a.out)["log_z"]),
               static_cast<double>(nlohmann::json::parse(b.out)["log_z"]), 1e-9);
   testing::write_file(dir, "bad.evid", "1 3 5\n");
-  const auto bad = run_dgm("convert '" + kChain + "' '" + dir + "/d.uai' --evidence '" + dir +
-                           "/bad.evid'");
+  const auto bad =
+      run_dgm("convert '" + kChain + "' '" + dir + "/d.uai' --evidence '" + dir + "/bad.evid'");
   EXPECT_EQ(bad.exit_code, 1);
 }
 
 TEST(Cli, ExactRefusesWideModelsWithWidthAndSize) {
-  const auto r = run_dgm("logz '" + source_path("examples/ising_2d.pbtxt") +
-                         "' --max-table-size 100000");
+  const auto r =
+      run_dgm("logz '" + source_path("examples/ising_2d.pbtxt") + "' --max-table-size 100000");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("width"));
   EXPECT_THAT(r.err, HasSubstr("--max-table-size"));
@@ -194,8 +195,8 @@ TEST(Cli, CheckSummarisesTheGraph) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("2 colour(s)"));
   EXPECT_THAT(r.out, HasSubstr("bipartite: yes"));
-  const auto j = run_dgm("check '" + source_path("examples/rbm_mnist_random.pbtxt") +
-                         "' --format json");
+  const auto j =
+      run_dgm("check '" + source_path("examples/rbm_mnist_random.pbtxt") + "' --format json");
   ASSERT_EQ(j.exit_code, 0) << j.err;
   const auto js = nlohmann::json::parse(j.out);
   EXPECT_EQ(js["bipartite"], true);

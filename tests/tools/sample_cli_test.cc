@@ -2,7 +2,6 @@
 // configuration files, resuming, and Ctrl-C keeping a valid file.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <cmath>
@@ -23,8 +22,10 @@ const std::string kChain = source_path("examples/tiny_chain.pbtxt");
 
 TEST(SampleCli, WritesNpyWithOneRowPerChainAndKeptSweep) {
   const std::string dir = testing::scratch_dir();
-  const auto r = run_dgm("sample '" + kIsing + "' --sampler chromatic-gibbs --chains 4 --sweeps 30 "
-                         "--burn-in 10 --thin 5 --seed 3 --out '" + dir + "/s.npy' --format json");
+  const auto r = run_dgm("sample '" + kIsing +
+                         "' --sampler chromatic-gibbs --chains 4 --sweeps 30 "
+                         "--burn-in 10 --thin 5 --seed 3 --out '" +
+                         dir + "/s.npy' --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["kept_sweeps"], 4);
@@ -39,10 +40,10 @@ TEST(SampleCli, SameSeedSameSamplesWhateverTheThreads) {
   for (const char* sampler : {"gibbs", "chromatic-gibbs"}) {
     SCOPED_TRACE(sampler);
     for (int threads : {1, 2, 4}) {
-      const auto r = run_dgm("sample '" + kIsing + "' --sampler " + sampler +
-                             " --chains 3 --sweeps 5 --seed 9 --threads " +
-                             std::to_string(threads) + " --out '" + dir + "/t" +
-                             std::to_string(threads) + ".npy'");
+      const auto r =
+          run_dgm("sample '" + kIsing + "' --sampler " + sampler +
+                  " --chains 3 --sweeps 5 --seed 9 --threads " + std::to_string(threads) +
+                  " --out '" + dir + "/t" + std::to_string(threads) + ".npy'");
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
     const auto one = engine::read_npy(dir + "/t1.npy", true).values;
@@ -72,8 +73,8 @@ TEST(SampleCli, ConfigFileAndFlagsOverrideIt) {
   const std::string dir = testing::scratch_dir();
   testing::write_file(dir, "run.pbtxt",
                       "chromatic_gibbs {}\nrun { chains: 5 sweeps: 7 seed: 4 }\n");
-  const auto r = run_dgm("sample '" + kIsing + "' --config '" + dir +
-                         "/run.pbtxt' --sweeps 3 --format json");
+  const auto r =
+      run_dgm("sample '" + kIsing + "' --config '" + dir + "/run.pbtxt' --sweeps 3 --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["sampler"], "chromatic-gibbs");
@@ -87,14 +88,14 @@ TEST(SampleCli, ConfigFileAndFlagsOverrideIt) {
 
 TEST(SampleCli, ResumeContinuesEachChainFromItsLastSample) {
   const std::string dir = testing::scratch_dir();
-  ASSERT_EQ(run_dgm("sample '" + kIsing + "' --chains 3 --sweeps 4 --out '" + dir + "/a.npy'")
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_dgm("sample '" + kIsing + "' --chains 3 --sweeps 4 --out '" + dir + "/a.npy'").exit_code,
+      0);
   const auto r = run_dgm("sample '" + kIsing + "' --chains 3 --sweeps 2 --resume '" + dir +
                          "/a.npy' --out '" + dir + "/b.npy'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto mismatch = run_dgm("sample '" + kIsing + "' --chains 5 --sweeps 2 --resume '" + dir +
-                                "/a.npy'");
+  const auto mismatch =
+      run_dgm("sample '" + kIsing + "' --chains 5 --sweeps 2 --resume '" + dir + "/a.npy'");
   EXPECT_EQ(mismatch.exit_code, 1);
   EXPECT_THAT(mismatch.err, HasSubstr("same --chains"));
 }
@@ -108,8 +109,8 @@ TEST(SampleCli, UnknownSamplerListsTheRegisteredOnes) {
 TEST(SampleCli, CtrlCStopsCleanlyAndKeepsAValidFile) {
   const std::string dir = testing::scratch_dir();
   // timeout sends SIGINT after a second to a run that would take far longer.
-  const std::string cmd = "timeout --preserve-status -s INT 1 '" + std::string(DGM_BINARY) + "' sample '" + kIsing +
-                          "' --chains 2 --sweeps 100000000 --out '" + dir +
+  const std::string cmd = "timeout --preserve-status -s INT 1 '" + std::string(DGM_BINARY) +
+                          "' sample '" + kIsing + "' --chains 2 --sweeps 100000000 --out '" + dir +
                           "/s.npy' >/dev/null 2>'" + dir + "/err'";
   const int status = std::system(cmd.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 130);
@@ -131,7 +132,8 @@ TEST(SampleCli, GibbsMarginalsAgreeWithExactWithinTheirErrorBars) {
     const double se = jg["marginals"][v]["se"][1];
     EXPECT_LE(std::abs(p - q), 5 * se + 1e-3) << "variable " << v;
   }
-  const auto uai = run_dgm("marginals '" + kChain + "' --method chromatic-gibbs --sweeps 50 "
+  const auto uai = run_dgm("marginals '" + kChain +
+                           "' --method chromatic-gibbs --sweeps 50 "
                            "--format uai");
   ASSERT_EQ(uai.exit_code, 0) << uai.err;
   EXPECT_EQ(uai.out.rfind("MAR", 0), 0u);

@@ -110,9 +110,10 @@ void BM_EliminationOrderAbandoned(benchmark::State& state) {
   std::vector<std::int32_t> all(g.num_variables());
   for (std::int32_t v = 0; v < g.num_variables(); ++v) all[v] = v;
   for (auto _ : state) {
-    const auto order = periodic ? dgm::engine::best_elimination_order(
-                                      g, all, std::numeric_limits<std::int64_t>::max(), 64)
-                                : dgm::engine::best_elimination_order(g, all, std::int64_t{1} << 24);
+    const auto order = periodic
+                           ? dgm::engine::best_elimination_order(
+                                 g, all, std::numeric_limits<std::int64_t>::max(), 64)
+                           : dgm::engine::best_elimination_order(g, all, std::int64_t{1} << 24);
     state.counters["stopped_at_width"] = order.induced_width;
     state.counters["complete"] = order.complete;
     benchmark::DoNotOptimize(order);

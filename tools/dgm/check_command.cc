@@ -1,9 +1,8 @@
 // dgm check MODEL: validate a model and summarise what it compiles to.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
-#include <limits>
 #include <iostream>
+#include <limits>
+#include <nlohmann/json.hpp>
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
@@ -22,9 +21,12 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
 
 std::string bytes_text(std::size_t bytes) {
   char buf[64];
-  if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu B", bytes);
-  else if (bytes < (1u << 20)) std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
-  else std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
+  if (bytes < 1024)
+    std::snprintf(buf, sizeof buf, "%zu B", bytes);
+  else if (bytes < (1u << 20))
+    std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
   return buf;
 }
 
@@ -110,23 +112,26 @@ void run_check(const CheckOptions& opt) {
   for (const auto& p : model.params.info)
     std::printf("  %-20s shape %-14s%s\n", p.name.c_str(), shape_text(p.shape).c_str(),
                 p.learnable ? " learnable" : "");
-  std::printf("evidence   %lld clamped variable(s)\n",
-              static_cast<long long>(model.num_clamped()));
-  std::printf("graph      %d component(s), %d colour(s), bipartite: %s, tree: %s (factor graph: %s)\n",
-              a.num_components, a.num_colours, a.bipartite ? "yes" : "no", a.forest ? "yes" : "no",
-              a.factor_graph_forest ? "yes" : "no");
+  std::printf("evidence   %lld clamped variable(s)\n", static_cast<long long>(model.num_clamped()));
+  std::printf(
+      "graph      %d component(s), %d colour(s), bipartite: %s, tree: %s (factor graph: %s)\n",
+      a.num_components, a.num_colours, a.bipartite ? "yes" : "no", a.forest ? "yes" : "no",
+      a.factor_graph_forest ? "yes" : "no");
   if (order.complete && order.largest_table < std::numeric_limits<std::int64_t>::max())
-    std::printf("width      induced width %d (best of min-fill, min-degree, natural order: %s; "
-                "free variables), largest clique table %lld\n",
-                order.induced_width, heuristic.c_str(),
-                static_cast<long long>(order.largest_table));
+    std::printf(
+        "width      induced width %d (best of min-fill, min-degree, natural order: %s; "
+        "free variables), largest clique table %lld\n",
+        order.induced_width, heuristic.c_str(), static_cast<long long>(order.largest_table));
   else if (order.complete)
-    std::printf("width      induced width %d (best of min-fill, min-degree, natural order: %s; "
-                "free variables), largest clique table beyond 2^63 entries\n",
-                order.induced_width, heuristic.c_str());
+    std::printf(
+        "width      induced width %d (best of min-fill, min-degree, natural order: %s; "
+        "free variables), largest clique table beyond 2^63 entries\n",
+        order.induced_width, heuristic.c_str());
   else
-    std::printf("width      induced width > %d (min-fill, min-degree and natural order all "
-                "stopped at the cap; exact inference is not affordable)\n", opt.width_cap);
+    std::printf(
+        "width      induced width > %d (min-fill, min-degree and natural order all "
+        "stopped at the cap; exact inference is not affordable)\n",
+        opt.width_cap);
   const double per_factor =
       g.num_factors() > 0 ? static_cast<double>(g.memory_bytes()) / g.num_factors() : 0.0;
   std::printf("memory     IR %s (%.1f B per factor), parameters %s\n",

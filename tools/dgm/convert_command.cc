@@ -31,8 +31,8 @@ void register_convert(CLI::App& app) {
       engine::apply_evidence_file(compiled, opt->evidence, opt->evidence_sample);
     engine::save_model(loaded.model, opt->out, loaded.base_dir);
     if (!opt->evidence_out.empty()) engine::write_evidence(compiled, opt->evidence_out);
-    std::cout << "wrote " << opt->out << " (" << compiled.graph->num_variables()
-              << " variables, " << compiled.graph->num_factors() << " factors)\n";
+    std::cout << "wrote " << opt->out << " (" << compiled.graph->num_variables() << " variables, "
+              << compiled.graph->num_factors() << " factors)\n";
     if (engine::format_from_path(opt->out) == engine::ModelFormat::kUai &&
         compiled.num_clamped() > 0 && opt->evidence_out.empty())
       std::cerr << "dgm: note: the model's " << compiled.num_clamped()

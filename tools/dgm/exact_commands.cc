@@ -1,11 +1,10 @@
 // dgm marginals / map / logz with --method exact (junction tree) or enumerate (brute force).
 // Later backends (bp, gibbs, ...) register more methods here.
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "dgm.h"
@@ -62,8 +61,8 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.marginals = estimator.marginals();
     a.standard_errors = estimator.standard_errors();
     a.method_detail = run.sampler_name + ", " + std::to_string(run.chains.num_chains()) +
-                      " chains, " + std::to_string(run.summary.kept_sweeps) +
-                      " kept sweeps each" + (run.summary.stopped_early ? " (interrupted)" : "") +
+                      " chains, " + std::to_string(run.summary.kept_sweeps) + " kept sweeps each" +
+                      (run.summary.stopped_early ? " (interrupted)" : "") +
                       "; ± batch-means standard error";
   } else {
     inference::EnumerationOptions eo;
@@ -75,8 +74,7 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.marginals = r.marginals;
     a.map_state = r.map_state;
     a.map_log_potential = r.map_log_potential;
-    a.method_detail =
-        "enumeration of " + std::to_string(r.num_configurations) + " configurations";
+    a.method_detail = "enumeration of " + std::to_string(r.num_configurations) + " configurations";
   }
   return a;
 }
@@ -91,8 +89,8 @@ nlohmann::json json_number(double x) {
   return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
 }
 
-void print_text(std::ostream& out, const engine::CompiledModel& model, const Answer& a,
-                Query query, const QueryOptions& opt) {
+void print_text(std::ostream& out, const engine::CompiledModel& model, const Answer& a, Query query,
+                const QueryOptions& opt) {
   const engine::Graph& g = *model.graph;
   char buf[128];
   std::snprintf(buf, sizeof buf, "%.10g", a.log_z);
@@ -135,8 +133,8 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
   }
 }
 
-void print_json(std::ostream& out, const engine::CompiledModel& model, const Answer& a,
-                Query query, const QueryOptions& opt) {
+void print_json(std::ostream& out, const engine::CompiledModel& model, const Answer& a, Query query,
+                const QueryOptions& opt) {
   const engine::Graph& g = *model.graph;
   nlohmann::json j;
   j["model"] = opt.model.path;
@@ -183,9 +181,12 @@ void run_query(const QueryOptions& opt, Query query) {
   if (opt.format == "json") {
     print_json(text, model, a, query, opt);
   } else if (opt.format == "uai") {
-    if (query == Query::kMarginals) engine::write_uai_mar(*model.graph, a.marginals, text);
-    else if (query == Query::kMap) engine::write_uai_mpe(*model.graph, a.map_state, text);
-    else engine::write_uai_pr(a.log_z, text);
+    if (query == Query::kMarginals)
+      engine::write_uai_mar(*model.graph, a.marginals, text);
+    else if (query == Query::kMap)
+      engine::write_uai_mpe(*model.graph, a.map_state, text);
+    else
+      engine::write_uai_pr(a.log_z, text);
   } else {
     print_text(text, model, a, query, opt);
   }

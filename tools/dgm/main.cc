@@ -1,6 +1,5 @@
 // dgm: the command-line program. Subcommands live in *_command.cc files.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "dgm.h"

@@ -27,8 +27,11 @@ InterruptGuard::~InterruptGuard() { std::signal(SIGINT, SIG_DFL); }
 bool InterruptGuard::requested() { return g_interrupted != 0; }
 
 ProgressObserver::ProgressObserver(std::string label, std::int64_t total_sweeps)
-    : label_(std::move(label)), total_(total_sweeps), tty_(isatty(STDERR_FILENO) != 0),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : label_(std::move(label)),
+      total_(total_sweeps),
+      tty_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 ProgressObserver::~ProgressObserver() {
   if (tty_) std::fprintf(stderr, "\r\033[K");

@@ -1,10 +1,9 @@
 // dgm sample MODEL --sampler NAME ...: draw samples with any registered sampler, write them to
 // .npy or .csv as they are drawn, and print a summary.
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
@@ -52,7 +51,8 @@ void run_sample(const SampleOptions& opt) {
   if (!opt.out.empty()) writer = std::make_unique<inference::SampleWriter>(opt.out, g);
   inference::MarginalEstimator marginals(g);
   const std::int64_t kept_estimate =
-      std::max<std::int64_t>(0, (opt.sampling.sweeps - opt.sampling.burn_in) / std::max<std::int64_t>(1, opt.sampling.thin));
+      std::max<std::int64_t>(0, (opt.sampling.sweeps - opt.sampling.burn_in) /
+                                    std::max<std::int64_t>(1, opt.sampling.thin));
   LogPotentialSummary energy(model, kept_estimate);
   std::vector<inference::RunObserver*> observers = {&marginals, &energy};
   if (writer) observers.push_back(writer.get());
@@ -82,7 +82,8 @@ void run_sample(const SampleOptions& opt) {
           mean += k * p[g.state_offset[group.first + i] + k];
       j["group_mean_state"][group.name] = group.size ? mean / group.size : 0.0;
     }
-    if (writer) j["out"] = {{"path", opt.out}, {"rows", writer->rows()}, {"dtype", writer->dtype()}};
+    if (writer)
+      j["out"] = {{"path", opt.out}, {"rows", writer->rows()}, {"dtype", writer->dtype()}};
     std::cout << j.dump(2) << "\n";
     return;
   }

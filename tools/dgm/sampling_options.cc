@@ -1,8 +1,9 @@
 #include "tools/dgm/sampling_options.h"
 
+#include <tbb/global_control.h>
+
 #include <fstream>
 #include <sstream>
-#include <tbb/global_control.h>
 
 #include "tools/dgm/progress.h"
 
@@ -10,19 +11,23 @@ namespace dgm::cli {
 
 void SamplingOptions::add_to(CLI::App& cmd, bool with_sampler_flag) {
   if (with_sampler_flag)
-    cmd.add_option("--sampler", sampler, "sampler name (see `dgm samplers`)")->capture_default_str();
+    cmd.add_option("--sampler", sampler, "sampler name (see `dgm samplers`)")
+        ->capture_default_str();
   cmd.add_option("--config", config,
                  "sampler settings: a SamplerConfig in protobuf text (proto/dgm/sampler.proto); "
                  "flags given on the command line override its run settings");
-  chains_flag_ = cmd.add_option("--chains", chains, "number of chains run together")->capture_default_str();
-  sweeps_flag_ = cmd.add_option("--sweeps", sweeps, "sweeps in all, burn-in included (one sweep = N site updates)")
-      ->capture_default_str();
+  chains_flag_ =
+      cmd.add_option("--chains", chains, "number of chains run together")->capture_default_str();
+  sweeps_flag_ = cmd.add_option("--sweeps", sweeps,
+                                "sweeps in all, burn-in included (one sweep = N site updates)")
+                     ->capture_default_str();
   burn_in_flag_ = cmd.add_option("--burn-in", burn_in, "sweeps discarded before samples are kept")
-      ->capture_default_str();
+                      ->capture_default_str();
   thin_flag_ = cmd.add_option("--thin", thin, "keep every thin-th sweep")->capture_default_str();
   seed_flag_ = cmd.add_option("--seed", seed, "seed of the random streams")->capture_default_str();
-  threads_flag_ = cmd.add_option("--threads", threads, "worker threads (0: all cores); results do not depend on it")
-      ->capture_default_str();
+  threads_flag_ = cmd.add_option("--threads", threads,
+                                 "worker threads (0: all cores); results do not depend on it")
+                      ->capture_default_str();
   cmd.add_option("--init-rows", init_rows,
                  ".npy of initial states, one row per state; chain b starts from row b mod rows");
   cmd.add_option("--resume", resume,
@@ -58,9 +63,12 @@ std::string backend_sampler_name(const proto::SamplerConfig& config) {
   switch (config.backend_case()) {
     case proto::SamplerConfig::kGibbs:
       return config.gibbs().scan() == proto::GibbsConfig::RANDOM ? "random-scan-gibbs" : "gibbs";
-    case proto::SamplerConfig::kChromaticGibbs: return "chromatic-gibbs";
-    case proto::SamplerConfig::kBlockGibbs: return "block-gibbs";
-    case proto::SamplerConfig::BACKEND_NOT_SET: break;
+    case proto::SamplerConfig::kChromaticGibbs:
+      return "chromatic-gibbs";
+    case proto::SamplerConfig::kBlockGibbs:
+      return "block-gibbs";
+    case proto::SamplerConfig::BACKEND_NOT_SET:
+      break;
   }
   return "";
 }
@@ -82,8 +90,10 @@ void initialise(inference::Chains& chains, const engine::CompiledModel& model,
     if (!o.resume.empty()) {
       // A samples file is sweep-major: its last `chains` rows are each chain's last state.
       if (rows < o.chains || rows % o.chains != 0)
-        throw Error(file + ": " + std::to_string(rows) + " rows is not a whole number of sweeps "
-                    "of " + std::to_string(o.chains) + " chains; use the same --chains");
+        throw Error(file + ": " + std::to_string(rows) +
+                    " rows is not a whole number of sweeps "
+                    "of " +
+                    std::to_string(o.chains) + " chains; use the same --chains");
       first = rows - o.chains;
       rows = o.chains;
     }
@@ -111,7 +121,8 @@ SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptio
     if (!from_config.empty()) name = from_config;
   }
   const SamplingOptions o = flags.merged_with(run.config.run());
-  if (o.chains < 1) throw Error("--chains must be at least 1 (got " + std::to_string(o.chains) + ")");
+  if (o.chains < 1)
+    throw Error("--chains must be at least 1 (got " + std::to_string(o.chains) + ")");
   if (o.sweeps < 0 || o.burn_in < 0 || o.thin < 1)
     throw Error("--sweeps and --burn-in must be ≥ 0 and --thin ≥ 1");
   const std::size_t state_count =

@@ -2,7 +2,6 @@
 // Options shared by every command that runs a sampler (dgm sample, dgm marginals --method
 // SAMPLER): the sampler and its configuration file, the run's size, the initial states, threads.
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <span>
 #include <string>
