@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 #include "engine/error.h"
@@ -55,15 +56,24 @@ std::vector<double> bias_log_odds(const engine::CompiledModel& model) {
   return bias;
 }
 
-// Columns per tile for a layer of n units: a quarter of the layer rounded up to a multiple of
-// 16 (whole Philox words, whole SIMD registers), at least 64 and at most kMaxChunk columns.
+// Column tiles of a layer of n units: [bounds[t], bounds[t + 1]). One tile below 128 units,
+// two below 256, otherwise four or more of at most about 256 columns; inner bounds on
+// multiples of 16 (whole Philox words, whole SIMD registers), widths as equal as that allows.
 // Every column tile repacks the other layer's states for its product, so more tiles cost more
-// packing; four per row block keep two or four threads busy at a few percent over one whole
-// product (784×500, 100 chains).
-constexpr std::int32_t kMaxChunk = 256;
-std::int32_t column_chunk(std::int32_t n) {
-  const std::int32_t quarter = (n + 3) / 4;
-  return std::clamp((quarter + 15) / 16 * 16, 64, kMaxChunk);
+// packing; four keep two or four threads busy at a few percent over one whole product
+// (784×500, 100 chains).
+constexpr std::int32_t kMaxTileWidth = 288;
+std::vector<std::int32_t> column_bounds(std::int32_t n) {
+  const std::int32_t tiles = n < 128 ? 1 : n < 256 ? 2 : std::max(4, (n + 255) / 256);
+  std::vector<std::int32_t> bounds;
+  for (std::int32_t t = 0; t < tiles; ++t) {
+    const std::int64_t ideal = static_cast<std::int64_t>(t) * n / tiles;
+    bounds.push_back(static_cast<std::int32_t>((ideal + 8) / 16 * 16));
+  }
+  bounds.push_back(n);
+  for (std::size_t t = 0; t + 1 < bounds.size(); ++t)  // the draw's buffer holds one tile row
+    if (bounds[t + 1] - bounds[t] > kMaxTileWidth) throw std::logic_error("rbm: tile too wide");
+  return bounds;
 }
 
 // Below this many multiply-adds per half-step the tiles run on the calling thread (same
@@ -114,7 +124,7 @@ RbmBlockGibbs::RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout
   hidden_.first_word = 0;
   visible_.first_word = static_cast<std::uint64_t>(layout.num_hidden + 3) / 4;
   for (Layer* layer : {&visible_, &hidden_}) {
-    layer->chunk = column_chunk(layer->size);
+    layer->bounds = column_bounds(layer->size);
     layer->free.assign(static_cast<std::size_t>(layer->size), 1.0f);
     layer->value.assign(static_cast<std::size_t>(layer->size), 0.0f);
     for (std::int32_t i = 0; i < layer->size; ++i) {
@@ -190,9 +200,9 @@ void RbmBlockGibbs::log_odds(const Layer& target, const Matrix& given, Matrix& o
   const auto num_chains = static_cast<std::int32_t>(given.rows());
   out.resize(num_chains, target.size);
   for (std::int32_t r0 = 0; r0 < num_chains; r0 += kRowBlock)
-    for (std::int32_t c0 = 0; c0 < target.size; c0 += target.chunk)
-      tile_log_odds(target, given, r0, std::min(kRowBlock, num_chains - r0), c0,
-                    std::min(target.chunk, target.size - c0), out);
+    for (std::size_t t = 0; t + 1 < target.bounds.size(); ++t)
+      tile_log_odds(target, given, r0, std::min(kRowBlock, num_chains - r0), target.bounds[t],
+                    target.bounds[t + 1] - target.bounds[t], out);
 }
 
 std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, std::int64_t sweep,
@@ -202,19 +212,18 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
   scratch.resize(num_chains, target.size);
   states.resize(num_chains, target.size);
   const std::int32_t row_blocks = (num_chains + kRowBlock - 1) / kRowBlock;
-  const std::int32_t col_chunks = (target.size + target.chunk - 1) / target.chunk;
+  const auto col_tiles = static_cast<std::int32_t>(target.bounds.size()) - 1;
   std::atomic<std::int64_t> changed{0};
 
   auto run_tile = [&](std::int32_t t) {
-    const std::int32_t r0 = t / col_chunks * kRowBlock, c0 = t % col_chunks * target.chunk;
-    const std::int32_t m = std::min(kRowBlock, num_chains - r0);
-    const std::int32_t n = std::min(target.chunk, target.size - c0);
+    const std::int32_t r0 = t / col_tiles * kRowBlock, m = std::min(kRowBlock, num_chains - r0);
+    const std::int32_t c0 = target.bounds[t % col_tiles], n = target.bounds[t % col_tiles + 1] - c0;
     tile_log_odds(target, given, r0, m, c0, n, scratch);
     auto e = scratch.block(r0, c0, m, n);
     e = (-e.array()).exp().matrix();  // e^{−a}
     const float* free = target.free.data() + c0;
     const float* value = target.value.data() + c0;
-    float u[kMaxChunk];
+    float u[kMaxTileWidth];
     std::int64_t tile_changed = 0;
     for (std::int32_t b = r0; b < r0 + m; ++b) {
       const engine::CounterRng rng(
@@ -241,7 +250,7 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
     changed.fetch_add(tile_changed, std::memory_order_relaxed);
   };
 
-  const std::int32_t tiles = row_blocks * col_chunks;
+  const std::int32_t tiles = row_blocks * col_tiles;
   const std::int64_t work = static_cast<std::int64_t>(num_chains) * given.cols() * target.size;
   if (work < kParallelWork) {
     for (std::int32_t t = 0; t < tiles; ++t) run_tile(t);

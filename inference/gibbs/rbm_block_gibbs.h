@@ -13,7 +13,7 @@
 // the mirrors are rebuilt by reset() and refresh_parameters(), so a learner that changes the
 // model's parameters must call one of them before the next sweep.
 //
-// Work is split into tiles — blocks of at most kRowBlock chains × column chunks whose sizes
+// Work is split into tiles — blocks of at most kRowBlock chains × column ranges whose sizes
 // depend only on B and the layer sizes — and the tiles run in parallel on oneTBB. Each tile
 // does its slice of the GEMM (Eigen, single-threaded: Eigen threads only with OpenMP, which
 // dgm does not use), adds the biases and draws. Since the tiling never depends on the number
@@ -26,10 +26,13 @@
 // Unit u takes state 1 iff uniform·(1 + e^{−a}) ≤ 1, a its log-odds (the rule of
 // inference/gibbs/draw.h, in float), so a = ±∞ (hard unary biases) is exact.
 //
+// A sweep reads the visible states from the chains and resamples the hidden ones first, so the
+// hidden states a chain holds before a sweep do not matter.
+//
 // Evidence: clamped variables are masked — their draw is discarded and they keep their
-// evidence state, which is what the other side is conditioned on. Draws are consumed the same
-// way with or without evidence, so a free unit's trajectory does not depend on which others
-// are clamped.
+// evidence state, which is what the other side is conditioned on. Every unit consumes its
+// uniform whether clamped or not, so the uniforms of a free unit do not depend on which other
+// units are clamped.
 //
 // site_updates = B·(nv + nh) per sweep (clamped units included); `changed` counts the units
 // whose state changed.
@@ -86,7 +89,7 @@ class RbmBlockGibbs final : public Sampler {
   const RbmLayout& layout() const { return layout_; }
 
  private:
-  // One layer: its variables, biases, evidence mask, column chunking and random words.
+  // One layer: its variables, biases, evidence mask, column tiles and random words.
   struct Layer {
     std::int32_t begin = 0;
     std::int32_t size = 0;
@@ -94,8 +97,8 @@ class RbmBlockGibbs final : public Sampler {
     // Evidence as a mask: a unit's new state is draw·free + value, so free units take their
     // draw (free = 1, value = 0) and clamped ones their evidence state (free = 0).
     std::vector<float> free, value;
-    std::int32_t chunk = 0;        // columns per tile (a multiple of 16)
-    std::uint64_t first_word = 0;  // counter index of the layer's first word in a sweep
+    std::vector<std::int32_t> bounds;  // column tiles: [bounds[t], bounds[t + 1])
+    std::uint64_t first_word = 0;      // counter index of the layer's first word in a sweep
   };
 
   // Fills `out` (B × size) with the layer's states from the chains.

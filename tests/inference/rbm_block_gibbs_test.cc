@@ -19,6 +19,7 @@
 #include "engine/log_potential.h"
 #include "engine/random.h"
 #include "inference/sampling/chains.h"
+#include "inference/sampling/sampler_registry.h"
 #include "tests/support/random_models.h"
 #include "tests/support/sampling_checks.h"
 #include "tests/support/test_models.h"
@@ -58,8 +59,7 @@ std::string rbm_text(int nv, int nh, Bias visible, Bias hidden, std::uint64_t se
   return s.str();
 }
 
-std::unique_ptr<RbmBlockGibbs> make_sampler(const engine::CompiledModel& model,
-                                            std::uint64_t seed) {
+std::unique_ptr<RbmBlockGibbs> rbm_sampler(const engine::CompiledModel& model, std::uint64_t seed) {
   const auto layout = rbm_layout(model);
   if (!layout) return nullptr;
   return std::make_unique<RbmBlockGibbs>(model, *layout, seed);
@@ -83,14 +83,18 @@ std::vector<std::pair<std::int32_t, std::int32_t>> some_pairs(const RbmLayout& l
 // (a) Conditionals: the batched log-odds equal differences of the generic f(x).
 // ---------------------------------------------------------------------------------------
 
-void expect_conditionals_match(const engine::CompiledModel& model, std::uint64_t seed) {
-  auto sampler = make_sampler(model, 1);
+// Checks every chain of `num_chains` random states, or the first and the last of more than 7
+// (the generic evaluation is slow on large models).
+void expect_conditionals_match(const engine::CompiledModel& model, std::uint64_t seed,
+                               std::int32_t num_chains = 7) {
+  auto sampler = rbm_sampler(model, 1);
   ASSERT_NE(sampler, nullptr);
   const RbmLayout& l = sampler->layout();
-  Chains chains = random_chains(model, 7, seed);
+  Chains chains = random_chains(model, num_chains, seed);
   const RbmBlockGibbs::Matrix hidden = sampler->hidden_log_odds(chains);
   const RbmBlockGibbs::Matrix visible = sampler->visible_log_odds(chains);
-  for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+  const std::int32_t step = num_chains > 7 ? num_chains - 1 : 1;
+  for (std::int32_t b = 0; b < num_chains; b += step) {
     std::vector<std::int32_t> x(chains.chain(b).begin(), chains.chain(b).end());
     auto generic = [&](std::int32_t v) {
       const std::int32_t saved = x[v];
@@ -130,7 +134,15 @@ void on_generated_rbms(std::uint64_t first, std::uint64_t last, int nv, int nh, 
 }
 
 TEST(RbmBlockGibbs, ConditionalsMatchOnGeneratedRbms) {
-  on_generated_rbms(0, 8, 5, 4, expect_conditionals_match);
+  on_generated_rbms(0, 8, 5, 4, [](const engine::CompiledModel& model, std::uint64_t seed) {
+    expect_conditionals_match(model, seed);
+  });
+}
+
+// Several column tiles per layer (140 and 130 units: two each) and row blocks (260 chains).
+TEST(RbmBlockGibbs, ConditionalsMatchAcrossTiles) {
+  expect_conditionals_match(compile_text(rbm_text(140, 130, Bias::kTable, Bias::kField, 12, 0.2)),
+                            4, 260);
 }
 
 // Several bias groups on one variable add up, and tables of kind `table` with arity 1 count.
@@ -163,7 +175,7 @@ testing::SamplingCheckResult check_rbm(Sampler& sampler, const RbmLayout& layout
 }
 
 void expect_marginals_match(const engine::CompiledModel& model, std::uint64_t seed) {
-  auto sampler = make_sampler(model, seed);
+  auto sampler = rbm_sampler(model, seed);
   ASSERT_NE(sampler, nullptr);
   const auto result = check_rbm(*sampler, sampler->layout(), model, seed);
   EXPECT_TRUE(result.passed) << result.summary();
@@ -191,7 +203,7 @@ TEST(RbmBlockGibbs, CheckCatchesAWrongConditional) {
   auto wrong = model;
   wrong.params.values[static_cast<std::size_t>(
       wrong.params.info[static_cast<std::size_t>(wrong.params.find("b"))].offset)] += 0.3;
-  auto sampler = make_sampler(wrong, 30);
+  auto sampler = rbm_sampler(wrong, 30);
   ASSERT_NE(sampler, nullptr);
   const auto result = check_rbm(*sampler, sampler->layout(), model, 30);
   EXPECT_FALSE(result.passed) << result.summary();
@@ -231,7 +243,7 @@ TEST(RbmBlockGibbs, SamplesAreIdenticalForAnyNumberOfThreads) {
 // draw sweep_counter(s, j / 4) of chain b's kSweep stream.
 TEST(RbmBlockGibbs, DrawsFollowTheDocumentedStreams) {
   const auto model = compile_text(rbm_text(9, 7, Bias::kTable, Bias::kField, 8));
-  auto sampler = make_sampler(model, 77);
+  auto sampler = rbm_sampler(model, 77);
   Chains chains = random_chains(model, 5, 2);
   sampler->reset(chains);
   const std::int64_t sweep = 12;
@@ -297,6 +309,18 @@ TEST(RbmBlockGibbs, RefusesModelsThatAreNotRbms) {
   EXPECT_NE(make_rbm_block_gibbs(compile_text(rbm), 1), nullptr);
 }
 
+// The registry's block-gibbs takes this path for RBMs unless told to stay generic.
+TEST(RbmBlockGibbs, RegistryBlockGibbsUsesIt) {
+  const auto model = compile_text(rbm_text(4, 3, Bias::kLogOdds, Bias::kField, 2));
+  proto::SamplerConfig config;
+  auto fast = make_sampler("block-gibbs", model, config, 1);
+  EXPECT_NE(dynamic_cast<RbmBlockGibbs*>(fast.get()), nullptr);
+  config.mutable_block_gibbs()->set_generic_only(true);
+  auto generic = make_sampler("block-gibbs", model, config, 1);
+  EXPECT_EQ(dynamic_cast<RbmBlockGibbs*>(generic.get()), nullptr);
+  EXPECT_EQ(generic->name(), "block-gibbs");
+}
+
 // ---------------------------------------------------------------------------------------
 // (e) Evidence and hard biases.
 // ---------------------------------------------------------------------------------------
@@ -306,7 +330,7 @@ TEST(RbmBlockGibbs, EvidenceIsRespectedAndConditions) {
                                   "evidence { variable: \"v[1]\" value: 1 }\n"
                                   "evidence { variable: \"v[4]\" value: 0 }\n"
                                   "evidence { variable: \"h[2]\" value: 0 }\n");
-  auto sampler = make_sampler(model, 40);
+  auto sampler = rbm_sampler(model, 40);
   ASSERT_NE(sampler, nullptr);
   Chains chains = random_chains(model, 100, 40);
   for (std::int64_t s = 0; s < 200; ++s) {
@@ -333,7 +357,7 @@ TEST(RbmBlockGibbs, HardBiasesAreExact) {
       "parameters { name: \"c\" shape: [3] value: [0.5, -inf, 0.2] }\n"
       "factors { name: \"hb\" unary { log_odds: \"c\" } each: \"h\" }\n";
   const auto model = compile_text(text);
-  auto sampler = make_sampler(model, 5);
+  auto sampler = rbm_sampler(model, 5);
   ASSERT_NE(sampler, nullptr);
   const auto result = check_rbm(*sampler, sampler->layout(), model, 5, 1);
   EXPECT_TRUE(result.passed) << result.summary();
@@ -344,7 +368,7 @@ TEST(RbmBlockGibbs, HardBiasesAreExact) {
 // A learner changes the parameters in place; reset() makes the sampler see them.
 TEST(RbmBlockGibbs, ResetRereadsParameters) {
   auto model = compile_text(rbm_text(5, 3, Bias::kLogOdds, Bias::kLogOdds, 6));
-  auto sampler = make_sampler(model, 6);
+  auto sampler = rbm_sampler(model, 6);
   Chains chains = random_chains(model, 3, 6);
   const RbmBlockGibbs::Matrix before = sampler->hidden_log_odds(chains);
   const auto& c = model.params.info[static_cast<std::size_t>(model.params.find("c"))];
