@@ -51,29 +51,45 @@ void init_from_rows(Chains& chains, const engine::CompiledModel& model,
   }
 }
 
-void require_positive_probability(const Chains& chains, const engine::CompiledModel& model) {
+std::string zero_probability_reason(const engine::CompiledModel& model,
+                                    std::span<const std::int32_t> state) {
   const engine::Graph& g = *model.graph;
   std::vector<std::int32_t> states;
+  for (const auto& block : g.blocks)
+    for (std::int64_t r = 0; r < block.num_factors; ++r) {
+      auto scope = g.scope(block.first_factor + r);
+      states.resize(scope.size());
+      for (std::size_t j = 0; j < scope.size(); ++j) states[j] = state[scope[j]];
+      const double theta =
+          factors::log_potential(block, r, model.params.values, g.enum_configs, states);
+      if (theta != -INFINITY) continue;
+      std::string where;
+      for (std::size_t j = 0; j < scope.size(); ++j)
+        where += (j ? ", " : "") + g.variable_name(scope[j]) + "=" + std::to_string(states[j]);
+      return "factor " + std::to_string(r) + " of group '" + block.name + "' forbids (" + where +
+             ")";
+    }
+  return "";
+}
+
+std::int32_t replace_impossible_starts(Chains& chains, const engine::CompiledModel& model,
+                                       std::span<const std::int32_t> valid) {
+  std::int32_t replaced = 0;
   for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
     auto x = chains.chain(b);
-    for (const auto& block : g.blocks)
-      for (std::int64_t r = 0; r < block.num_factors; ++r) {
-        auto scope = g.scope(block.first_factor + r);
-        states.resize(scope.size());
-        for (std::size_t j = 0; j < scope.size(); ++j) states[j] = x[scope[j]];
-        const double theta =
-            factors::log_potential(block, r, model.params.values, g.enum_configs, states);
-        if (theta == -INFINITY) {
-          std::string where;
-          for (std::size_t j = 0; j < scope.size(); ++j)
-            where += (j ? ", " : "") + g.variable_name(scope[j]) + "=" + std::to_string(states[j]);
-          throw Error("chain " + std::to_string(b) +
-                      " starts in a state of probability zero: "
-                      "factor " +
-                      std::to_string(r) + " of group '" + block.name + "' forbids (" + where +
-                      "); start from a valid state (--init FILE)");
-        }
-      }
+    if (zero_probability_reason(model, x).empty()) continue;
+    std::copy(valid.begin(), valid.end(), x.begin());
+    ++replaced;
+  }
+  return replaced;
+}
+
+void require_positive_probability(const Chains& chains, const engine::CompiledModel& model) {
+  for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+    const std::string reason = zero_probability_reason(model, chains.chain(b));
+    if (!reason.empty())
+      throw Error("chain " + std::to_string(b) + " starts in a state of probability zero: " +
+                  reason + "; give valid starting states with --init-rows FILE.npy");
   }
 }
 

@@ -47,6 +47,16 @@ void init_from_rows(Chains& chains, const engine::CompiledModel& model,
                     std::span<const std::int32_t> rows, std::int64_t num_rows,
                     const std::string& source);
 
+// "" when `state` has positive probability, else a description of a factor that forbids it
+// ("factor 0 of group 'or' forbids (a=1, c=0)").
+std::string zero_probability_reason(const engine::CompiledModel& model,
+                                    std::span<const std::int32_t> state);
+
+// Replaces the start of every chain whose state has probability zero by `valid` (a full state
+// of positive probability, e.g. the exact MAP state). Returns how many chains were replaced.
+std::int32_t replace_impossible_starts(Chains& chains, const engine::CompiledModel& model,
+                                       std::span<const std::int32_t> valid);
+
 // Throws dgm::Error naming the chain and a violated factor when a chain's state has
 // probability zero (a hard constraint or a −inf table entry), since single-site samplers
 // cannot leave such a state correctly.

@@ -100,6 +100,22 @@ TEST(SampleCli, ResumeContinuesEachChainFromItsLastSample) {
   EXPECT_THAT(mismatch.err, HasSubstr("same --chains"));
 }
 
+TEST(SampleCli, HardConstraintsStartFromTheMapStateWhenUniformStartsAreImpossible) {
+  const auto r = run_dgm("sample '" + source_path("examples/logic_or_and.pbtxt") +
+                         "' --chains 8 --sweeps 20 --seed 2 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("start from the MAP state"));
+  // A given start of probability zero is refused with the violated factor named.
+  const std::string dir = testing::scratch_dir();
+  const auto loaded = engine::load_compiled(source_path("examples/logic_or_and.pbtxt"));
+  std::vector<double> zeros(loaded.graph->num_variables(), 0.0);
+  engine::write_npy(dir + "/z.npy", {1, loaded.graph->num_variables()}, zeros, "|u1");
+  const auto bad = run_dgm("sample '" + source_path("examples/logic_or_and.pbtxt") +
+                           "' --sweeps 2 --init-rows '" + dir + "/z.npy'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, AllOf(HasSubstr("probability zero"), HasSubstr("forbids")));
+}
+
 TEST(SampleCli, UnknownSamplerListsTheRegisteredOnes) {
   const auto r = run_dgm("sample '" + kChain + "' --sampler metropolis");
   EXPECT_EQ(r.exit_code, 1);

@@ -14,16 +14,16 @@ namespace dgm::cli {
 
 namespace {
 
-// Mean log-potential f(x) over kept samples. f is evaluated by the generic path, so it is
-// computed on at most ~64 evenly spaced kept sweeps (all chains each) to keep its cost small
-// next to sampling.
+// Mean log-potential f(x) over kept samples. f is evaluated by the generic path (every
+// factor), so it is computed on about 256 evenly spaced samples to keep its cost small next to
+// sampling, whatever the model's size.
 class LogPotentialSummary : public inference::RunObserver {
  public:
-  LogPotentialSummary(const engine::CompiledModel& model, std::int64_t expected_kept)
-      : model_(model), every_(std::max<std::int64_t>(1, expected_kept / 64)) {}
+  LogPotentialSummary(const engine::CompiledModel& model, std::int64_t expected_samples)
+      : model_(model), every_(std::max<std::int64_t>(1, expected_samples / 256)) {}
   void on_sample(std::int64_t /*sweep*/, const inference::Chains& chains) override {
-    if (kept_++ % every_ != 0) return;
     for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+      if (seen_++ % every_ != 0) continue;
       sum_ += engine::total_log_potential(model_, chains.chain(b));
       ++count_;
     }
@@ -33,7 +33,7 @@ class LogPotentialSummary : public inference::RunObserver {
 
  private:
   const engine::CompiledModel& model_;
-  std::int64_t every_, kept_ = 0, count_ = 0;
+  std::int64_t every_, seen_ = 0, count_ = 0;
   double sum_ = 0.0;
 };
 
@@ -53,7 +53,7 @@ void run_sample(const SampleOptions& opt) {
   const std::int64_t kept_estimate =
       std::max<std::int64_t>(0, (opt.sampling.sweeps - opt.sampling.burn_in) /
                                     std::max<std::int64_t>(1, opt.sampling.thin));
-  LogPotentialSummary energy(model, kept_estimate);
+  LogPotentialSummary energy(model, kept_estimate * opt.sampling.chains);
   std::vector<inference::RunObserver*> observers = {&marginals, &energy};
   if (writer) observers.push_back(writer.get());
   SamplingRun run = run_sampling(model, opt.sampling, observers);

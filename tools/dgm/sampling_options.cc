@@ -2,6 +2,7 @@
 
 #include <tbb/global_control.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -80,6 +81,24 @@ void initialise(inference::Chains& chains, const engine::CompiledModel& model,
   const std::string& file = o.init_rows.empty() ? o.resume : o.init_rows;
   if (file.empty()) {
     inference::init_uniform(chains, model, o.seed);
+    // With hard constraints a uniform start is often impossible. Where exact inference is
+    // affordable, such chains start from the MAP state instead (said on stderr); otherwise
+    // require_positive_probability below explains how to give valid starts.
+    bool impossible = false;
+    for (std::int32_t b = 0; b < chains.num_chains() && !impossible; ++b)
+      impossible = !inference::zero_probability_reason(model, chains.chain(b)).empty();
+    if (impossible) {
+      try {
+        const inference::ExactResult map = inference::exact_map(model);
+        const std::int32_t n = inference::replace_impossible_starts(chains, model, map.map_state);
+        std::fprintf(stderr,
+                     "dgm: note: %d of %d uniform starts had probability zero; they start from "
+                     "the MAP state\n",
+                     n, chains.num_chains());
+      } catch (const Error&) {
+        // Too wide for exact MAP (or no valid state): reported below.
+      }
+    }
   } else {
     const engine::NpyArray array = engine::read_npy(file, /*allow_integers=*/true);
     const std::int64_t n = model.graph->num_variables();
