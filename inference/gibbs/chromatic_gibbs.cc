@@ -3,6 +3,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "engine/error.h"
@@ -50,15 +51,19 @@ ChromaticGibbsSampler::ChromaticGibbsSampler(const engine::CompiledModel& model,
   std::vector<std::int64_t> next(static_cast<std::size_t>(num_colours) + 1, 0);
   for (std::int32_t v = 0; v < n; ++v) ++next[colour[v] + 1];
   for (std::int32_t c = 0; c < num_colours; ++c) next[c + 1] += next[c];
-  position_.resize(static_cast<std::size_t>(n));
-  for (std::int32_t v = 0; v < n; ++v) position_[v] = next[colour[v]]++;
+  std::vector<std::int64_t> position(static_cast<std::size_t>(n));
+  for (std::int32_t v = 0; v < n; ++v) position[v] = next[colour[v]]++;
   class_offsets_.assign(static_cast<std::size_t>(num_colours) + 1, 0);
   const std::vector<std::int32_t> free = free_variables(model);
   for (std::int32_t v : free) ++class_offsets_[colour[v] + 1];
   for (std::int32_t c = 0; c < num_colours; ++c) class_offsets_[c + 1] += class_offsets_[c];
   class_vars_.resize(free.size());
+  class_positions_.resize(free.size());
   next.assign(class_offsets_.begin(), class_offsets_.end() - 1);
-  for (std::int32_t v : free) class_vars_[next[colour[v]]++] = v;
+  for (std::int32_t v : free) {
+    class_positions_[next[colour[v]]] = position[v];
+    class_vars_[next[colour[v]]++] = v;
+  }
 }
 
 void ChromaticGibbsSampler::reset(const Chains& chains) {
@@ -71,24 +76,25 @@ SweepStats ChromaticGibbsSampler::sweep(Chains& chains, std::int64_t sweep) {
   const std::int64_t num_chains = chains.num_chains();
   std::atomic<std::int64_t> changed{0};
   for (std::size_t c = 0; c + 1 < class_offsets_.size(); ++c) {
-    const std::int32_t* members = class_vars_.data() + class_offsets_[c];
-    const std::int64_t size = class_offsets_[c + 1] - class_offsets_[c];
+    const std::int64_t first = class_offsets_[c];
+    const std::int64_t size = class_offsets_[c + 1] - first;
     if (size == 0) continue;
-    // Items i = b·size + j: variable members[j] of chain b.
+    // Items i = b·size + j: member j of the class in chain b. A task updates, chain by chain,
+    // runs of consecutive members, which share Philox draws and go through the fast path's
+    // batches together.
     tbb::parallel_for(
         tbb::blocked_range<std::int64_t>(0, num_chains * size, kGrain), [&](const auto& range) {
           std::span<double> scratch = scratch_.local();
           std::int64_t local_changed = 0;
-          std::int64_t b = range.begin() / size, j = range.begin() % size;
           for (std::int64_t i = range.begin(); i != range.end();) {
+            const std::int64_t b = i / size, j = i % size;
+            const std::int64_t count = std::min(size - j, range.end() - i);
             SiteUniforms uniforms(seed_, b, sweep);
-            const std::span<std::int32_t> x = chains.chain(static_cast<std::int32_t>(b));
-            for (; j < size && i != range.end(); ++j, ++i) {
-              const std::int32_t v = members[j];
-              local_changed += updater_.update(v, x, uniforms(position_[v]), scratch);
-            }
-            j = 0;
-            ++b;
+            local_changed += updater_.update_independent(
+                std::span(class_vars_).subspan(static_cast<std::size_t>(first + j), count),
+                std::span(class_positions_).subspan(static_cast<std::size_t>(first + j), count),
+                chains.chain(static_cast<std::int32_t>(b)), uniforms, scratch);
+            i += count;
           }
           changed.fetch_add(local_changed, std::memory_order_relaxed);
         });

@@ -59,7 +59,8 @@ class ChromaticGibbsSampler final : public Sampler {
   // class_vars_[class_offsets_[c] .. class_offsets_[c + 1]).
   std::vector<std::int64_t> class_offsets_;
   std::vector<std::int32_t> class_vars_;
-  std::vector<std::int64_t> position_;  // per variable: its number in the colour-major order
+  // Aligned with class_vars_: each variable's number in the colour-major order (its uniform).
+  std::vector<std::int64_t> class_positions_;
   tbb::enumerable_thread_specific<std::vector<double>> scratch_;
 };
 

@@ -33,6 +33,20 @@ class SiteUniforms {
     return r123::u01<double>(words_[p & 3]);
   }
 
+  // The uniforms of the n consecutive positions first, first + 1, ... into out[0 .. n): the
+  // same values as operator(), without its per-site check of the cached draw (worth ~6% of a
+  // batched binary update).
+  void consecutive(std::int64_t first, std::int64_t n, double* out) {
+    std::int64_t k = 0;
+    for (; k < n && (first + k) % 4 != 0; ++k) out[k] = (*this)(first + k);  // partial draw
+    for (; k + 4 <= n; k += 4) {
+      const auto words =
+          rng_.bits(engine::sweep_counter(sweep_, static_cast<std::uint64_t>((first + k) >> 2)));
+      for (int w = 0; w < 4; ++w) out[k + w] = r123::u01<double>(words[w]);
+    }
+    for (; k < n; ++k) out[k] = (*this)(first + k);
+  }
+
  private:
   engine::CounterRng rng_;
   std::uint64_t sweep_;

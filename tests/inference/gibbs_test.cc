@@ -20,6 +20,7 @@
 #include "engine/error.h"
 #include "engine/log_potential.h"
 #include "factors/factor_eval.h"
+#include "inference/gibbs/binary_batch.h"
 #include "inference/gibbs/binary_pairwise.h"
 #include "inference/gibbs/block_gibbs.h"
 #include "inference/gibbs/chromatic_gibbs.h"
@@ -388,6 +389,50 @@ TEST(BinaryPairwise, SameChainsAsTheGenericPath) {
     EXPECT_TRUE(std::equal(a.states().begin(), a.states().end(), b.states().begin()))
         << t.description;
   }
+}
+
+// The batched update of a colour class (vectorised exponential estimate, draw_binary only near
+// the threshold) decides exactly as draw_binary, on log-odds from 0 to beyond the estimate's
+// range and on uniforms read both for consecutive positions and one by one.
+TEST(BinaryBatch, DecidesExactlyAsDrawBinary) {
+  constexpr std::int32_t kN = 4096;
+  engine::CompiledModel m = testing::compile_text(R"(
+      variables { name: "x" shape: [4096] cardinality: 2 }
+      parameters { name: "w" shape: [4096] init { normal { stddev: 1 } } }
+      factors { name: "u" unary { log_odds: "w" } each: "x" })");
+  ASSERT_EQ(m.params.values.size(), std::size_t{kN});
+  const std::vector<double> extremes = {0.0,   1e-12,  -1e-3, 0.5,    -3.0,  20.0,   -36.0,  37.0,
+                                        699.9, -700.0, 701.0, -745.0, 800.0, -1e308, 1.7e308};
+  std::mt19937_64 gen(3);
+  std::normal_distribution<double> spread(0.0, 4.0);
+  for (std::int32_t v = 0; v < kN; ++v)
+    m.params.values[v] = v < static_cast<std::int32_t>(extremes.size()) ? extremes[v] : spread(gen);
+  const BinaryPairwise pairwise(m);
+  ASSERT_TRUE(pairwise.finite());
+  std::vector<std::int32_t> all(kN), even;
+  std::vector<std::int64_t> consecutive(kN), strided;
+  for (std::int32_t v = 0; v < kN; ++v) {
+    all[v] = v;
+    consecutive[v] = v;
+    if (v % 2 == 0) {
+      even.push_back(v);
+      strided.push_back(3 * v + 1);
+    }
+  }
+  for (const auto& [sites, positions] : {std::pair{&all, &consecutive}, std::pair{&even, &strided}})
+    for (std::int64_t sweep = 0; sweep < 200; ++sweep) {
+      std::vector<std::int32_t> x(kN, 0), expected(kN, 0);
+      std::int64_t expected_changed = 0;
+      SiteUniforms reference(11, 2, sweep);
+      for (std::size_t k = 0; k < sites->size(); ++k) {
+        const std::int32_t v = (*sites)[k];
+        expected[v] = draw_binary(pairwise.log_odds(v, x), reference((*positions)[k]));
+        expected_changed += expected[v];
+      }
+      SiteUniforms uniforms(11, 2, sweep);
+      EXPECT_EQ(update_binary_batch(pairwise, *sites, *positions, x, uniforms), expected_changed);
+      ASSERT_EQ(x, expected) << "sweep " << sweep;
+    }
 }
 
 // ---------------------------------------------------------------------------------------
