@@ -4,15 +4,33 @@
 
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 
 namespace dgm::cli {
 
 namespace {
 volatile std::sig_atomic_t g_interrupted = 0;
+volatile std::sig_atomic_t g_first_signal_seconds = 0;
 
+std::sig_atomic_t monotonic_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
+  return static_cast<std::sig_atomic_t>(now.tv_sec);
+}
+
+// The first SIGINT asks the run to stop after the current sweep. A second one at least a
+// second later ends the program at once. Signals closer together count as one: tools such as
+// `timeout` deliver the same interrupt both to the process and to its process group.
 extern "C" void on_sigint(int) {
-  g_interrupted = 1;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the program at once
+  if (g_interrupted == 0) {
+    g_interrupted = 1;
+    g_first_signal_seconds = monotonic_seconds();
+    return;
+  }
+  if (monotonic_seconds() - g_first_signal_seconds >= 1) {
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+  }
 }
 }  // namespace
 
