@@ -704,7 +704,6 @@ class Compiler {
         block.right_begin = r.first;
         block.right_count = r.size;
         bind_parameter(block, bp.weights(), "weights", {}, ctx, false);
-        if (block.num_factors == 1) block.param_stride = 1;  // a 1×1 block reads W[0, 0]
         const ParamInfo& w = params_.info[block.param];
         if (block.param_stride != 1 || w.shape.size() != 2 || w.shape[0] != l.size ||
             w.shape[1] != r.size)

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "engine/log_potential.h"
 #include "tests/support/test_models.h"
 
 namespace dgm::engine {
@@ -96,6 +97,17 @@ TEST(Compiler, BipartiteBlock) {
   EXPECT_EQ(g.blocks[0].left_count, 3);
   EXPECT_EQ(g.blocks[0].param_stride, 1);
   EXPECT_TRUE(g.analysis.bipartite);
+}
+
+TEST(Compiler, OneByOneBipartiteBlockReadsItsSingleWeight) {
+  const auto m = compile_text(R"(
+    variables { name: "v" cardinality: 2 }
+    variables { name: "h" cardinality: 2 }
+    parameters { name: "W" shape: [1, 1] value: [0.5] }
+    factors { name: "rbm" bipartite { left: "v" right: "h" weights: "W" } })");
+  EXPECT_EQ(m.graph->blocks[0].param_stride, 1);
+  const std::vector<std::int32_t> both = {1, 1};
+  EXPECT_DOUBLE_EQ(total_log_potential(m, both), 0.5);
 }
 
 TEST(Compiler, EvidenceAndReferences) {

@@ -589,6 +589,23 @@ class StateGuard : public RunObserver {
   const engine::CompiledModel& model_;
 };
 
+// Runs `variant` on 16 chains of `t` from its valid start with a StateGuard watching.
+struct GuardedRun {
+  StateGuard guard;
+  RunSummary summary;
+};
+GuardedRun run_guarded(Variant variant, const TestModel& t, std::uint64_t seed,
+                       std::int64_t sweeps) {
+  auto sampler = make(variant, t.model, seed);
+  Chains chains = initial_chains(t, 16, 1);
+  GuardedRun out{StateGuard(t.model), {}};
+  RunObserver* observers[] = {&out.guard};
+  RunOptions run;
+  run.sweeps = sweeps;
+  out.summary = run_sampler(*sampler, chains, run, observers);
+  return out;
+}
+
 TEST(Evidence, ClampedVariablesNeverMove) {
   std::vector<TestModel> models;
   for (std::uint64_t s = 0; s < 6; ++s)
@@ -604,13 +621,9 @@ TEST(Evidence, ClampedVariablesNeverMove) {
     for (const TestModel& t : models) {
       if (variant == Variant::kBlock && !t.model.graph->analysis.bipartite) continue;
       ASSERT_GT(t.model.num_clamped(), 0);
-      auto sampler = make(variant, t.model, 17);
-      Chains chains = initial_chains(t, 16, 1);
-      StateGuard guard(t.model);
-      RunObserver* observers[] = {&guard};
-      RunOptions run;
-      run.sweeps = 100;
-      const RunSummary summary = run_sampler(*sampler, chains, run, observers);
+      const GuardedRun r = run_guarded(variant, t, 17, 100);
+      const StateGuard& guard = r.guard;
+      const RunSummary& summary = r.summary;
       EXPECT_EQ(guard.moved_clamped, 0) << registry_name(variant) << " " << t.description;
       EXPECT_EQ(guard.invalid, 0) << registry_name(variant) << " " << t.description << ": "
                                   << guard.first_invalid;
@@ -652,13 +665,7 @@ TEST(HardConstraints, ChainsStartedInAValidStateStayValid) {
   for (Variant variant : gibbs_test::kAllVariants)
     for (const TestModel& t : models) {
       if (variant == Variant::kBlock && !t.model.graph->analysis.bipartite) continue;
-      auto sampler = make(variant, t.model, 3);
-      Chains chains = initial_chains(t, 16, 1);
-      StateGuard guard(t.model);
-      RunObserver* observers[] = {&guard};
-      RunOptions run;
-      run.sweeps = 200;
-      run_sampler(*sampler, chains, run, observers);
+      const StateGuard guard = run_guarded(variant, t, 3, 200).guard;
       EXPECT_EQ(guard.invalid, 0) << registry_name(variant) << " " << t.description << ": "
                                   << guard.first_invalid;
       EXPECT_EQ(guard.moved_clamped, 0);

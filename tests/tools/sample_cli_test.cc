@@ -120,6 +120,9 @@ TEST(SampleCli, UnknownSamplerListsTheRegisteredOnes) {
   const auto r = run_dgm("sample '" + kChain + "' --sampler metropolis");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, AllOf(HasSubstr("unknown sampler 'metropolis'"), HasSubstr("gibbs")));
+  const auto t = run_dgm("sample '" + kChain + "' --threads -2");
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_THAT(t.err, HasSubstr("--threads must be"));
 }
 
 TEST(SampleCli, CtrlCStopsCleanlyAndKeepsAValidFile) {

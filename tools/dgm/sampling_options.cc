@@ -142,6 +142,8 @@ SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptio
   const SamplingOptions o = flags.merged_with(run.config.run());
   if (o.chains < 1)
     throw Error("--chains must be at least 1 (got " + std::to_string(o.chains) + ")");
+  if (o.threads < 0)
+    throw Error("--threads must be ≥ 0 (0: all cores; got " + std::to_string(o.threads) + ")");
   if (o.sweeps < 0 || o.burn_in < 0 || o.thin < 1)
     throw Error("--sweeps and --burn-in must be ≥ 0 and --thin ≥ 1");
   const std::size_t state_count =
