@@ -154,6 +154,75 @@ void or_kernel(std::span<const double> incoming, double temperature, std::span<d
   }
 }
 
+// Offsets of each scope position's message in the flat layout; returns the total length.
+std::int64_t message_offsets(std::span<const std::int32_t> cards, std::span<std::int64_t> offset) {
+  std::int64_t total = 0;
+  for (std::size_t j = 0; j < cards.size(); ++j) {
+    offset[j] = total;
+    total += cards[j];
+  }
+  return total;
+}
+
+// log(Σ_j e^{x_j}) over a stream of values: the running max and the scaled sum, so one pass
+// suffices and −inf terms add nothing.
+struct LogSumExp {
+  double hi = kNegInf;
+  double sum = 0.0;
+  void add(double x) {
+    if (x == kNegInf) return;
+    if (x <= hi) {
+      sum += std::exp(x - hi);
+    } else {
+      sum = sum * std::exp(hi - x) + 1.0;
+      hi = x;
+    }
+  }
+  double value() const { return hi == kNegInf ? kNegInf : hi + std::log(sum); }
+};
+
+// The OR factor's log partition: Σ over valid configurations = [child 0, parents all 0] +
+// [child 1, parents not all 0]; the second term is S + log(1 − Π_j e^{a_j − L_j}) as in
+// or_kernel with T = 1.
+template <bool kComplement>
+double or_partition(std::span<const double> incoming) {
+  assert(incoming.size() >= 4 && incoming.size() % 2 == 0);
+  const std::size_t n = incoming.size() / 2 - 1;
+  constexpr std::size_t kFlip = kComplement ? 1 : 0;
+  double a_sum = 0.0, s_sum = 0.0, flips = kNegInf;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double a = incoming[2 * j + kFlip], b = incoming[2 * j + (1 ^ kFlip)];
+    const double l = log_add(a, b);
+    a_sum += a;
+    s_sum += l;
+    if (l != kNegInf) flips = log_add(flips, log_softplus(b - a));
+  }
+  const double child0 = incoming[2 * n + kFlip], child1 = incoming[2 * n + (1 ^ kFlip)];
+  const double not_all_zero = s_sum == kNegInf ? kNegInf : s_sum + log1m_exp_neg_exp(flips);
+  return log_add(child0 + a_sum, child1 + not_all_zero);
+}
+
+// Calls visit(flat index, value) for every position j of every listed row c, with value =
+// w_c + Σ_{i≠j} in_i(c_i) (prefix and suffix sums, as for_each_leave_one_out).
+template <typename Visit>
+void for_each_listed_leave_one_out(std::span<const std::int32_t> configs, std::int64_t num_configs,
+                                   std::span<const double> weights,
+                                   std::span<const double> incoming,
+                                   std::span<const std::int64_t> offset, std::span<double> prefix,
+                                   std::span<double> suffix, Visit&& visit) {
+  const std::size_t k = offset.size();
+  for (std::int64_t c = 0; c < num_configs; ++c) {
+    const std::int32_t* row = configs.data() + c * static_cast<std::int64_t>(k);
+    const double theta = weights.empty() ? 0.0 : weights[c];
+    if (theta == kNegInf) continue;
+    prefix[0] = theta;
+    for (std::size_t j = 0; j < k; ++j) prefix[j + 1] = prefix[j] + incoming[offset[j] + row[j]];
+    suffix[k] = 0.0;
+    for (std::size_t j = k; j-- > 0;) suffix[j] = suffix[j + 1] + incoming[offset[j] + row[j]];
+    for (std::size_t j = 0; j < k; ++j) visit(offset[j] + row[j], prefix[j] + suffix[j + 1]);
+  }
+}
+
 }  // namespace
 
 double soft_max2(double a, double b, double temperature) {
@@ -222,6 +291,89 @@ void or_messages(std::span<const double> incoming, double temperature, std::span
 void and_messages(std::span<const double> incoming, double temperature,
                   std::span<double> outgoing) {
   or_kernel<true>(incoming, temperature, outgoing);
+}
+
+void enumeration_messages(std::span<const std::int32_t> configs, std::int64_t num_configs,
+                          std::span<const double> weights, std::span<const std::int32_t> cards,
+                          std::span<const double> incoming, double temperature,
+                          std::span<double> outgoing) {
+  assert(temperature >= 0.0);
+  assert(incoming.size() == outgoing.size());
+  const std::size_t k = cards.size();
+  std::vector<std::int64_t>& indices = index_scratch();
+  indices.resize(k);
+  const std::span<std::int64_t> offset(indices.data(), k);
+  [[maybe_unused]] const std::int64_t total = message_offsets(cards, offset);
+  assert(static_cast<std::size_t>(total) == incoming.size());
+  std::vector<double>& scratch = double_scratch();
+  scratch.resize(2 * (k + 1) + incoming.size());
+  const std::span<double> prefix(scratch.data(), k + 1), suffix(scratch.data() + k + 1, k + 1);
+  std::fill(outgoing.begin(), outgoing.end(), kNegInf);
+  for_each_listed_leave_one_out(configs, num_configs, weights, incoming, offset, prefix, suffix,
+                                [&](std::int64_t index, double value) {
+                                  if (value > outgoing[index]) outgoing[index] = value;
+                                });
+  if (temperature > 0.0) {
+    const std::span<double> sums(scratch.data() + 2 * (k + 1), incoming.size());
+    std::fill(sums.begin(), sums.end(), 0.0);
+    const double inv_t = 1.0 / temperature;
+    for_each_listed_leave_one_out(configs, num_configs, weights, incoming, offset, prefix, suffix,
+                                  [&](std::int64_t index, double value) {
+                                    if (value != kNegInf) {
+                                      sums[index] += std::exp((value - outgoing[index]) * inv_t);
+                                    }
+                                  });
+    for (std::size_t i = 0; i < sums.size(); ++i) {
+      if (outgoing[i] != kNegInf) outgoing[i] += temperature * std::log(sums[i]);
+    }
+  }
+  for (std::size_t j = 0; j < k; ++j) {
+    normalize_message(outgoing.subspan(offset[j], cards[j]));
+  }
+}
+
+double dense_table_log_partition(std::span<const double> table, std::span<const std::int32_t> cards,
+                                 std::span<const double> incoming) {
+  const std::size_t k = cards.size();
+  std::vector<std::int64_t>& indices = index_scratch();
+  indices.resize(2 * k);
+  const std::span<std::int64_t> offset(indices.data(), k), state(indices.data() + k, k);
+  message_offsets(cards, offset);
+  std::fill(state.begin(), state.end(), 0);
+  LogSumExp total;
+  for (const double theta : table) {
+    double value = theta;
+    for (std::size_t j = 0; j < k && value != kNegInf; ++j) value += incoming[offset[j] + state[j]];
+    total.add(value);
+    for (std::size_t j = k; j-- > 0;) {
+      if (++state[j] < cards[j]) break;
+      state[j] = 0;
+    }
+  }
+  return total.value();
+}
+
+double or_log_partition(std::span<const double> incoming) { return or_partition<false>(incoming); }
+
+double and_log_partition(std::span<const double> incoming) { return or_partition<true>(incoming); }
+
+double enumeration_log_partition(std::span<const std::int32_t> configs, std::int64_t num_configs,
+                                 std::span<const double> weights,
+                                 std::span<const std::int32_t> cards,
+                                 std::span<const double> incoming) {
+  const std::size_t k = cards.size();
+  std::vector<std::int64_t>& indices = index_scratch();
+  indices.resize(k);
+  const std::span<std::int64_t> offset(indices.data(), k);
+  message_offsets(cards, offset);
+  LogSumExp total;
+  for (std::int64_t c = 0; c < num_configs; ++c) {
+    const std::int32_t* row = configs.data() + c * static_cast<std::int64_t>(k);
+    double value = weights.empty() ? 0.0 : weights[c];
+    for (std::size_t j = 0; j < k && value != kNegInf; ++j) value += incoming[offset[j] + row[j]];
+    total.add(value);
+  }
+  return total.value();
 }
 
 }  // namespace dgm::factors

@@ -38,4 +38,23 @@ void or_messages(std::span<const double> incoming, double temperature, std::span
 // AND factor (child = AND(parents)); by De Morgan, the OR kernel on complemented variables.
 void and_messages(std::span<const double> incoming, double temperature, std::span<double> outgoing);
 
+// Sparse enumeration factor (factors/enumeration.h): `configs` holds `num_configs` rows of
+// cards.size() states; θ of row c is weights[c] (0 when `weights` is empty) and every unlisted
+// configuration is −inf. Work is O(num_configs · arity), independent of the dense table size.
+void enumeration_messages(std::span<const std::int32_t> configs, std::int64_t num_configs,
+                          std::span<const double> weights, std::span<const std::int32_t> cards,
+                          std::span<const double> incoming, double temperature,
+                          std::span<double> outgoing);
+
+// log Σ_x exp(θ(x) + Σ_j in_j(x_j)): the factor's term in the Bethe estimate of log Z
+// (inference/bp/bethe.h); −inf when every configuration is impossible.
+double dense_table_log_partition(std::span<const double> table, std::span<const std::int32_t> cards,
+                                 std::span<const double> incoming);
+double or_log_partition(std::span<const double> incoming);   // O(n)
+double and_log_partition(std::span<const double> incoming);  // O(n)
+double enumeration_log_partition(std::span<const std::int32_t> configs, std::int64_t num_configs,
+                                 std::span<const double> weights,
+                                 std::span<const std::int32_t> cards,
+                                 std::span<const double> incoming);
+
 }  // namespace dgm::factors
