@@ -82,6 +82,10 @@ constexpr std::int64_t kParallelWork = std::int64_t{1} << 16;
 
 }  // namespace
 
+std::vector<double> rbm_bias_log_odds(const engine::CompiledModel& model) {
+  return bias_log_odds(model);
+}
+
 std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model) {
   const engine::Graph& g = *model.graph;
   RbmLayout layout;

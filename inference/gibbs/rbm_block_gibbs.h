@@ -61,6 +61,10 @@ struct RbmLayout {
 // and biases that are not NaN (a variable with both states impossible). nullopt otherwise.
 std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model);
 
+// The log-odds bias of every variable of an RBM-shaped model (indexed by variable id), summed
+// over its unary blocks as block Gibbs reads them (log-odds w, spin field 2h, table t1 − t0).
+std::vector<double> rbm_bias_log_odds(const engine::CompiledModel& model);
+
 class RbmBlockGibbs final : public Sampler {
  public:
   using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

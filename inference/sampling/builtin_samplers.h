@@ -5,5 +5,8 @@ namespace dgm::inference {
 
 void register_gibbs_samplers();  // inference/gibbs/register.cc: gibbs, random-scan-gibbs,
                                  // chromatic-gibbs, block-gibbs
+void register_pmp_sampler();     // inference/pmp/register.cc: pmp
+// inference/gradient/register.cc: gwg, dula, dmala
+void register_gradient_samplers();
 
 }  // namespace dgm::inference

@@ -5,7 +5,10 @@
 // (seed, chain, sweep, draw), so a chain's trajectory never depends on the number of threads
 // or on the other chains.
 #include <cstdint>
+#include <limits>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "inference/sampling/chains.h"
 
@@ -17,14 +20,26 @@ struct SweepStats {
   std::int64_t proposals = 0;     // Metropolis–Hastings proposals (0 for Gibbs)
   std::int64_t accepted = 0;      // accepted proposals
   std::int64_t changed = 0;       // variables whose state changed
+  // Chains left in a state of probability zero (a violated hard constraint): samplers that
+  // do not move from state to state (PMP decodes each sample afresh) can produce them.
+  std::int64_t invalid = 0;
 
   SweepStats& operator+=(const SweepStats& o) {
     site_updates += o.site_updates;
     proposals += o.proposals;
     accepted += o.accepted;
     changed += o.changed;
+    invalid += o.invalid;
     return *this;
   }
+};
+
+// A sampler-specific figure for the run's summary, e.g. PMP's estimate of a log Z bound.
+struct SamplerFigure {
+  std::string name;  // snake_case, used as the JSON key
+  double value = 0.0;
+  double standard_error = std::numeric_limits<double>::quiet_NaN();  // NaN: none
+  std::string description;
 };
 
 class Sampler {
@@ -41,6 +56,11 @@ class Sampler {
   virtual SweepStats sweep(Chains& chains, std::int64_t sweep) = 0;
   // Whether stats carry a Metropolis–Hastings acceptance rate.
   virtual bool has_acceptance() const { return false; }
+  // Whether the chains' states before a sweep matter. Samplers that draw every sample afresh
+  // (PMP) return false, and then no start of positive probability is needed.
+  virtual bool needs_valid_start() const { return true; }
+  // Figures accumulated over the sweeps so far (none by default).
+  virtual std::vector<SamplerFigure> figures() const { return {}; }
 };
 
 }  // namespace dgm::inference

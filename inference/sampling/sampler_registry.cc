@@ -27,7 +27,11 @@ void register_sampler(SamplerInfo info) {
 
 const std::vector<SamplerInfo>& sampler_registry() {
   static std::once_flag once;
-  std::call_once(once, [] { register_gibbs_samplers(); });
+  std::call_once(once, [] {
+    register_gibbs_samplers();
+    register_pmp_sampler();
+    register_gradient_samplers();
+  });
   return mutable_registry();
 }
 

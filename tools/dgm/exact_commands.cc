@@ -1,5 +1,6 @@
-// dgm marginals / map / logz with --method exact (junction tree) or enumerate (brute force).
-// Later backends (bp, gibbs, ...) register more methods here.
+// dgm marginals / map / logz with --method exact (junction tree), enumerate (brute force),
+// bp (belief propagation: sum-product marginals and Bethe log Z, max-product MAP), or, for
+// marginals, any registered sampler.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "dgm.h"
 #include "tools/dgm/commands.h"
 #include "tools/dgm/model_options.h"
+#include "tools/dgm/progress.h"
 #include "tools/dgm/sampling_options.h"
 
 namespace dgm::cli {
@@ -26,7 +28,48 @@ struct QueryOptions {
   std::int64_t max_table_size = inference::ExactOptions{}.max_table_entries;
   std::int64_t max_configurations = inference::EnumerationOptions{}.max_configurations;
   SamplingOptions sampling;  // when the method is a sampler
+  // --method bp; unset flags keep the defaults of the query (inference/bp/bp_params.h).
+  std::string schedule = "flooding";
+  std::int32_t iterations = 0;
+  double damping = std::numeric_limits<double>::quiet_NaN();
+  double tolerance = std::numeric_limits<double>::quiet_NaN();
+  double temperature = std::numeric_limits<double>::quiet_NaN();
 };
+
+inference::bp::BpParams bp_params_from(const QueryOptions& opt, Query query) {
+  proto::BeliefPropagationConfig config;
+  if (opt.schedule == "sequential") config.set_schedule(proto::BeliefPropagationConfig::SEQUENTIAL);
+  if (opt.schedule == "residual") config.set_schedule(proto::BeliefPropagationConfig::RESIDUAL);
+  if (opt.iterations != 0) config.set_max_iterations(opt.iterations);
+  if (!std::isnan(opt.damping)) config.set_damping(opt.damping);
+  if (!std::isnan(opt.tolerance)) config.set_tolerance(opt.tolerance);
+  if (!std::isnan(opt.temperature)) config.set_temperature(opt.temperature);
+  const inference::bp::BpParams p =
+      inference::bp::bp_params(config, query == Query::kMap ? inference::bp::BpPurpose::kMap
+                                                            : inference::bp::BpPurpose::kMarginals);
+  if (query == Query::kLogZ && p.temperature != 1.0)
+    throw Error("the Bethe log Z needs sum-product BP (--temperature 1)");
+  inference::bp::validate(p);
+  return p;
+}
+
+std::string bp_detail(const inference::bp::BpParams& p, inference::bp::MessageMode mode,
+                      const inference::bp::BpStatus& status, const engine::Graph& g) {
+  std::ostringstream out;
+  out << "belief propagation ("
+      << (p.temperature == 0.0   ? "max-product"
+          : p.temperature == 1.0 ? "sum-product"
+                                 : "temperature " + std::to_string(p.temperature))
+      << ", "
+      << (p.schedule == inference::bp::Schedule::kFlooding     ? "flooding"
+          : p.schedule == inference::bp::Schedule::kSequential ? "sequential"
+                                                               : "residual")
+      << ", damping " << p.damping << ", "
+      << (mode == inference::bp::MessageMode::kBinaryRatio ? "binary log-ratio messages"
+                                                           : "full messages")
+      << "): " << inference::bp::describe(status, p, g);
+  return out.str();
+}
 
 // What every method returns, whatever it computed.
 struct Answer {
@@ -36,6 +79,7 @@ struct Answer {
   double map_log_potential = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> standard_errors;  // sampling methods: batch-means standard errors
   std::string method_detail;
+  bool approximate_log_z = false;  // log Z is an estimate (Bethe) or absent (NaN) by design
 };
 
 Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query query) {
@@ -52,6 +96,36 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.map_state = r.map_state;
     a.map_log_potential = r.map_log_potential;
     a.method_detail = "junction tree, induced width " + std::to_string(r.induced_width);
+  } else if (opt.method == "bp") {
+    const inference::bp::BpParams p = bp_params_from(opt, query);
+    InterruptGuard interrupt;
+    const auto progress = bp_progress("bp", p.max_iterations);
+    a.approximate_log_z = true;
+    inference::bp::BpStatus status;
+    inference::bp::MessageMode mode;
+    if (query == Query::kMap) {
+      const inference::bp::BpMap r = inference::bp::bp_map(model, p, progress);
+      a.map_state = r.state;
+      a.map_log_potential = r.log_potential;
+      status = r.status;
+      mode = r.mode;
+      if (!r.violation.empty()) {
+        std::fprintf(stderr, "dgm: warning: the max-product decoding violates a hard factor: %s\n",
+                     r.violation.c_str());
+      }
+    } else {
+      const inference::bp::BpMarginals r = inference::bp::bp_marginals(model, p, progress);
+      a.marginals = r.marginals;
+      a.log_z = r.log_z;
+      status = r.status;
+      mode = r.mode;
+    }
+    a.method_detail = bp_detail(p, mode, status, *model.graph);
+    if (!status.converged && !status.interrupted && p.tolerance > 0.0)
+      std::fprintf(stderr, "dgm: warning: BP %s\n",
+                   inference::bp::describe(status, p, *model.graph).c_str());
+    if (status.contradiction_variable >= 0)
+      throw Error(opt.model.path + ": " + inference::bp::describe(status, p, *model.graph));
   } else if (opt.method != "enumerate") {
     inference::MarginalEstimator estimator(*model.graph);
     inference::RunObserver* observers[] = {&estimator};
@@ -98,12 +172,15 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
   if (model.num_clamped() > 0)
     out << "# evidence: " << model.num_clamped() << " clamped variable(s)\n";
   if (query == Query::kLogZ) {
-    out << "log Z    " << buf << "  (natural log)\n";
+    out << "log Z    " << buf << "  (natural log" << (a.approximate_log_z ? ", Bethe estimate" : "")
+        << ")\n";
     std::snprintf(buf, sizeof buf, "%.10g", a.log_z / std::log(10.0));
     out << "log10 Z  " << buf << "\n";
     return;
   }
-  if (!std::isnan(a.log_z)) out << "# log Z = " << buf << " (natural log)\n";
+  if (!std::isnan(a.log_z))
+    out << "# log Z = " << buf << " (natural log" << (a.approximate_log_z ? ", Bethe estimate" : "")
+        << ")\n";
   if (query == Query::kMarginals) {
     out << "# p(x_i = k | evidence) for every variable; * marks clamped variables\n";
     for (std::int32_t v = 0; v < g.num_variables(); ++v) {
@@ -122,9 +199,12 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
     return;
   }
   std::snprintf(buf, sizeof buf, "%.10g", a.map_log_potential);
-  out << "# MAP log-potential f(x*) = " << buf << "; log p(x* | evidence) = ";
-  std::snprintf(buf, sizeof buf, "%.10g", a.map_log_potential - a.log_z);
-  out << buf << "\n";
+  out << "# MAP log-potential f(x*) = " << buf;
+  if (!std::isnan(a.log_z)) {
+    std::snprintf(buf, sizeof buf, "%.10g", a.map_log_potential - a.log_z);
+    out << "; log p(x* | evidence) = " << buf;
+  }
+  out << "\n";
   for (const auto& group : g.groups) {
     out << group.name << " =";
     for (std::int32_t i = 0; i < group.size; ++i)
@@ -171,7 +251,7 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
 void run_query(const QueryOptions& opt, Query query) {
   const engine::CompiledModel model = opt.model.load();
   const Answer a = solve(model, opt, query);
-  const bool sampled = !a.standard_errors.empty();
+  const bool sampled = !a.standard_errors.empty() || (a.approximate_log_z && query == Query::kMap);
   if (!sampled && (std::isnan(a.log_z) || (std::isinf(a.log_z) && a.log_z > 0)))
     throw Error(opt.model.path + ": log Z is " + (std::isnan(a.log_z) ? "nan" : "+inf") +
                 ": the log-potentials are too large for double precision");
@@ -202,8 +282,10 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
   auto* cmd = app.add_subcommand(name, help);
   auto opt = std::make_shared<QueryOptions>();
   opt->model.add_to(*cmd);
-  std::vector<std::string> methods = {"exact", "enumerate"};
-  std::string method_help = "exact (junction tree) or enumerate (brute force, tiny models)";
+  std::vector<std::string> methods = {"exact", "enumerate", "bp"};
+  std::string method_help =
+      "exact (junction tree), enumerate (brute force, tiny models), bp (belief propagation: "
+      "approximate on loopy graphs, exact on trees)";
   if (query == Query::kMarginals) {
     // Marginals can also be estimated by any sampler, with the sampling options of dgm sample.
     for (const auto& info : inference::sampler_registry()) methods.push_back(info.name);
@@ -223,6 +305,16 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
   cmd->add_option("--max-configurations", opt->max_configurations,
                   "largest number of configurations --method enumerate may visit")
       ->capture_default_str();
+  cmd->add_option("--schedule", opt->schedule, "bp: flooding, sequential or residual")
+      ->check(CLI::IsMember({"flooding", "sequential", "residual"}))
+      ->capture_default_str();
+  cmd->add_option("--iterations", opt->iterations, "bp: maximum iterations (default 200)");
+  cmd->add_option("--damping", opt->damping, "bp: message damping in [0, 1) (default 0.5)");
+  cmd->add_option("--tolerance", opt->tolerance,
+                  "bp: stop when the largest message change is below this (default 1e-6)");
+  cmd->add_option("--temperature", opt->temperature,
+                  "bp: 0 max-product, 1 sum-product (default: 1 for marginals and logz, 0 for "
+                  "map)");
   cmd->callback([opt, query] { run_query(*opt, query); });
 }
 

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 
 namespace dgm::cli {
 
@@ -79,6 +80,32 @@ bool ProgressObserver::on_sweep(std::int64_t sweep, const inference::Chains& /*c
                elapsed > 0 ? (sweep + 1) / elapsed : 0.0, eta);
   std::fflush(stderr);
   return true;
+}
+
+inference::bp::BpObserver bp_progress(const std::string& label, std::int32_t max_iterations) {
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  auto last_draw =
+      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  return [label, max_iterations, tty, last_draw](std::int32_t iteration, double change) {
+    if (InterruptGuard::requested()) {
+      if (tty) std::fprintf(stderr, "\r\033[K");
+      std::fprintf(stderr,
+                   "dgm: interrupted after %d BP iterations; reporting the beliefs so far\n",
+                   iteration);
+      return false;
+    }
+    if (!tty) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - *last_draw < std::chrono::milliseconds(100) && iteration < max_iterations) {
+      return true;
+    }
+    *last_draw = now;
+    std::fprintf(stderr, "\r%s iteration %d/%d, largest message change %.3g \033[K", label.c_str(),
+                 iteration, max_iterations, change);
+    if (iteration >= max_iterations) std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    return true;
+  };
 }
 
 }  // namespace dgm::cli

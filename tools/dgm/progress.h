@@ -33,4 +33,8 @@ class ProgressObserver : public inference::RunObserver {
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
+// Shows the iteration and the largest message change of a BP run on a terminal; stops the
+// run when interrupted.
+inference::bp::BpObserver bp_progress(const std::string& label, std::int32_t max_iterations);
+
 }  // namespace dgm::cli

@@ -75,12 +75,25 @@ void run_sample(const SampleOptions& opt) {
     if (std::isfinite(energy.mean())) j["mean_log_potential"] = energy.mean();
     if (run.has_acceptance && s.totals.proposals > 0)
       j["acceptance"] = static_cast<double>(s.totals.accepted) / s.totals.proposals;
+    if (s.totals.proposals > 0) {
+      j["proposals"] = s.totals.proposals;
+      j["changed_per_proposal"] = static_cast<double>(s.totals.changed) / s.totals.proposals;
+    }
     for (const auto& group : g.groups) {
       double mean = 0;
       for (std::int32_t i = 0; i < group.size; ++i)
         for (std::int32_t k = 0; k < group.cardinality; ++k)
           mean += k * p[g.state_offset[group.first + i] + k];
       j["group_mean_state"][group.name] = group.size ? mean / group.size : 0.0;
+    }
+    if (s.totals.invalid > 0 || !run.figures.empty()) j["invalid_samples"] = s.totals.invalid;
+    // The sampler's own figures, by name.
+    for (const auto& f : run.figures) {
+      if (std::isnan(f.standard_error)) {
+        j[f.name] = f.value;
+      } else {
+        j[f.name] = {{"value", f.value}, {"standard_error", f.standard_error}};
+      }
     }
     if (writer)
       j["out"] = {{"path", opt.out}, {"rows", writer->rows()}, {"dtype", writer->dtype()}};
@@ -97,6 +110,21 @@ void run_sample(const SampleOptions& opt) {
   std::printf("time       %.3f s, %.3g site updates/s\n", s.seconds, site_rate);
   if (run.has_acceptance && s.totals.proposals > 0)
     std::printf("acceptance %.4f\n", static_cast<double>(s.totals.accepted) / s.totals.proposals);
+  if (s.totals.proposals > 0)
+    std::printf(
+        "moves      %.4g variables changed per proposal (accepted or not), %lld proposals\n",
+        static_cast<double>(s.totals.changed) / s.totals.proposals,
+        static_cast<long long>(s.totals.proposals));
+  if (s.totals.invalid > 0)
+    std::printf("invalid    %lld samples violate a hard constraint\n",
+                static_cast<long long>(s.totals.invalid));
+  for (const auto& f : run.figures) {
+    if (std::isnan(f.standard_error))
+      std::printf("%s = %.6g  (%s)\n", f.name.c_str(), f.value, f.description.c_str());
+    else
+      std::printf("%s = %.6g ± %.2g  (%s)\n", f.name.c_str(), f.value, f.standard_error,
+                  f.description.c_str());
+  }
   if (energy.evaluated() > 0)
     std::printf("mean f(x)  %.6g (log-potential, natural log; energy = -f) over %lld samples\n",
                 energy.mean(), static_cast<long long>(energy.evaluated()));

@@ -68,6 +68,14 @@ std::string backend_sampler_name(const proto::SamplerConfig& config) {
       return "chromatic-gibbs";
     case proto::SamplerConfig::kBlockGibbs:
       return "block-gibbs";
+    case proto::SamplerConfig::kPmp:
+      return "pmp";
+    case proto::SamplerConfig::kGwg:
+      return "gwg";
+    case proto::SamplerConfig::kDula:
+      return "dula";
+    case proto::SamplerConfig::kDmala:
+      return "dmala";
     case proto::SamplerConfig::BACKEND_NOT_SET:
       break;
   }
@@ -75,12 +83,13 @@ std::string backend_sampler_name(const proto::SamplerConfig& config) {
 }
 
 void initialise(inference::Chains& chains, const engine::CompiledModel& model,
-                const SamplingOptions& o) {
+                const SamplingOptions& o, bool needs_valid_start) {
   if (!o.init_rows.empty() && !o.resume.empty())
     throw Error("give at most one of --init-rows and --resume");
   const std::string& file = o.init_rows.empty() ? o.resume : o.init_rows;
   if (file.empty()) {
     inference::init_uniform(chains, model, o.seed);
+    if (!needs_valid_start) return;  // e.g. PMP: every sample is drawn afresh
     // With hard constraints a uniform start is often impossible. Where exact inference is
     // affordable, such chains start from the MAP state instead (said on stderr); otherwise
     // require_positive_probability below explains how to give valid starts.
@@ -125,7 +134,7 @@ void initialise(inference::Chains& chains, const engine::CompiledModel& model,
     }
     inference::init_from_rows(chains, model, states, rows, file);
   }
-  inference::require_positive_probability(chains, model);
+  if (needs_valid_start) inference::require_positive_probability(chains, model);
 }
 
 }  // namespace
@@ -158,7 +167,7 @@ SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptio
                                                     static_cast<std::size_t>(o.threads));
   auto sampler = inference::make_sampler(name, model, run.config, o.seed);
   run.chains = inference::Chains(o.chains, model.graph->num_variables());
-  initialise(run.chains, model, o);
+  initialise(run.chains, model, o, sampler->needs_valid_start());
 
   InterruptGuard interrupt;
   ProgressObserver progress(std::string(sampler->name()), o.sweeps);
@@ -178,6 +187,7 @@ SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptio
   rc->set_threads(o.threads);
   run.sampler_name = std::string(sampler->name());
   run.has_acceptance = sampler->has_acceptance();
+  run.figures = sampler->figures();
   return run;
 }
 

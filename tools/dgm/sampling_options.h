@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "dgm.h"
 
@@ -37,6 +38,7 @@ struct SamplingRun {
   proto::SamplerConfig config;  // with the run settings actually used
   std::string sampler_name;
   bool has_acceptance = false;
+  std::vector<inference::SamplerFigure> figures;  // the sampler's own, at the end of the run
   inference::Chains chains;
   inference::RunSummary summary;
 };

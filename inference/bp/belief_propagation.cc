@@ -1,0 +1,348 @@
+#include "inference/bp/belief_propagation.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <queue>
+#include <utility>
+
+#include "engine/error.h"
+
+namespace dgm::inference::bp {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// Factors per parallel task: enough work to amortise scheduling, few enough to balance.
+std::int64_t factor_grain(const UpdateBlock& u, std::int32_t lanes) {
+  const bool coupling = u.kind == UpdateKind::kCoupling || u.kind == UpdateKind::kBipartiteCoupling;
+  const std::int64_t work_per_factor = (coupling ? 1 : 16) * static_cast<std::int64_t>(lanes);
+  return std::max<std::int64_t>(1, 8192 / work_per_factor);
+}
+
+// Oscillation or stall: the largest change of the last `w` iterations is more than half of
+// that of the `w` before.
+bool not_decreasing(const std::vector<double>& history) {
+  const std::size_t w = std::min<std::size_t>(20, history.size() / 4);
+  if (w < 3) return false;
+  const auto last = history.end() - static_cast<std::ptrdiff_t>(w);
+  const double recent = *std::max_element(last, history.end());
+  const double before = *std::max_element(last - static_cast<std::ptrdiff_t>(w), last);
+  return recent > 0.5 * before;
+}
+
+}  // namespace
+
+BeliefPropagation::BeliefPropagation(std::shared_ptr<const MessageGraph> graph, std::int32_t lanes)
+    : graph_(std::move(graph)), lanes_(lanes) {
+  if (lanes_ < 1) throw Error("BP needs at least one lane (problem) to run");
+  const MessageGraph& g = *graph_;
+  messages_.assign(static_cast<std::size_t>(g.num_entries()) * lanes_, 0.0);
+  beliefs_.assign(static_cast<std::size_t>(g.var_offset.back()) * lanes_, 0.0);
+  unary_.resize(beliefs_.size());
+  reset_unary();
+  reset_messages();
+  block_update_.assign(g.graph->blocks.size(), -1);
+  for (std::size_t i = 0; i < g.updates.size(); ++i) {
+    block_update_[g.updates[i].block] = static_cast<std::int32_t>(i);
+  }
+}
+
+void BeliefPropagation::reset_unary() {
+  const std::vector<double>& u = graph_->unary;
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    std::fill_n(unary_.begin() + static_cast<std::ptrdiff_t>(i * lanes_), lanes_, u[i]);
+  }
+}
+
+void BeliefPropagation::reset_messages() {
+  const std::vector<double>& start = graph_->initial_messages;
+  if (start.empty()) {
+    std::fill(messages_.begin(), messages_.end(), 0.0);
+    return;
+  }
+  for (std::size_t i = 0; i < start.size(); ++i) {
+    std::fill_n(messages_.begin() + static_cast<std::ptrdiff_t>(i * lanes_), lanes_, start[i]);
+  }
+}
+
+void BeliefPropagation::copy_lane(const BeliefPropagation& other, std::int32_t lane) {
+  if (lanes_ != 1 || other.graph_ != graph_) {
+    throw Error("copy_lane needs a one-lane run of the same message graph");
+  }
+  const std::int32_t from = other.lanes_;
+  for (std::size_t i = 0; i < messages_.size(); ++i)
+    messages_[i] = other.messages_[i * from + lane];
+  for (std::size_t i = 0; i < unary_.size(); ++i) {
+    unary_[i] = other.unary_[i * from + lane];
+    beliefs_[i] = other.beliefs_[i * from + lane];
+  }
+}
+
+void BeliefPropagation::clamp(std::int32_t v, std::int32_t k, std::int32_t lane) {
+  const MessageGraph& g = *graph_;
+  if (g.mode == MessageMode::kBinaryRatio) {
+    unary_[g.var_offset[v] * lanes_ + lane] =
+        k == 1 ? std::numeric_limits<double>::infinity() : kNegInf;
+    return;
+  }
+  for (std::int64_t j = 0; j < g.width(v); ++j) {
+    if (j != k) unary_[(g.var_offset[v] + j) * lanes_ + lane] = kNegInf;
+  }
+}
+
+MessageState BeliefPropagation::state() const {
+  MessageState s;
+  s.graph = graph_.get();
+  s.lanes = lanes_;
+  s.messages = const_cast<double*>(messages_.data());  // read-only use through state()
+  s.beliefs = beliefs_.data();
+  s.unary = unary_.data();
+  return s;
+}
+
+MessageState BeliefPropagation::mutable_state() {
+  MessageState s = state();
+  s.messages = messages_.data();
+  return s;
+}
+
+void BeliefPropagation::compute_beliefs(std::int32_t begin, std::int32_t end) {
+  const MessageGraph& g = *graph_;
+  const std::int64_t lanes = lanes_;
+  for (std::int32_t v = begin; v < end; ++v) {
+    const std::int64_t width = g.width(v);
+    for (std::int64_t k = 0; k < width; ++k) {
+      double* b = beliefs_.data() + (g.var_offset[v] + k) * lanes;
+      const double* u = unary_.data() + (g.var_offset[v] + k) * lanes;
+      std::copy(u, u + lanes, b);
+      for (std::int64_t i = g.var_edge_offsets[v]; i < g.var_edge_offsets[v + 1]; ++i) {
+        const double* m = messages_.data() + (g.msg_offset[g.var_edges[i]] + k) * lanes;
+        for (std::int64_t l = 0; l < lanes; ++l) b[l] += m[l];
+      }
+    }
+  }
+}
+
+void BeliefPropagation::compute_all_beliefs() {
+  const std::int32_t n = graph_->num_variables();
+  const std::int32_t grain = std::max<std::int32_t>(1, 4096 / lanes_);
+  tbb::parallel_for(tbb::blocked_range<std::int32_t>(0, n, grain),
+                    [&](const tbb::blocked_range<std::int32_t>& range) {
+                      compute_beliefs(range.begin(), range.end());
+                    });
+}
+
+double BeliefPropagation::flooding_iteration(const UpdateSettings& settings) {
+  const MessageState s = mutable_state();
+  double change = 0.0;
+  for (const UpdateBlock& u : graph_->updates) {
+    change = std::max(
+        change,
+        tbb::parallel_reduce(
+            tbb::blocked_range<std::int64_t>(0, u.num_factors, factor_grain(u, lanes_)), 0.0,
+            [&](const tbb::blocked_range<std::int64_t>& range, double acc) {
+              return std::max(acc, update_factors(s, u, range.begin(), range.end(), settings));
+            },
+            [](double a, double b) { return std::max(a, b); }));
+  }
+  compute_all_beliefs();
+  return change;
+}
+
+double BeliefPropagation::sequential_iteration(const UpdateSettings& settings) {
+  const MessageState s = mutable_state();
+  const engine::Graph& graph = *graph_->graph;
+  double change = 0.0;
+  for (const UpdateBlock& u : graph_->updates) {
+    for (std::int64_t r = 0; r < u.num_factors; ++r) {
+      change = std::max(change, update_factors(s, u, r, r + 1, settings));
+      for (const std::int32_t v : graph.scope(u.first_factor + r)) compute_beliefs(v, v + 1);
+    }
+  }
+  return change;
+}
+
+BpStatus BeliefPropagation::run(const BpParams& params, const BpObserver& observer) {
+  validate(params);
+  if (params.schedule == Schedule::kResidual) return run_residual(params, observer);
+  const UpdateSettings settings{params.damping, params.temperature};
+  BpStatus status;
+  std::vector<double> history;
+  compute_all_beliefs();
+  for (std::int32_t it = 1; it <= params.max_iterations; ++it) {
+    const double change = params.schedule == Schedule::kFlooding ? flooding_iteration(settings)
+                                                                 : sequential_iteration(settings);
+    history.push_back(change);
+    status.iterations = it;
+    status.max_change = change;
+    if (observer && !observer(it, change)) {
+      status.interrupted = true;
+      break;
+    }
+    if (params.tolerance > 0.0 && change < params.tolerance) {
+      status.converged = true;
+      break;
+    }
+  }
+  if (!status.converged && !status.interrupted && params.tolerance > 0.0) {
+    status.oscillating = not_decreasing(history);
+  }
+  // Contradictions: a variable whose beliefs are all −inf in some lane (full mode only; in
+  // ratio mode every message is finite).
+  if (graph_->mode == MessageMode::kFull) {
+    const MessageGraph& g = *graph_;
+    for (std::int32_t v = 0; v < g.num_variables() && status.contradiction_variable < 0; ++v) {
+      for (std::int32_t l = 0; l < lanes_; ++l) {
+        bool possible = false;
+        for (std::int64_t k = 0; k < g.width(v) && !possible; ++k) {
+          possible = beliefs_[(g.var_offset[v] + k) * lanes_ + l] != kNegInf;
+        }
+        if (!possible) {
+          status.contradiction_variable = v;
+          break;
+        }
+      }
+    }
+  }
+  return status;
+}
+
+// Residual BP (Elidan, McGraw & Koller 2006): repeatedly update the factor whose new
+// messages differ most from its current ones, then refresh the residuals of the factors
+// that share a variable with it. A max-heap with lazy deletion: an entry whose residual no
+// longer matches the factor's current one is skipped. One iteration = as many updates as
+// there are message-carrying factors.
+BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserver& observer) {
+  if (lanes_ != 1) {
+    throw Error(
+        "the residual schedule orders updates by one problem's residuals, so it runs one "
+        "problem at a time; use the flooding or sequential schedule for batches (PMP)");
+  }
+  const UpdateSettings settings{params.damping, params.temperature};
+  const MessageGraph& g = *graph_;
+  const engine::Graph& graph = *g.graph;
+  const MessageState s = mutable_state();
+  const std::int64_t num_factors = graph.num_factors();
+  // Residual per factor id (−1 for unary factors, which carry no messages).
+  std::vector<double> residual(num_factors, -1.0);
+  using Entry = std::pair<double, std::int64_t>;
+  std::priority_queue<Entry> heap;
+  const auto refresh = [&](std::int64_t f) {
+    const std::int32_t ui = block_update_[&graph.block_of(f) - graph.blocks.data()];
+    if (ui < 0) return;
+    const UpdateBlock& u = g.updates[ui];
+    residual[f] = factor_residual(s, u, f - u.first_factor, settings);
+    heap.emplace(residual[f], -f);  // ties: lowest factor id first
+  };
+  compute_all_beliefs();
+  for (std::int64_t f = 0; f < num_factors; ++f) refresh(f);
+  // Edge → factor, for the neighbours of an updated factor.
+  std::vector<std::int32_t> edge_factor(graph.factor_vars.size());
+  for (std::int64_t f = 0; f < num_factors; ++f) {
+    for (std::int64_t e = graph.factor_offsets[f]; e < graph.factor_offsets[f + 1]; ++e) {
+      edge_factor[e] = static_cast<std::int32_t>(f);
+    }
+  }
+  BpStatus status;
+  std::vector<double> history;
+  const std::int64_t per_iteration = std::max<std::int64_t>(1, g.num_message_factors);
+  for (std::int32_t it = 1; it <= params.max_iterations; ++it) {
+    double change = 0.0;
+    for (std::int64_t step = 0; step < per_iteration && !heap.empty(); ++step) {
+      const auto [value, neg_f] = heap.top();
+      heap.pop();
+      const std::int64_t f = -neg_f;
+      if (value != residual[f]) {
+        --step;  // stale entry
+        continue;
+      }
+      if (params.tolerance > 0.0 && value < params.tolerance) {
+        heap.emplace(value, neg_f);
+        break;
+      }
+      const std::int32_t ui = block_update_[&graph.block_of(f) - graph.blocks.data()];
+      const UpdateBlock& u = g.updates[ui];
+      change = std::max(change,
+                        update_factors(s, u, f - u.first_factor, f - u.first_factor + 1, settings));
+      for (const std::int32_t v : graph.scope(f)) compute_beliefs(v, v + 1);
+      refresh(f);
+      for (const std::int32_t v : graph.scope(f)) {
+        for (std::int64_t i = g.var_edge_offsets[v]; i < g.var_edge_offsets[v + 1]; ++i) {
+          const std::int64_t other = edge_factor[g.var_edges[i]];
+          if (other != f) refresh(other);
+        }
+      }
+    }
+    history.push_back(change);
+    status.iterations = it;
+    status.max_change = change;
+    if (observer && !observer(it, change)) {
+      status.interrupted = true;
+      break;
+    }
+    const bool all_small =
+        heap.empty() || (params.tolerance > 0.0 && heap.top().first < params.tolerance);
+    if (params.tolerance > 0.0 && all_small) {
+      // The heap top may be stale; the true largest residual is at most its value.
+      status.converged = true;
+      break;
+    }
+  }
+  if (!status.converged && !status.interrupted && params.tolerance > 0.0) {
+    status.oscillating = not_decreasing(history);
+  }
+  return status;
+}
+
+void BeliefPropagation::log_belief(std::int32_t v, std::int32_t lane, std::span<double> out,
+                                   bool sum_normalise) const {
+  const MessageGraph& g = *graph_;
+  const std::int32_t k_count = g.graph->cardinality[v];
+  if (g.mode == MessageMode::kBinaryRatio) {
+    const double r = beliefs_[g.var_offset[v] * lanes_ + lane];
+    out[0] = r > 0.0 ? -r : 0.0;  // max-normalised (0, r), exact for r = ±inf
+    out[1] = r > 0.0 ? 0.0 : r;
+  } else {
+    for (std::int32_t k = 0; k < k_count; ++k) {
+      out[k] = beliefs_[(g.var_offset[v] + k) * lanes_ + lane];
+    }
+  }
+  const double hi = *std::max_element(out.begin(), out.begin() + k_count);
+  if (hi == kNegInf) return;
+  double shift = hi;
+  if (sum_normalise) {
+    double sum = 0.0;
+    for (std::int32_t k = 0; k < k_count; ++k) sum += std::exp(out[k] - hi);
+    shift = hi + std::log(sum);
+  }
+  for (std::int32_t k = 0; k < k_count; ++k) out[k] -= shift;
+}
+
+void BeliefPropagation::decode(std::int32_t lane, std::span<std::int32_t> states) const {
+  const MessageGraph& g = *graph_;
+  const std::int32_t n = g.num_variables();
+  if (g.mode == MessageMode::kBinaryRatio) {
+    for (std::int32_t v = 0; v < n; ++v) states[v] = beliefs_[v * lanes_ + lane] > 0.0 ? 1 : 0;
+    return;
+  }
+  for (std::int32_t v = 0; v < n; ++v) {
+    std::int32_t best = 0;
+    double best_value = kNegInf;
+    for (std::int64_t k = 0; k < g.width(v); ++k) {
+      const double b = beliefs_[(g.var_offset[v] + k) * lanes_ + lane];
+      if (b > best_value) {
+        best_value = b;
+        best = static_cast<std::int32_t>(k);
+      }
+    }
+    states[v] = best;
+  }
+}
+
+}  // namespace dgm::inference::bp

@@ -1,0 +1,45 @@
+#pragma once
+// Settings of belief propagation, with their defaults. BeliefPropagationConfig in
+// proto/dgm/sampler.proto mirrors them (a `bp { }` block of a --config file).
+#include <cstdint>
+#include <functional>
+
+#include "dgm/sampler.pb.h"
+
+namespace dgm::inference::bp {
+
+enum class Schedule {
+  kFlooding,    // every message of iteration t+1 from the messages of iteration t (parallel)
+  kSequential,  // factors in id order, each reading the newest messages
+  kResidual,    // the factor whose messages would change most first (Elidan et al. 2006)
+};
+
+struct BpParams {
+  Schedule schedule = Schedule::kFlooding;
+  // Flooding: one update of every message is one iteration; sequential and residual: as
+  // many single-factor updates as there are (non-unary) factors.
+  std::int32_t max_iterations = 200;
+  // m ← d·m_old + (1 − d)·m_new (ALGORITHMS.md; PGMax's default).
+  double damping = 0.5;
+  // Converged when the largest change of any message entry in an iteration is below this;
+  // 0 runs all max_iterations (PMP's default: a fixed amount of work per sample).
+  double tolerance = 1e-6;
+  // 0 max-product, 1 sum-product, in between soft max-marginals T·logsumexp(·/T).
+  double temperature = 1.0;
+  // Use only the full-vector messages and the generic kernels (for testing and comparison).
+  bool generic_only = false;
+};
+
+// The defaults for a purpose, overridden by the fields set in `config`.
+enum class BpPurpose { kMarginals, kMap, kPmp };
+BpParams bp_params(const proto::BeliefPropagationConfig& config, BpPurpose purpose);
+
+// Throws dgm::Error naming the setting when a value is out of range (damping outside [0, 1),
+// negative tolerance or temperature, max_iterations < 1, NaN anywhere).
+void validate(const BpParams& params);
+
+// Called after every iteration with its 1-based index and the largest message change;
+// returning false stops the run (Ctrl-C, a time budget).
+using BpObserver = std::function<bool(std::int32_t iteration, double max_change)>;
+
+}  // namespace dgm::inference::bp

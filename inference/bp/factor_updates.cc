@@ -1,0 +1,264 @@
+#include "inference/bp/factor_updates.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "factors/messages.h"
+
+namespace dgm::inference::bp {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+constexpr double kPosInf = std::numeric_limits<double>::infinity();
+
+// |a − b| where equal infinities count as no change.
+inline double entry_change(double a, double b) {
+  if (a == b) return 0.0;
+  return std::fabs(a - b);
+}
+
+// d·old + (1 − d)·new, −inf-safe (0·(−inf) would be NaN).
+inline double damp(double old_value, double new_value, double damping) {
+  if (damping == 0.0 || old_value == kNegInf || new_value == kNegInf) {
+    return damping == 0.0 ? new_value : kNegInf;
+  }
+  return damping * old_value + (1.0 - damping) * new_value;
+}
+
+// --- binary ratio mode -----------------------------------------------------------------------
+
+// The message ratio a coupling w·x_i·x_j sends to x_j given the ratio μ of x_i's message to
+// the factor: reduce(0, w + μ) − reduce(0, μ) (ALGORITHMS.md). μ = +inf (x_i clamped to 1)
+// gives w and μ = −inf gives 0, computed without inf − inf.
+struct MaxReduce {
+  double operator()(double mu, double w) const {
+    if (mu == kPosInf) return w;
+    return std::max(0.0, w + mu) - std::max(0.0, mu);
+  }
+};
+
+struct SoftReduce {
+  double temperature;
+  double inv_t;
+  static double softplus(double x) {
+    return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+  }
+  double operator()(double mu, double w) const {
+    if (mu == kPosInf) return w;
+    if (mu == kNegInf) return 0.0;
+    return temperature * (softplus((w + mu) * inv_t) - softplus(mu * inv_t));
+  }
+};
+
+// One coupling factor over the lanes: edges at m_i (to x_i) and m_j (to x_j), beliefs of
+// x_i and x_j at b_i and b_j.
+template <bool kCommit, typename Reduce>
+inline double coupling_lanes(double* m_i, double* m_j, const double* b_i, const double* b_j,
+                             double w, std::int32_t lanes, double damping, const Reduce& reduce) {
+  double change = 0.0;
+  for (std::int32_t l = 0; l < lanes; ++l) {
+    const double mu_i = b_i[l] - m_i[l];  // x_i → factor
+    const double mu_j = b_j[l] - m_j[l];  // x_j → factor
+    const double to_j = damping * m_j[l] + (1.0 - damping) * reduce(mu_i, w);
+    const double to_i = damping * m_i[l] + (1.0 - damping) * reduce(mu_j, w);
+    change = std::max(change, std::max(std::fabs(to_j - m_j[l]), std::fabs(to_i - m_i[l])));
+    if constexpr (kCommit) {
+      m_j[l] = to_j;
+      m_i[l] = to_i;
+    }
+  }
+  return change;
+}
+
+template <bool kCommit, typename Reduce>
+double coupling_range(const MessageState& s, const UpdateBlock& u, std::int64_t begin,
+                      std::int64_t end, double damping, const Reduce& reduce) {
+  const MessageGraph& g = *s.graph;
+  const engine::Graph& graph = *g.graph;
+  const std::int32_t lanes = s.lanes;
+  double change = 0.0;
+  for (std::int64_t r = begin; r < end; ++r) {
+    const std::int64_t e = graph.factor_offsets[u.first_factor + r];
+    const std::int32_t vi = graph.factor_vars[e], vj = graph.factor_vars[e + 1];
+    const double w = g.couplings[u.data_offset + r * u.data_stride];
+    change = std::max(change, coupling_lanes<kCommit>(s.messages + g.msg_offset[e] * lanes,
+                                                      s.messages + g.msg_offset[e + 1] * lanes,
+                                                      s.beliefs + g.var_offset[vi] * lanes,
+                                                      s.beliefs + g.var_offset[vj] * lanes, w,
+                                                      lanes, damping, reduce));
+  }
+  return change;
+}
+
+// A bipartite block as the L × R weight matrix, row by row: factor r = i·R + j joins left
+// variable i and right variable j, its two edges are consecutive in the IR, and row i's
+// belief is read once for the whole row.
+template <bool kCommit, typename Reduce>
+double bipartite_range(const MessageState& s, const UpdateBlock& u, std::int64_t begin,
+                       std::int64_t end, double damping, const Reduce& reduce) {
+  const MessageGraph& g = *s.graph;
+  const engine::Graph& graph = *g.graph;
+  const factors::FactorBlock& block = graph.blocks[u.block];
+  const std::int32_t lanes = s.lanes;
+  const std::int64_t cols = block.right_count;
+  const std::int64_t base_edge = graph.factor_offsets[u.first_factor];
+  double* const base = s.messages + g.msg_offset[base_edge] * lanes;
+  double change = 0.0;
+  for (std::int64_t r = begin; r < end;) {
+    const std::int64_t row = r / cols;
+    const std::int64_t row_end = std::min(end, (row + 1) * cols);
+    const double* b_i = s.beliefs + (block.left_begin + row) * static_cast<std::int64_t>(lanes);
+    for (; r < row_end; ++r) {
+      const std::int64_t col = r % cols;
+      const double* b_j = s.beliefs + (block.right_begin + col) * static_cast<std::int64_t>(lanes);
+      const double w = g.couplings[u.data_offset + r * u.data_stride];
+      double* m_i = base + 2 * r * lanes;
+      change = std::max(
+          change, coupling_lanes<kCommit>(m_i, m_i + lanes, b_i, b_j, w, lanes, damping, reduce));
+    }
+  }
+  return change;
+}
+
+// --- full mode -------------------------------------------------------------------------------
+
+struct Scratch {
+  std::vector<double> in, out, damped;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+// Writes the damped, normalised new message of one edge and returns its change.
+// `values` is workspace of k_count entries.
+template <bool kCommit>
+double commit_edge(double* m, const double* fresh, std::int64_t k_count, std::int32_t lanes,
+                   std::int32_t lane, double damping, double* values) {
+  double hi = kNegInf;
+  for (std::int64_t k = 0; k < k_count; ++k) {
+    values[k] = damp(m[k * lanes + lane], fresh[k], damping);
+    hi = std::max(hi, values[k]);
+  }
+  double change = 0.0;
+  for (std::int64_t k = 0; k < k_count; ++k) {
+    const double v = hi == kNegInf ? values[k] : values[k] - hi;
+    change = std::max(change, entry_change(v, m[k * lanes + lane]));
+    if constexpr (kCommit) m[k * lanes + lane] = v;
+  }
+  return change;
+}
+
+template <bool kCommit>
+double full_range(const MessageState& s, const UpdateBlock& u, std::int64_t begin, std::int64_t end,
+                  const UpdateSettings& settings) {
+  const MessageGraph& g = *s.graph;
+  const engine::Graph& graph = *g.graph;
+  const factors::FactorBlock& block = graph.blocks[u.block];
+  Scratch& sc = scratch();
+  double change = 0.0;
+  for (std::int64_t r = begin; r < end; ++r) {
+    const std::int64_t f = u.first_factor + r;
+    const auto scope = graph.scope(f);
+    const std::int64_t e0 = graph.factor_offsets[f];
+    std::int64_t total = 0;
+    if (u.kind == UpdateKind::kOr || u.kind == UpdateKind::kAnd) {
+      total = 2 * static_cast<std::int64_t>(scope.size());
+    } else {
+      for (const std::int32_t v : scope) total += graph.cardinality[v];
+    }
+    sc.in.resize(total);
+    sc.out.resize(total);
+    sc.damped.resize(total);
+    const std::span<const double> data(g.tables.data() + u.data_offset + r * u.data_stride,
+                                       static_cast<std::size_t>(u.data_size));
+    for (std::int32_t lane = 0; lane < s.lanes; ++lane) {
+      std::int64_t pos = 0;
+      for (std::size_t j = 0; j < scope.size(); ++j) {
+        const std::int32_t v = scope[j];
+        for (std::int64_t k = 0; k < graph.cardinality[v]; ++k) {
+          sc.in[pos++] = variable_to_factor(s, v, e0 + static_cast<std::int64_t>(j), k, lane);
+        }
+      }
+      switch (u.kind) {
+        case UpdateKind::kTable:
+          factors::dense_table_messages(data, u.cards, sc.in, settings.temperature, sc.out);
+          break;
+        case UpdateKind::kEnumeration:
+          factors::enumeration_messages(
+              std::span<const std::int32_t>(graph.enum_configs)
+                  .subspan(block.config_offset, block.num_configs * block.arity),
+              block.num_configs, data, u.cards, sc.in, settings.temperature, sc.out);
+          break;
+        case UpdateKind::kOr:
+          factors::or_messages(sc.in, settings.temperature, sc.out);
+          break;
+        case UpdateKind::kAnd:
+          factors::and_messages(sc.in, settings.temperature, sc.out);
+          break;
+        default:
+          assert(false);
+      }
+      pos = 0;
+      for (std::size_t j = 0; j < scope.size(); ++j) {
+        const std::int64_t e = e0 + static_cast<std::int64_t>(j);
+        const std::int64_t k_count = graph.cardinality[scope[j]];
+        change = std::max(change, commit_edge<kCommit>(s.messages + g.msg_offset[e] * s.lanes,
+                                                       sc.out.data() + pos, k_count, s.lanes, lane,
+                                                       settings.damping, sc.damped.data()));
+        pos += k_count;
+      }
+    }
+  }
+  return change;
+}
+
+template <bool kCommit>
+double dispatch(const MessageState& s, const UpdateBlock& u, std::int64_t begin, std::int64_t end,
+                const UpdateSettings& settings) {
+  const bool coupling = u.kind == UpdateKind::kCoupling;
+  if (coupling || u.kind == UpdateKind::kBipartiteCoupling) {
+    if (settings.temperature == 0.0) {
+      const MaxReduce reduce;
+      return coupling ? coupling_range<kCommit>(s, u, begin, end, settings.damping, reduce)
+                      : bipartite_range<kCommit>(s, u, begin, end, settings.damping, reduce);
+    }
+    const SoftReduce reduce{settings.temperature, 1.0 / settings.temperature};
+    return coupling ? coupling_range<kCommit>(s, u, begin, end, settings.damping, reduce)
+                    : bipartite_range<kCommit>(s, u, begin, end, settings.damping, reduce);
+  }
+  return full_range<kCommit>(s, u, begin, end, settings);
+}
+
+}  // namespace
+
+double variable_to_factor(const MessageState& s, std::int32_t v, std::int64_t e, std::int64_t k,
+                          std::int32_t lane) {
+  const MessageGraph& g = *s.graph;
+  const std::int32_t lanes = s.lanes;
+  const double m = s.messages[(g.msg_offset[e] + k) * lanes + lane];
+  if (m != kNegInf) return s.beliefs[(g.var_offset[v] + k) * lanes + lane] - m;
+  double sum = s.unary[(g.var_offset[v] + k) * lanes + lane];
+  for (std::int64_t i = g.var_edge_offsets[v]; i < g.var_edge_offsets[v + 1] && sum != kNegInf;
+       ++i) {
+    const std::int64_t other = g.var_edges[i];
+    if (other != e) sum += s.messages[(g.msg_offset[other] + k) * lanes + lane];
+  }
+  return sum;
+}
+
+double update_factors(const MessageState& state, const UpdateBlock& update, std::int64_t begin,
+                      std::int64_t end, const UpdateSettings& settings) {
+  return dispatch<true>(state, update, begin, end, settings);
+}
+
+double factor_residual(const MessageState& state, const UpdateBlock& update, std::int64_t r,
+                       const UpdateSettings& settings) {
+  return dispatch<false>(state, update, r, r + 1, settings);
+}
+
+}  // namespace dgm::inference::bp

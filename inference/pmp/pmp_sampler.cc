@@ -1,0 +1,287 @@
+#include "inference/pmp/pmp_sampler.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <Random123/uniform.hpp>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "engine/error.h"
+#include "engine/log_potential.h"
+#include "engine/random.h"
+#include "factors/factor_eval.h"
+#include "factors/factor_kind.h"
+
+namespace dgm::inference {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// Uniform in the open interval (0, 1) from 64 random bits, so that log(u) and log(1 − u)
+// are finite.
+inline double open_uniform(std::uint32_t hi, std::uint32_t lo) {
+  return r123::u01fixedpt<double>((static_cast<std::uint64_t>(hi) << 32) | lo);
+}
+
+// Standard Gumbel(0, 1): −log(−log u).
+inline double gumbel(double u) { return -std::log(-std::log(u)); }
+// Standard Logistic(0, 1), the difference of two independent Gumbels: log(u / (1 − u)).
+inline double logistic(double u) { return std::log(u) - std::log1p(-u); }
+
+bool has_hard_factors(const engine::CompiledModel& model) {
+  for (const factors::FactorBlock& block : model.graph->blocks) {
+    if (block.kind == factors::FactorKind::kOr || block.kind == factors::FactorKind::kAnd ||
+        block.kind == factors::FactorKind::kEnumeration) {
+      return true;
+    }
+  }
+  for (const double v : model.params.values)
+    if (v == kNegInf) return true;
+  return false;
+}
+
+}  // namespace
+
+PmpSampler::PmpSampler(const engine::CompiledModel& model, const PmpParams& params,
+                       std::uint64_t seed)
+    : model_(model),
+      params_(params),
+      seed_(seed),
+      message_graph_(bp::build_message_graph(model, params.bp.generic_only)),
+      has_hard_factors_(has_hard_factors(model)) {
+  bp::validate(params_.bp);
+  if (!(params_.noise_scale >= 0.0) || std::isinf(params_.noise_scale)) {
+    throw Error("PMP noise_scale must be finite and ≥ 0 (got " +
+                std::to_string(params_.noise_scale) + ")");
+  }
+  if (params_.bp.schedule == bp::Schedule::kResidual) {
+    throw Error(
+        "PMP runs its samples as a batch of independent max-product problems; the residual "
+        "schedule orders one problem's updates, so use flooding or sequential");
+  }
+  if (model.graph->state_offset.back() >= (std::int64_t{1} << 32)) {
+    throw Error("the model has more than 2^32 variable states, too many for PMP's noise counters");
+  }
+}
+
+// Fresh noise on every free variable's unary in every lane. A binary variable gets one
+// Logistic(0, 1) on the log-odds (the difference of its two states' Gumbels), in either
+// message representation, so the ratio fast path and the full-vector path draw the same
+// samples; a variable with K > 2 states gets K Gumbel(0, 1), two per Philox draw. Draws are
+// keyed by (chain, sweep, Graph::state_offset[v] + j): a chain's samples do not depend on the
+// other chains or on the threads.
+void PmpSampler::perturb(std::int64_t sweep) {
+  const bp::MessageGraph& g = *message_graph_;
+  const engine::Graph& graph = *g.graph;
+  const std::int32_t lanes = bp_->lanes();
+  bp_->reset_unary();
+  const std::span<double> unary = bp_->lane_unary();
+  const bool ratio = g.mode == bp::MessageMode::kBinaryRatio;
+  const double scale = params_.noise_scale;
+  std::vector<engine::CounterRng> rngs;
+  rngs.reserve(lanes);
+  for (std::int32_t b = 0; b < lanes; ++b) {
+    rngs.emplace_back(seed_, engine::stream_id(engine::StreamPurpose::kSweep, b));
+  }
+  const auto counter = [sweep](std::int64_t index) {
+    return engine::sweep_counter(static_cast<std::uint64_t>(sweep),
+                                 static_cast<std::uint64_t>(index));
+  };
+  tbb::parallel_for(
+      tbb::blocked_range<std::int32_t>(0, graph.num_variables(), 256),
+      [&](const tbb::blocked_range<std::int32_t>& range) {
+        for (std::int32_t v = range.begin(); v < range.end(); ++v) {
+          if (!model_.evidence.empty() && model_.evidence[v] != engine::kFree) continue;
+          const std::int32_t k_count = graph.cardinality[v];
+          if (k_count == 2) {
+            // The log-ratio in ratio mode, state 1's entry in full mode.
+            double* u = unary.data() + (ratio ? g.var_offset[v] : g.var_offset[v] + 1) * lanes;
+            for (std::int32_t b = 0; b < lanes; ++b) {
+              const auto r = rngs[b].bits(counter(graph.state_offset[v]));
+              u[b] += scale * logistic(open_uniform(r[0], r[1]));
+            }
+            continue;
+          }
+          for (std::int32_t k = 0; k < k_count; ++k) {
+            double* u = unary.data() + (g.var_offset[v] + k) * lanes;
+            for (std::int32_t b = 0; b < lanes; ++b) {
+              const auto r = rngs[b].bits(counter(graph.state_offset[v] + k / 2));
+              const double x = (k & 1) == 0 ? open_uniform(r[0], r[1]) : open_uniform(r[2], r[3]);
+              u[b] += scale * gumbel(x);
+            }
+          }
+        }
+      });
+}
+
+SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
+  const std::int32_t lanes = chains.num_chains();
+  if (!bp_ || bp_->lanes() != lanes) {
+    bp_ = std::make_unique<bp::BeliefPropagation>(message_graph_, lanes);
+  }
+  perturb(sweep);
+  bp_->reset_messages();
+  const bp::BpStatus status = bp_->run(params_.bp);
+  ++runs_;
+  runs_converged_ += status.converged;
+
+  const bp::MessageGraph& g = *message_graph_;
+  const bool ratio = g.mode == bp::MessageMode::kBinaryRatio;
+  const std::int32_t n = g.num_variables();
+  const std::span<const double> unary = bp_->lane_unary();
+  std::vector<std::int64_t> changed(lanes, 0);
+  std::vector<double> energy(lanes, 0.0);
+  std::int64_t free_variables = 0, free_categorical = 0;
+  for (std::int32_t v = 0; v < n; ++v) {
+    const bool free = model_.evidence.empty() || model_.evidence[v] == engine::kFree;
+    free_variables += free;
+    free_categorical += free && g.graph->cardinality[v] > 2;
+  }
+  // Decode every lane; with hard factors, repair the lanes whose decoding violates one.
+  std::vector<std::uint8_t> valid(lanes, 1);
+  const std::vector<std::int32_t> previous(chains.states().begin(), chains.states().end());
+  tbb::parallel_for(0, lanes, [&](std::int32_t b) {
+    const std::span<std::int32_t> x = chains.chain(b);
+    bp_->decode(b, x);
+    if (has_hard_factors_) valid[b] = violated_factor(x) < 0;
+  });
+  std::int64_t repaired = 0;
+  for (std::int32_t b = 0; b < lanes; ++b) {
+    if (valid[b] || !params_.repair) continue;
+    if (repair(b, chains.chain(b))) ++repaired;
+  }
+  repaired_ += repaired;
+  tbb::parallel_for(0, lanes, [&](std::int32_t b) {
+    const std::span<const std::int32_t> x = chains.chain(b);
+    double noise = 0.0;
+    for (std::int32_t v = 0; v < n; ++v) {
+      changed[b] += x[v] != previous[static_cast<std::size_t>(b) * n + v];
+      // The noise of the chosen state: perturbed unary minus the model's unary.
+      const std::int64_t i = ratio ? g.var_offset[v] : g.var_offset[v] + x[v];
+      if (g.graph->cardinality[v] == 2 && x[v] == 0) continue;  // state 0 carries none
+      const double base = g.unary[i];
+      if (std::isinf(base)) continue;  // clamped: no noise
+      noise += unary[i * lanes + b] - base;
+    }
+    energy[b] = engine::total_log_potential(model_, x) + noise;
+  });
+
+  SweepStats stats;
+  stats.site_updates = free_variables * lanes;
+  // Hazan & Jaakkola's bound uses zero-mean Gumbels: subtract Euler's γ per free categorical
+  // variable (standard Gumbels). A binary variable's Logistic is γ(1) − γ(0) and needs no
+  // correction: E[max f + Σ γ_v(x_v)] = E[max f + Σ x_v·L_v] + Σ_v E[γ_v(0)], E[γ_v(0)] = γ.
+  const double shift = std::numbers::egamma * static_cast<double>(free_categorical);
+  for (std::int32_t b = 0; b < lanes; ++b) {
+    stats.changed += changed[b];
+    if (energy[b] == kNegInf) {
+      ++stats.invalid;
+      continue;
+    }
+    const double value = energy[b] - shift;
+    ++samples_;
+    const double delta = value - energy_mean_;
+    energy_mean_ += delta / static_cast<double>(samples_);
+    energy_m2_ += delta * (value - energy_mean_);
+  }
+  return stats;
+}
+
+std::int64_t PmpSampler::violated_factor(std::span<const std::int32_t> x) const {
+  const engine::Graph& graph = *model_.graph;
+  std::vector<std::int32_t> scope_states;
+  for (std::size_t bi = 0; bi < graph.blocks.size(); ++bi) {
+    const factors::FactorBlock& block = graph.blocks[bi];
+    for (std::int64_t r = 0; r < block.num_factors; ++r) {
+      const auto scope = graph.scope(block.first_factor + r);
+      scope_states.resize(scope.size());
+      for (std::size_t j = 0; j < scope.size(); ++j) scope_states[j] = x[scope[j]];
+      if (factors::log_potential(block, r, model_.params.values, graph.enum_configs,
+                                 scope_states) == kNegInf) {
+        return block.first_factor + r;
+      }
+    }
+  }
+  return -1;
+}
+
+// Decimation (as in survey-propagation-guided decimation, Braunstein et al. 2005): loopy
+// max-product on hard constraints often ends with tied max-marginals (y = z forced, both at
+// b(0) = b(1)), and independent argmax decoding then breaks the constraint. Repair clamps,
+// among the variables of a violated factor, the one whose decision is least certain to its
+// current state, continues max-product on this lane alone, decodes again, and repeats until
+// the decoding is valid or every variable of the violated factors is clamped.
+bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
+  const engine::Graph& graph = *model_.graph;
+  if (!repair_bp_) repair_bp_ = std::make_unique<bp::BeliefPropagation>(message_graph_, 1);
+  repair_bp_->copy_lane(*bp_, lane);
+  std::vector<std::uint8_t> fixed(graph.num_variables(), 0);
+  for (std::int32_t v = 0; v < graph.num_variables(); ++v) {
+    fixed[v] = !model_.evidence.empty() && model_.evidence[v] != engine::kFree;
+  }
+  std::vector<double> belief;
+  for (std::int32_t round = 0; round < graph.num_variables(); ++round) {
+    const std::int64_t f = violated_factor(x);
+    if (f < 0) return true;
+    std::int32_t pick = -1;
+    double smallest = std::numeric_limits<double>::infinity();
+    for (const std::int32_t v : graph.scope(f)) {
+      if (fixed[v]) continue;
+      belief.resize(graph.cardinality[v]);
+      repair_bp_->log_belief(v, 0, belief, false);
+      // Margin between the chosen state (max-normalised belief 0) and the runner-up.
+      double runner_up = -std::numeric_limits<double>::infinity();
+      for (std::int32_t k = 0; k < graph.cardinality[v]; ++k) {
+        if (k != x[v]) runner_up = std::max(runner_up, belief[k]);
+      }
+      const double margin = belief[x[v]] - runner_up;
+      if (margin < smallest) {
+        smallest = margin;
+        pick = v;
+      }
+    }
+    if (pick < 0) return false;
+    fixed[pick] = 1;
+    repair_bp_->clamp(pick, x[pick], 0);
+    repair_bp_->run(params_.bp);
+    repair_bp_->decode(0, x);
+  }
+  return violated_factor(x) < 0;
+}
+
+std::vector<SamplerFigure> PmpSampler::figures() const {
+  std::vector<SamplerFigure> out;
+  if (params_.noise_scale == 1.0 && samples_ > 0) {
+    SamplerFigure bound;
+    bound.name = "log_z_upper_bound";
+    bound.value = energy_mean_;
+    if (samples_ > 1) {
+      bound.standard_error =
+          std::sqrt(energy_m2_ / static_cast<double>(samples_ - 1) / static_cast<double>(samples_));
+    }
+    bound.description =
+        "mean perturbed-MAP energy f(x) + Σ γ(x) (Hazan & Jaakkola 2012): an upper bound on "
+        "log Z when max-product finds the perturbed MAP";
+    out.push_back(bound);
+  }
+  if (has_hard_factors_) {
+    SamplerFigure repaired;
+    repaired.name = "repaired_samples";
+    repaired.value = static_cast<double>(repaired_);
+    repaired.description =
+        "decodings that broke a hard constraint and were made valid by decimation";
+    out.push_back(repaired);
+  }
+  if (params_.bp.tolerance > 0.0 && runs_ > 0) {
+    SamplerFigure converged;
+    converged.name = "bp_converged_fraction";
+    converged.value = static_cast<double>(runs_converged_) / static_cast<double>(runs_);
+    converged.description = "batches whose max-product run met the tolerance";
+    out.push_back(converged);
+  }
+  return out;
+}
+
+}  // namespace dgm::inference
