@@ -38,10 +38,14 @@ case "$mode" in
     echo
     "$BUILD_DIR/tools/dgm" marginals "$MODEL" --method exact
     echo
+    "$BUILD_DIR/tools/dgm" marginals "$MODEL" --method bp
+    echo
     "$BUILD_DIR/tools/dgm" map "$MODEL" --method exact
     echo
     "$BUILD_DIR/tools/dgm" sample "$MODEL" --sampler gibbs --chains 16 --sweeps 2000 \
       --burn-in 200 --seed 1 --out "$BUILD_DIR/demo_samples.npy"
+    echo
+    "$BUILD_DIR/tools/dgm" sample "$MODEL" --sampler pmp --chains 16 --sweeps 100 --seed 1
     ;;
   test)
     cmake --build "$BUILD_DIR" -j "$JOBS"

@@ -42,6 +42,16 @@ BeliefPropagation::BeliefPropagation(std::shared_ptr<const MessageGraph> graph, 
     : graph_(std::move(graph)), lanes_(lanes) {
   if (lanes_ < 1) throw Error("BP needs at least one lane (problem) to run");
   const MessageGraph& g = *graph_;
+  // Messages, beliefs and unaries for every lane; refuse clearly rather than fail to allocate.
+  const double entries =
+      (static_cast<double>(g.num_entries()) + 2.0 * static_cast<double>(g.var_offset.back())) *
+      static_cast<double>(lanes_);
+  constexpr double kMaxEntries = 2147483648.0;  // 2^31 doubles = 16 GiB
+  if (entries > kMaxEntries) {
+    throw Error("BP on this model with " + std::to_string(lanes_) + " parallel problems needs " +
+                std::to_string(static_cast<long long>(entries * 8.0 / (1 << 20))) +
+                " MiB of messages (more than 16 GiB); use fewer chains");
+  }
   messages_.assign(static_cast<std::size_t>(g.num_entries()) * lanes_, 0.0);
   beliefs_.assign(static_cast<std::size_t>(g.var_offset.back()) * lanes_, 0.0);
   unary_.resize(beliefs_.size());

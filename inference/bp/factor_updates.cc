@@ -33,24 +33,51 @@ inline double damp(double old_value, double new_value, double damping) {
 
 // The message ratio a coupling w·x_i·x_j sends to x_j given the ratio μ of x_i's message to
 // the factor: reduce(0, w + μ) − reduce(0, μ) (ALGORITHMS.md). μ = +inf (x_i clamped to 1)
-// gives w and μ = −inf gives 0, computed without inf − inf.
+// gives w and μ = −inf gives 0, computed without inf − inf. prepare(w) does the per-factor
+// work once for all lanes.
 struct MaxReduce {
+  double prepare(double w) const { return w; }
   double operator()(double mu, double w) const {
     if (mu == kPosInf) return w;
     return std::max(0.0, w + mu) - std::max(0.0, mu);
   }
 };
 
+// Sum-product and soft max (T > 0): T·[softplus((w + μ)/T) − softplus(μ/T)]. With u = μ/T,
+// v = w/T and σ the logistic function, the ratio of the two partition terms is
+// (1 + e^{u+v}) / (1 + e^u) = σ(−u) + σ(u)·e^v, a sum of two non-negative terms, so
+//   v ≤ 0:  T·log(σ(−u) + σ(u)·e^v),      v > 0:  T·(v + log(σ(−u)·e^{−v} + σ(u))),
+// accurate everywhere (no cancellation, no overflow) with one exp and one log per message;
+// σ(±u) come from the same e^{−|u|}, e^{∓|v|} once per factor.
 struct SoftReduce {
   double temperature;
   double inv_t;
+  struct Coupling {
+    double v;        // w / T
+    double e_small;  // e^{−|v|}
+    bool positive;   // v > 0
+    double w;
+  };
+  Coupling prepare(double w) const {
+    const double v = w * inv_t;
+    return {v, std::exp(-std::fabs(v)), v > 0.0, w};
+  }
+  double operator()(double mu, const Coupling& c) const {
+    if (mu == kPosInf) return c.w;
+    if (mu == kNegInf) return 0.0;
+    const double u = mu * inv_t;
+    const double e = std::exp(-std::fabs(u));
+    const double big = 1.0 / (1.0 + e);           // σ(|u|)
+    const double small = e * big;                 // σ(−|u|)
+    const double s_pos = u >= 0.0 ? big : small;  // σ(u)
+    const double s_neg = u >= 0.0 ? small : big;  // σ(−u)
+    const double sum = c.positive ? s_neg * c.e_small + s_pos : s_neg + s_pos * c.e_small;
+    if (sum > 1e-290) return temperature * ((c.positive ? c.v : 0.0) + std::log(sum));
+    // Both terms underflow (|u| and |v| in the hundreds): the softplus form, exact there.
+    return temperature * (softplus(u + c.v) - softplus(u));
+  }
   static double softplus(double x) {
     return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
-  }
-  double operator()(double mu, double w) const {
-    if (mu == kPosInf) return w;
-    if (mu == kNegInf) return 0.0;
-    return temperature * (softplus((w + mu) * inv_t) - softplus(mu * inv_t));
   }
 };
 
@@ -58,7 +85,9 @@ struct SoftReduce {
 // x_i and x_j at b_i and b_j.
 template <bool kCommit, typename Reduce>
 inline double coupling_lanes(double* m_i, double* m_j, const double* b_i, const double* b_j,
-                             double w, std::int32_t lanes, double damping, const Reduce& reduce) {
+                             double coupling, std::int32_t lanes, double damping,
+                             const Reduce& reduce) {
+  const auto w = reduce.prepare(coupling);
   double change = 0.0;
   for (std::int32_t l = 0; l < lanes; ++l) {
     const double mu_i = b_i[l] - m_i[l];  // x_i → factor

@@ -171,6 +171,76 @@ TEST(BeliefPropagation, RatioFastPathEqualsGenericPathOnLoopyModels) {
   }
 }
 
+// On loopy models every schedule that converges reaches the same fixed point (when BP has a
+// unique one: weak couplings), in both representations.
+TEST(BeliefPropagation, SchedulesAgreeOnLoopyModels) {
+  for (std::uint64_t seed = 0; seed < 6; ++seed) {
+    testing::RandomModelOptions o = seed % 2 == 0 ? testing::soft_options(seed, 7, 3)
+                                                  : testing::binary_pairwise_options(seed, 9);
+    o.coupling_scale = 0.3;
+    const engine::CompiledModel model = compile_random(o);
+    const BpMarginals reference = bp_marginals(model, converging(Schedule::kFlooding, 0.5));
+    ASSERT_TRUE(reference.status.converged) << "seed " << seed;
+    for (const Schedule schedule : {Schedule::kSequential, Schedule::kResidual}) {
+      for (const bool generic : {false, true}) {
+        BpParams p = converging(schedule, 0.0);
+        p.generic_only = generic;
+        const BpMarginals other = bp_marginals(model, p);
+        ASSERT_TRUE(other.status.converged) << "seed " << seed;
+        for (std::size_t i = 0; i < reference.marginals.size(); ++i) {
+          EXPECT_NEAR(other.marginals[i], reference.marginals[i], 1e-8) << "seed " << seed;
+        }
+        EXPECT_NEAR(other.log_z, reference.log_z, 1e-8) << "seed " << seed;
+      }
+    }
+  }
+}
+
+// Saturated couplings and fields (|θ| up to 800, where e^θ overflows): the ratio kernels stay
+// finite and equal the generic kernels at every temperature.
+TEST(BeliefPropagation, SaturatedCouplingsMatchTheGenericPath) {
+  for (const double w : {-800.0, -30.0, -1e-3, 0.0, 25.0, 800.0}) {
+    for (const double h : {-700.0, -2.0, 0.5, 700.0}) {
+      const engine::CompiledModel model = testing::compile_text(
+          "variables { name: \"x\" shape: [3] cardinality: 2 }\n"
+          "parameters { name: \"w\" value: [" +
+          std::to_string(w) +
+          "] }\n"
+          "parameters { name: \"h\" shape: [3] value: [" +
+          std::to_string(h) + ", 0.3, " + std::to_string(-h) +
+          "] }\n"
+          "factors { name: \"u\" unary { log_odds: \"h\" } each: \"x\" }\n"
+          "factors { name: \"c\" pairwise { log_potentials: \"t\" } scope: \"x[0] x[1]\" "
+          "scope: \"x[1] x[2]\" scope: \"x[2] x[0]\" }\n"
+          "parameters { name: \"t\" shape: [2, 2] value: [0, 0, 0, " +
+          std::to_string(w) + "] }\n");
+      for (const double t : {0.0, 0.3, 1.0}) {
+        BpParams p;
+        p.temperature = t;
+        p.tolerance = 0.0;
+        p.max_iterations = 15;
+        BeliefPropagation fast(build_message_graph(model, false));
+        BeliefPropagation generic(build_message_graph(model, true));
+        ASSERT_EQ(fast.graph().mode, MessageMode::kBinaryRatio);
+        fast.run(p);
+        generic.run(p);
+        std::vector<double> a(2), b(2);
+        for (std::int32_t v = 0; v < 3; ++v) {
+          fast.log_belief(v, 0, a, false);
+          generic.log_belief(v, 0, b, false);
+          for (int k = 0; k < 2; ++k) {
+            ASSERT_FALSE(std::isnan(a[k])) << "w " << w << " h " << h << " T " << t;
+            if (a[k] != b[k]) {
+              EXPECT_NEAR(a[k], b[k], 1e-9 * (1 + std::fabs(b[k])))
+                  << "w " << w << " h " << h << " T " << t;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // A frustrated triangle (antiferromagnetic couplings, no field) under max-product: without
 // damping the messages swing back and forth for ever, and the run says so; with damping 0.5
 // they settle.
@@ -250,6 +320,13 @@ TEST(BeliefPropagation, BadSettingsAreErrors) {
   p.schedule = Schedule::kResidual;
   BeliefPropagation batch(build_message_graph(model), 4);
   EXPECT_THROW(batch.run(p), Error);
+  // Absurd batches are refused with a message, not a failed allocation.
+  try {
+    BeliefPropagation huge(build_message_graph(model), 1 << 30);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("use fewer chains"), std::string::npos) << e.what();
+  }
 }
 
 // Every message and belief is bit-identical for 1 and 2 threads (flooding runs factors and
