@@ -25,6 +25,16 @@ std::int64_t factor_grain(const UpdateBlock& u, std::int32_t lanes) {
   return std::max<std::int64_t>(1, 8192 / work_per_factor);
 }
 
+// max(a, b) that keeps NaN: a numerical failure must not look like convergence.
+double keep_nan_max(double a, double b) { return (a >= b || std::isnan(a)) ? a : b; }
+
+void fail_on_nan(double change, std::int32_t iteration) {
+  if (std::isnan(change)) {
+    throw Error("BP produced NaN messages in iteration " + std::to_string(iteration) +
+                " (a numerical failure; please report the model)");
+  }
+}
+
 // Oscillation or stall: the largest change of the last `w` iterations is more than half of
 // that of the `w` before.
 bool not_decreasing(const std::vector<double>& history) {
@@ -55,6 +65,10 @@ BeliefPropagation::BeliefPropagation(std::shared_ptr<const MessageGraph> graph, 
   messages_.assign(static_cast<std::size_t>(g.num_entries()) * lanes_, 0.0);
   beliefs_.assign(static_cast<std::size_t>(g.var_offset.back()) * lanes_, 0.0);
   unary_.resize(beliefs_.size());
+  if (g.mode == MessageMode::kFull) {
+    finite_sum_.assign(beliefs_.size(), 0.0);
+    num_neg_inf_.assign(beliefs_.size(), 0.0);
+  }
   reset_unary();
   reset_messages();
   block_update_.assign(g.graph->blocks.size(), -1);
@@ -92,6 +106,10 @@ void BeliefPropagation::copy_lane(const BeliefPropagation& other, std::int32_t l
     unary_[i] = other.unary_[i * from + lane];
     beliefs_[i] = other.beliefs_[i * from + lane];
   }
+  for (std::size_t i = 0; i < finite_sum_.size(); ++i) {
+    finite_sum_[i] = other.finite_sum_[i * from + lane];
+    num_neg_inf_[i] = other.num_neg_inf_[i * from + lane];
+  }
 }
 
 void BeliefPropagation::clamp(std::int32_t v, std::int32_t k, std::int32_t lane) {
@@ -113,6 +131,8 @@ MessageState BeliefPropagation::state() const {
   s.messages = const_cast<double*>(messages_.data());  // read-only use through state()
   s.beliefs = beliefs_.data();
   s.unary = unary_.data();
+  s.finite_sum = finite_sum_.data();
+  s.num_neg_inf = num_neg_inf_.data();
   return s;
 }
 
@@ -125,15 +145,35 @@ MessageState BeliefPropagation::mutable_state() {
 void BeliefPropagation::compute_beliefs(std::int32_t begin, std::int32_t end) {
   const MessageGraph& g = *graph_;
   const std::int64_t lanes = lanes_;
+  const bool full = g.mode == MessageMode::kFull;
   for (std::int32_t v = begin; v < end; ++v) {
     const std::int64_t width = g.width(v);
     for (std::int64_t k = 0; k < width; ++k) {
-      double* b = beliefs_.data() + (g.var_offset[v] + k) * lanes;
-      const double* u = unary_.data() + (g.var_offset[v] + k) * lanes;
+      const std::int64_t at = (g.var_offset[v] + k) * lanes;
+      double* b = beliefs_.data() + at;
+      const double* u = unary_.data() + at;
       std::copy(u, u + lanes, b);
       for (std::int64_t i = g.var_edge_offsets[v]; i < g.var_edge_offsets[v + 1]; ++i) {
         const double* m = messages_.data() + (g.msg_offset[g.var_edges[i]] + k) * lanes;
         for (std::int64_t l = 0; l < lanes; ++l) b[l] += m[l];
+      }
+      if (!full) continue;
+      // The finite part and the count of −inf terms, for variable_to_factor.
+      double* sum = finite_sum_.data() + at;
+      double* count = num_neg_inf_.data() + at;
+      for (std::int64_t l = 0; l < lanes; ++l) {
+        sum[l] = u[l] == kNegInf ? 0.0 : u[l];
+        count[l] = u[l] == kNegInf ? 1.0 : 0.0;
+      }
+      for (std::int64_t i = g.var_edge_offsets[v]; i < g.var_edge_offsets[v + 1]; ++i) {
+        const double* m = messages_.data() + (g.msg_offset[g.var_edges[i]] + k) * lanes;
+        for (std::int64_t l = 0; l < lanes; ++l) {
+          if (m[l] == kNegInf) {
+            count[l] += 1.0;
+          } else {
+            sum[l] += m[l];
+          }
+        }
       }
     }
   }
@@ -171,7 +211,7 @@ double BeliefPropagation::sequential_iteration(const UpdateSettings& settings) {
   double change = 0.0;
   for (const UpdateBlock& u : graph_->updates) {
     for (std::int64_t r = 0; r < u.num_factors; ++r) {
-      change = std::max(change, update_factors(s, u, r, r + 1, settings));
+      change = keep_nan_max(change, update_factors(s, u, r, r + 1, settings));
       for (const std::int32_t v : graph.scope(u.first_factor + r)) compute_beliefs(v, v + 1);
     }
   }
@@ -188,6 +228,7 @@ BpStatus BeliefPropagation::run(const BpParams& params, const BpObserver& observ
   for (std::int32_t it = 1; it <= params.max_iterations; ++it) {
     const double change = params.schedule == Schedule::kFlooding ? flooding_iteration(settings)
                                                                  : sequential_iteration(settings);
+    fail_on_nan(change, it);
     history.push_back(change);
     status.iterations = it;
     status.max_change = change;
@@ -203,24 +244,27 @@ BpStatus BeliefPropagation::run(const BpParams& params, const BpObserver& observ
   if (!status.converged && !status.interrupted && params.tolerance > 0.0) {
     status.oscillating = not_decreasing(history);
   }
-  // Contradictions: a variable whose beliefs are all −inf in some lane (full mode only; in
-  // ratio mode every message is finite).
-  if (graph_->mode == MessageMode::kFull) {
-    const MessageGraph& g = *graph_;
-    for (std::int32_t v = 0; v < g.num_variables() && status.contradiction_variable < 0; ++v) {
-      for (std::int32_t l = 0; l < lanes_; ++l) {
-        bool possible = false;
-        for (std::int64_t k = 0; k < g.width(v) && !possible; ++k) {
-          possible = beliefs_[(g.var_offset[v] + k) * lanes_ + l] != kNegInf;
-        }
-        if (!possible) {
-          status.contradiction_variable = v;
-          break;
-        }
+  check_contradiction(status);
+  return status;
+}
+
+// A variable whose beliefs are all −inf in some lane (full mode only; in ratio mode every
+// message is finite).
+void BeliefPropagation::check_contradiction(BpStatus& status) const {
+  const MessageGraph& g = *graph_;
+  if (g.mode != MessageMode::kFull) return;
+  for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+    for (std::int32_t l = 0; l < lanes_; ++l) {
+      bool possible = false;
+      for (std::int64_t k = 0; k < g.width(v) && !possible; ++k) {
+        possible = beliefs_[(g.var_offset[v] + k) * lanes_ + l] != kNegInf;
+      }
+      if (!possible) {
+        status.contradiction_variable = v;
+        return;
       }
     }
   }
-  return status;
 }
 
 // Residual BP (Elidan, McGraw & Koller 2006): repeatedly update the factor whose new
@@ -259,27 +303,42 @@ BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserve
       edge_factor[e] = static_cast<std::int32_t>(f);
     }
   }
+  // The largest current residual: drops stale entries from the top first.
+  const auto top_residual = [&]() {
+    while (!heap.empty() && heap.top().first != residual[-heap.top().second]) heap.pop();
+    return heap.empty() ? 0.0 : heap.top().first;
+  };
+  // Stale entries accumulate (each update pushes 1 + the neighbours' count); rebuilding the
+  // heap from the current residuals keeps it within a few times the number of factors.
+  const auto compact = [&]() {
+    std::vector<Entry> live;
+    live.reserve(g.num_message_factors);
+    for (std::int64_t f = 0; f < num_factors; ++f) {
+      if (residual[f] >= 0.0) live.emplace_back(residual[f], -f);
+    }
+    heap = std::priority_queue<Entry>(std::less<Entry>(), std::move(live));
+  };
+  const std::size_t heap_limit = 4 * static_cast<std::size_t>(g.num_message_factors) + 1024;
   BpStatus status;
   std::vector<double> history;
   const std::int64_t per_iteration = std::max<std::int64_t>(1, g.num_message_factors);
+  const bool use_tolerance = params.tolerance > 0.0;
   for (std::int32_t it = 1; it <= params.max_iterations; ++it) {
+    if (use_tolerance && top_residual() < params.tolerance) {
+      status.converged = true;
+      status.max_change = top_residual();
+      break;
+    }
     double change = 0.0;
-    for (std::int64_t step = 0; step < per_iteration && !heap.empty(); ++step) {
-      const auto [value, neg_f] = heap.top();
+    for (std::int64_t step = 0; step < per_iteration; ++step) {
+      const double value = top_residual();
+      if (heap.empty() || (use_tolerance && value < params.tolerance)) break;
+      const std::int64_t f = -heap.top().second;
       heap.pop();
-      const std::int64_t f = -neg_f;
-      if (value != residual[f]) {
-        --step;  // stale entry
-        continue;
-      }
-      if (params.tolerance > 0.0 && value < params.tolerance) {
-        heap.emplace(value, neg_f);
-        break;
-      }
       const std::int32_t ui = block_update_[&graph.block_of(f) - graph.blocks.data()];
       const UpdateBlock& u = g.updates[ui];
-      change = std::max(change,
-                        update_factors(s, u, f - u.first_factor, f - u.first_factor + 1, settings));
+      change = keep_nan_max(
+          change, update_factors(s, u, f - u.first_factor, f - u.first_factor + 1, settings));
       for (const std::int32_t v : graph.scope(f)) compute_beliefs(v, v + 1);
       refresh(f);
       for (const std::int32_t v : graph.scope(f)) {
@@ -288,7 +347,9 @@ BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserve
           if (other != f) refresh(other);
         }
       }
+      if (heap.size() > heap_limit) compact();
     }
+    fail_on_nan(change, it);
     history.push_back(change);
     status.iterations = it;
     status.max_change = change;
@@ -296,17 +357,16 @@ BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserve
       status.interrupted = true;
       break;
     }
-    const bool all_small =
-        heap.empty() || (params.tolerance > 0.0 && heap.top().first < params.tolerance);
-    if (params.tolerance > 0.0 && all_small) {
-      // The heap top may be stale; the true largest residual is at most its value.
-      status.converged = true;
-      break;
-    }
   }
-  if (!status.converged && !status.interrupted && params.tolerance > 0.0) {
+  if (!status.converged && !status.interrupted && use_tolerance &&
+      top_residual() < params.tolerance) {
+    status.converged = true;  // the last iteration's updates brought every residual down
+    status.max_change = top_residual();
+  }
+  if (!status.converged && !status.interrupted && use_tolerance) {
     status.oscillating = not_decreasing(history);
   }
+  check_contradiction(status);
   return status;
 }
 

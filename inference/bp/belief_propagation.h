@@ -5,8 +5,9 @@
 // (ALGORITHMS.md, "Belief propagation"); T = 0 is max-product, T = 1 sum-product.
 //
 // Parallel with oneTBB over the factors of a block (flooding) and over variables (beliefs);
-// every entry is computed by the same arithmetic in the same order whatever the partition,
-// so the results do not depend on the number of threads.
+// a factor update reads only the belief snapshot and its own messages, and every entry is
+// computed by the same arithmetic in the same order whatever the partition, so the results
+// do not depend on the number of threads.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -71,6 +72,7 @@ class BeliefPropagation {
   double flooding_iteration(const UpdateSettings& settings);
   double sequential_iteration(const UpdateSettings& settings);
   BpStatus run_residual(const BpParams& params, const BpObserver& observer);
+  void check_contradiction(BpStatus& status) const;
   MessageState mutable_state();
 
   std::shared_ptr<const MessageGraph> graph_;
@@ -78,6 +80,10 @@ class BeliefPropagation {
   std::vector<double> messages_;
   std::vector<double> beliefs_;
   std::vector<double> unary_;
+  // Full mode only: the beliefs' finite part and their number of −inf terms (see
+  // MessageState), so that variable-to-factor messages never read other factors' messages.
+  std::vector<double> finite_sum_;
+  std::vector<double> num_neg_inf_;
   std::vector<std::int32_t> block_update_;  // Graph block → index in graph_->updates, or −1
 };
 

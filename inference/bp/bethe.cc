@@ -81,7 +81,9 @@ double full_mode(const BeliefPropagation& bp, std::int32_t lane) {
     for (std::int64_t k = 0; k < k_count; ++k) {
       values[k] = s.beliefs[(g.var_offset[v] + k) * lanes + lane];
     }
-    total += log_sum_exp(values);
+    const double log_z_v = log_sum_exp(values);
+    if (log_z_v == kNegInf) return kNegInf;  // no possible state: the evidence is impossible
+    total += log_z_v;
     for (std::int64_t i = g.var_edge_offsets[v]; i < g.var_edge_offsets[v + 1]; ++i) {
       const std::int64_t e = g.var_edges[i];
       for (std::int64_t k = 0; k < k_count; ++k) {

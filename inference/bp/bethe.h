@@ -12,8 +12,9 @@
 
 namespace dgm::inference::bp {
 
-// The estimate for one lane of `bp`, which must have run with temperature 1. −inf when BP
-// found the evidence impossible.
+// The estimate for one lane of `bp`, which must have run with temperature 1 (at other
+// temperatures the formula is not the Bethe free energy). −inf when BP left a variable with
+// no possible state (the evidence is impossible).
 double bethe_log_z(const BeliefPropagation& bp, std::int32_t lane = 0);
 
 }  // namespace dgm::inference::bp

@@ -1,6 +1,7 @@
 #include "inference/bp/bp_params.h"
 
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "engine/error.h"
@@ -46,8 +47,12 @@ void validate(const BpParams& p) {
   if (!(p.tolerance >= 0.0) || std::isinf(p.tolerance)) {
     throw Error("BP tolerance must be finite and ≥ 0 (got " + std::to_string(p.tolerance) + ")");
   }
-  if (!(p.temperature >= 0.0) || std::isinf(p.temperature)) {
-    throw Error("BP temperature must be finite and ≥ 0 (got " + std::to_string(p.temperature) +
+  // Below 1e-3 (other than 0) the scaled kernels divide by T and would overflow or invent hard
+  // zeros; such temperatures are max-product for every practical purpose.
+  if (!(p.temperature == 0.0 || (p.temperature >= 1e-3 && p.temperature <= 1e6))) {
+    std::ostringstream value;
+    value << p.temperature;
+    throw Error("BP temperature must be 0 (max-product) or in [0.001, 1e6] (got " + value.str() +
                 ")");
   }
   if (p.max_iterations < 1) {

@@ -11,7 +11,9 @@ namespace dgm::inference::bp {
 enum class Schedule {
   kFlooding,    // every message of iteration t+1 from the messages of iteration t (parallel)
   kSequential,  // factors in id order, each reading the newest messages
-  kResidual,    // the factor whose messages would change most first (Elidan et al. 2006)
+  kResidual,    // the factor whose messages would change most first (Elidan et al. 2006);
+                // one problem at a time, and each update re-scores the factors around it, so
+                // it suits sparse graphs (dense RBMs: prefer flooding)
 };
 
 struct BpParams {
@@ -35,7 +37,8 @@ enum class BpPurpose { kMarginals, kMap, kPmp };
 BpParams bp_params(const proto::BeliefPropagationConfig& config, BpPurpose purpose);
 
 // Throws dgm::Error naming the setting when a value is out of range (damping outside [0, 1),
-// negative tolerance or temperature, max_iterations < 1, NaN anywhere).
+// negative tolerance, a temperature that is neither 0 nor in [0.001, 1e6], max_iterations < 1,
+// NaN anywhere).
 void validate(const BpParams& params);
 
 // Called after every iteration with its 1-based index and the largest message change;

@@ -15,6 +15,10 @@ namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr double kPosInf = std::numeric_limits<double>::infinity();
 
+// max(a, b) that keeps NaN (std::max would drop it), so a numerical failure is never
+// mistaken for convergence.
+inline double max_change(double a, double b) { return (a >= b || std::isnan(a)) ? a : b; }
+
 // |a − b| where equal infinities count as no change.
 inline double entry_change(double a, double b) {
   if (a == b) return 0.0;
@@ -89,18 +93,21 @@ inline double coupling_lanes(double* m_i, double* m_j, const double* b_i, const 
                              const Reduce& reduce) {
   const auto w = reduce.prepare(coupling);
   double change = 0.0;
+  bool nan_seen = false;  // std::max drops NaN; a numerical failure must not look converged
   for (std::int32_t l = 0; l < lanes; ++l) {
     const double mu_i = b_i[l] - m_i[l];  // x_i → factor
     const double mu_j = b_j[l] - m_j[l];  // x_j → factor
     const double to_j = damping * m_j[l] + (1.0 - damping) * reduce(mu_i, w);
     const double to_i = damping * m_i[l] + (1.0 - damping) * reduce(mu_j, w);
-    change = std::max(change, std::max(std::fabs(to_j - m_j[l]), std::fabs(to_i - m_i[l])));
+    const double d = std::max(std::fabs(to_j - m_j[l]), std::fabs(to_i - m_i[l]));
+    change = std::max(change, d);
+    nan_seen |= to_j != to_j || to_i != to_i;
     if constexpr (kCommit) {
       m_j[l] = to_j;
       m_i[l] = to_i;
     }
   }
-  return change;
+  return nan_seen ? std::numeric_limits<double>::quiet_NaN() : change;
 }
 
 template <bool kCommit, typename Reduce>
@@ -114,11 +121,11 @@ double coupling_range(const MessageState& s, const UpdateBlock& u, std::int64_t 
     const std::int64_t e = graph.factor_offsets[u.first_factor + r];
     const std::int32_t vi = graph.factor_vars[e], vj = graph.factor_vars[e + 1];
     const double w = g.couplings[u.data_offset + r * u.data_stride];
-    change = std::max(change, coupling_lanes<kCommit>(s.messages + g.msg_offset[e] * lanes,
-                                                      s.messages + g.msg_offset[e + 1] * lanes,
-                                                      s.beliefs + g.var_offset[vi] * lanes,
-                                                      s.beliefs + g.var_offset[vj] * lanes, w,
-                                                      lanes, damping, reduce));
+    change = max_change(change, coupling_lanes<kCommit>(s.messages + g.msg_offset[e] * lanes,
+                                                        s.messages + g.msg_offset[e + 1] * lanes,
+                                                        s.beliefs + g.var_offset[vi] * lanes,
+                                                        s.beliefs + g.var_offset[vj] * lanes, w,
+                                                        lanes, damping, reduce));
   }
   return change;
 }
@@ -176,7 +183,7 @@ double commit_edge(double* m, const double* fresh, std::int64_t k_count, std::in
   double change = 0.0;
   for (std::int64_t k = 0; k < k_count; ++k) {
     const double v = hi == kNegInf ? values[k] : values[k] - hi;
-    change = std::max(change, entry_change(v, m[k * lanes + lane]));
+    change = max_change(change, entry_change(v, m[k * lanes + lane]));
     if constexpr (kCommit) m[k * lanes + lane] = v;
   }
   return change;
@@ -236,9 +243,9 @@ double full_range(const MessageState& s, const UpdateBlock& u, std::int64_t begi
       for (std::size_t j = 0; j < scope.size(); ++j) {
         const std::int64_t e = e0 + static_cast<std::int64_t>(j);
         const std::int64_t k_count = graph.cardinality[scope[j]];
-        change = std::max(change, commit_edge<kCommit>(s.messages + g.msg_offset[e] * s.lanes,
-                                                       sc.out.data() + pos, k_count, s.lanes, lane,
-                                                       settings.damping, sc.damped.data()));
+        change = max_change(change, commit_edge<kCommit>(s.messages + g.msg_offset[e] * s.lanes,
+                                                         sc.out.data() + pos, k_count, s.lanes,
+                                                         lane, settings.damping, sc.damped.data()));
         pos += k_count;
       }
     }
@@ -270,14 +277,9 @@ double variable_to_factor(const MessageState& s, std::int32_t v, std::int64_t e,
   const MessageGraph& g = *s.graph;
   const std::int32_t lanes = s.lanes;
   const double m = s.messages[(g.msg_offset[e] + k) * lanes + lane];
-  if (m != kNegInf) return s.beliefs[(g.var_offset[v] + k) * lanes + lane] - m;
-  double sum = s.unary[(g.var_offset[v] + k) * lanes + lane];
-  for (std::int64_t i = g.var_edge_offsets[v]; i < g.var_edge_offsets[v + 1] && sum != kNegInf;
-       ++i) {
-    const std::int64_t other = g.var_edges[i];
-    if (other != e) sum += s.messages[(g.msg_offset[other] + k) * lanes + lane];
-  }
-  return sum;
+  const std::int64_t i = (g.var_offset[v] + k) * lanes + lane;
+  if (m != kNegInf) return s.beliefs[i] - m;
+  return s.num_neg_inf[i] == 1.0 ? s.finite_sum[i] : kNegInf;
 }
 
 double update_factors(const MessageState& state, const UpdateBlock& update, std::int64_t begin,

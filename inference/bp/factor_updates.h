@@ -3,12 +3,12 @@
 // array is laid out [entry][lane], so each kernel's inner loop runs over the lanes with the
 // factor's numbers and indices loaded once (PMP's batch of samples vectorises this way).
 //
-// An update reads the current beliefs b_v = unary_v + Σ_{g∋v} m_{g→v} and the factor's own
-// current messages, forms the variable-to-factor messages m_{v→f} = b_v − m_{f→v}, computes
-// the new factor-to-variable messages with the kind's kernel (factors/messages.h; the
-// coupling kernels below), damps them and writes them in place. Reading only the factor's
-// own messages and the beliefs makes a flooding iteration safe to run on all factors of a
-// block at once.
+// An update reads the beliefs b_v = unary_v + Σ_{g∋v} m_{g→v} (a snapshot taken before the
+// iteration) and the factor's own current messages, forms the variable-to-factor messages
+// m_{v→f} = b_v − m_{f→v}, computes the new factor-to-variable messages with the kind's kernel
+// (factors/messages.h; the coupling kernels below), damps them and writes them in place.
+// Reading only the snapshot and the factor's own messages makes a flooding iteration safe
+// to run on all factors at once, whatever the partition into tasks.
 #include <cstdint>
 
 #include "inference/bp/message_graph.h"
@@ -22,6 +22,10 @@ struct MessageState {
   double* messages = nullptr;       // num_entries() × lanes
   const double* beliefs = nullptr;  // var_offset[N] × lanes
   const double* unary = nullptr;    // var_offset[N] × lanes
+  // Full mode: the beliefs' parts, for m_{v→f} where m_{f→v} = −inf (b − (−inf) is NaN):
+  // the sum of the finite terms (unary included) and how many terms are −inf.
+  const double* finite_sum = nullptr;   // var_offset[N] × lanes
+  const double* num_neg_inf = nullptr;  // var_offset[N] × lanes
 };
 
 struct UpdateSettings {
@@ -39,8 +43,8 @@ double factor_residual(const MessageState& state, const UpdateBlock& update, std
                        const UpdateSettings& settings);
 
 // Full mode: the variable-to-factor message of edge e (variable v) in `lane`, entry k:
-// b_v(k) − m_{f→v}(k), or the sum without that message where it is −inf (b_v − (−inf) would
-// be NaN).
+// b_v(k) − m_{f→v}(k), or, where m_{f→v}(k) = −inf, the sum of the other terms (finite when
+// that message is the only −inf term, else −inf). O(1), from the snapshot only.
 double variable_to_factor(const MessageState& state, std::int32_t v, std::int64_t e, std::int64_t k,
                           std::int32_t lane);
 

@@ -212,7 +212,7 @@ std::int64_t PmpSampler::violated_factor(std::span<const std::int32_t> x) const 
 // b(0) = b(1)), and independent argmax decoding then breaks the constraint. Repair clamps,
 // among the variables of a violated factor, the one whose decision is least certain to its
 // current state, continues max-product on this lane alone, decodes again, and repeats until
-// the decoding is valid or every variable of the violated factors is clamped.
+// the decoding is valid, every variable of the violated factors is clamped, or 32 rounds.
 bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
   const engine::Graph& graph = *model_.graph;
   if (!repair_bp_) repair_bp_ = std::make_unique<bp::BeliefPropagation>(message_graph_, 1);
@@ -222,7 +222,10 @@ bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
     fixed[v] = !model_.evidence.empty() && model_.evidence[v] != engine::kFree;
   }
   std::vector<double> belief;
-  for (std::int32_t round = 0; round < graph.num_variables(); ++round) {
+  // Each round is a whole max-product run on one lane; a decoding that needs more rounds than
+  // this is counted as invalid rather than making one sample arbitrarily expensive.
+  const std::int32_t max_rounds = std::min<std::int32_t>(graph.num_variables(), 32);
+  for (std::int32_t round = 0; round < max_rounds; ++round) {
     const std::int64_t f = violated_factor(x);
     if (f < 0) return true;
     std::int32_t pick = -1;

@@ -40,6 +40,36 @@ TEST(BpCli, MarginalsAndLogZEqualExactOnAFactorGraphTree) {
   EXPECT_THAT(logz.out, HasSubstr("Bethe estimate"));
 }
 
+TEST(BpCli, SoftTemperaturesGiveBeliefsWithoutLogZ) {
+  for (const char* t : {"0", "0.5"}) {
+    const auto r =
+        run_dgm("marginals '" + kLawn + "' --method bp --temperature " + t + " --format json");
+    ASSERT_EQ(r.exit_code, 0) << t << ": " << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["log_z"], "nan");
+    EXPECT_EQ(j["marginals"].size(), 7u);
+  }
+}
+
+TEST(BpCli, ContradictionIsAnErrorForEverySchedule) {
+  const std::string model = testing::write_file(testing::scratch_dir(), "or.pbtxt", R"(
+    variables { name: "a" cardinality: 2 }
+    variables { name: "b" cardinality: 2 }
+    variables { name: "c" cardinality: 2 }
+    factors { name: "or" logical_or { parents: "a b" child: "c" } }
+    evidence { variable: "a" value: 1 }
+    evidence { variable: "c" value: 0 }
+  )");
+  for (const char* schedule : {"flooding", "sequential", "residual"}) {
+    for (const char* query : {"map", "marginals", "logz"}) {
+      const auto r =
+          run_dgm(std::string(query) + " '" + model + "' --method bp --schedule " + schedule);
+      EXPECT_EQ(r.exit_code, 1) << query << " " << schedule;
+      EXPECT_THAT(r.err, HasSubstr("contradicts the hard constraints")) << query << " " << schedule;
+    }
+  }
+}
+
 TEST(BpCli, MapEqualsExactOnATreeAndReportsTheMethod) {
   const auto bp = run_dgm("map '" + kLawn + "' --method bp --format json");
   const auto exact = run_dgm("map '" + kLawn + "' --format json");
@@ -81,6 +111,18 @@ TEST(BpCli, BadSettingsAreErrors) {
   r = run_dgm("marginals '" + kChain + "' --method bp --iterations -3");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("iterations must be ≥ 1"));
+  r = run_dgm("marginals '" + kChain + "' --method bp --iterations 0");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("iterations must be ≥ 1"));
+  for (const char* flag : {"--damping nan", "--tolerance nan", "--temperature nan",
+                           "--temperature 1e-310", "--tolerance -1", "--temperature inf"}) {
+    r = run_dgm("map '" + kChain + "' --method bp " + flag);
+    EXPECT_EQ(r.exit_code, 1) << flag;
+    EXPECT_THAT(r.err, HasSubstr("dgm: error: BP")) << flag;
+  }
+  r = run_dgm("marginals '" + kChain + "' --method exact --damping 0.2");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("apply to --method bp only"));
 }
 
 TEST(PmpCli, SamplesFiguresAndConfigFile) {

@@ -28,28 +28,35 @@ struct QueryOptions {
   std::int64_t max_table_size = inference::ExactOptions{}.max_table_entries;
   std::int64_t max_configurations = inference::EnumerationOptions{}.max_configurations;
   SamplingOptions sampling;  // when the method is a sampler
-  // --method bp; unset flags keep the defaults of the query (inference/bp/bp_params.h).
+  // --method bp; flags not given keep the defaults of the query (inference/bp/bp_params.h).
   std::string schedule = "flooding";
   std::int32_t iterations = 0;
-  double damping = std::numeric_limits<double>::quiet_NaN();
-  double tolerance = std::numeric_limits<double>::quiet_NaN();
-  double temperature = std::numeric_limits<double>::quiet_NaN();
+  double damping = 0.0, tolerance = 0.0, temperature = 0.0;
+  // The options, to tell "given" from "default" (CLI::Option::count()).
+  CLI::Option *schedule_flag = nullptr, *iterations_flag = nullptr, *damping_flag = nullptr,
+              *tolerance_flag = nullptr, *temperature_flag = nullptr;
+  bool any_bp_flag() const {
+    for (const CLI::Option* o :
+         {schedule_flag, iterations_flag, damping_flag, tolerance_flag, temperature_flag})
+      if (o != nullptr && o->count() > 0) return true;
+    return false;
+  }
 };
 
 inference::bp::BpParams bp_params_from(const QueryOptions& opt, Query query) {
-  proto::BeliefPropagationConfig config;
-  if (opt.schedule == "sequential") config.set_schedule(proto::BeliefPropagationConfig::SEQUENTIAL);
-  if (opt.schedule == "residual") config.set_schedule(proto::BeliefPropagationConfig::RESIDUAL);
-  if (opt.iterations != 0) config.set_max_iterations(opt.iterations);
-  if (!std::isnan(opt.damping)) config.set_damping(opt.damping);
-  if (!std::isnan(opt.tolerance)) config.set_tolerance(opt.tolerance);
-  if (!std::isnan(opt.temperature)) config.set_temperature(opt.temperature);
-  const inference::bp::BpParams p =
-      inference::bp::bp_params(config, query == Query::kMap ? inference::bp::BpPurpose::kMap
-                                                            : inference::bp::BpPurpose::kMarginals);
+  inference::bp::BpParams p = inference::bp::bp_params(
+      proto::BeliefPropagationConfig(),
+      query == Query::kMap ? inference::bp::BpPurpose::kMap : inference::bp::BpPurpose::kMarginals);
+  if (opt.schedule == "sequential") p.schedule = inference::bp::Schedule::kSequential;
+  if (opt.schedule == "residual") p.schedule = inference::bp::Schedule::kResidual;
+  // Given values are used as given (NaN, 0, negative), so that validate() rejects them.
+  if (opt.iterations_flag->count() > 0) p.max_iterations = opt.iterations;
+  if (opt.damping_flag->count() > 0) p.damping = opt.damping;
+  if (opt.tolerance_flag->count() > 0) p.tolerance = opt.tolerance;
+  if (opt.temperature_flag->count() > 0) p.temperature = opt.temperature;
+  inference::bp::validate(p);
   if (query == Query::kLogZ && p.temperature != 1.0)
     throw Error("the Bethe log Z needs sum-product BP (--temperature 1)");
-  inference::bp::validate(p);
   return p;
 }
 
@@ -59,8 +66,9 @@ std::string bp_detail(const inference::bp::BpParams& p, inference::bp::MessageMo
   out << "belief propagation ("
       << (p.temperature == 0.0   ? "max-product"
           : p.temperature == 1.0 ? "sum-product"
-                                 : "temperature " + std::to_string(p.temperature))
-      << ", "
+                                 : "soft max-product");
+  if (p.temperature != 0.0 && p.temperature != 1.0) out << " at temperature " << p.temperature;
+  out << ", "
       << (p.schedule == inference::bp::Schedule::kFlooding     ? "flooding"
           : p.schedule == inference::bp::Schedule::kSequential ? "sequential"
                                                                : "residual")
@@ -99,12 +107,12 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
   } else if (opt.method == "bp") {
     const inference::bp::BpParams p = bp_params_from(opt, query);
     InterruptGuard interrupt;
-    const auto progress = bp_progress("bp", p.max_iterations);
+    const BpProgress progress("bp", p.max_iterations);
     a.approximate_log_z = true;
     inference::bp::BpStatus status;
     inference::bp::MessageMode mode;
     if (query == Query::kMap) {
-      const inference::bp::BpMap r = inference::bp::bp_map(model, p, progress);
+      const inference::bp::BpMap r = inference::bp::bp_map(model, p, progress.observer());
       a.map_state = r.state;
       a.map_log_potential = r.log_potential;
       status = r.status;
@@ -114,7 +122,8 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
                      r.violation.c_str());
       }
     } else {
-      const inference::bp::BpMarginals r = inference::bp::bp_marginals(model, p, progress);
+      const inference::bp::BpMarginals r =
+          inference::bp::bp_marginals(model, p, progress.observer());
       a.marginals = r.marginals;
       a.log_z = r.log_z;
       status = r.status;
@@ -221,6 +230,7 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
   j["method"] = opt.method;
   j["detail"] = a.method_detail;
   j["log_z"] = json_number(a.log_z);
+  if (a.approximate_log_z && !std::isnan(a.log_z)) j["log_z_kind"] = "bethe estimate";
   j["log_base"] = "e";
   j["clamped_variables"] = model.num_clamped();
   if (query == Query::kMarginals) {
@@ -249,9 +259,14 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
 }
 
 void run_query(const QueryOptions& opt, Query query) {
+  if (opt.method != "bp" && opt.any_bp_flag())
+    throw Error(
+        "--schedule, --iterations, --damping, --tolerance and --temperature apply to "
+        "--method bp only");
   const engine::CompiledModel model = opt.model.load();
   const Answer a = solve(model, opt, query);
-  const bool sampled = !a.standard_errors.empty() || (a.approximate_log_z && query == Query::kMap);
+  // Sampling methods compute no log Z; BP computes the Bethe estimate only at temperature 1.
+  const bool sampled = !a.standard_errors.empty() || (a.approximate_log_z && std::isnan(a.log_z));
   if (!sampled && (std::isnan(a.log_z) || (std::isinf(a.log_z) && a.log_z > 0)))
     throw Error(opt.model.path + ": log Z is " + (std::isnan(a.log_z) ? "nan" : "+inf") +
                 ": the log-potentials are too large for double precision");
@@ -305,16 +320,21 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
   cmd->add_option("--max-configurations", opt->max_configurations,
                   "largest number of configurations --method enumerate may visit")
       ->capture_default_str();
-  cmd->add_option("--schedule", opt->schedule, "bp: flooding, sequential or residual")
-      ->check(CLI::IsMember({"flooding", "sequential", "residual"}))
-      ->capture_default_str();
-  cmd->add_option("--iterations", opt->iterations, "bp: maximum iterations (default 200)");
-  cmd->add_option("--damping", opt->damping, "bp: message damping in [0, 1) (default 0.5)");
-  cmd->add_option("--tolerance", opt->tolerance,
-                  "bp: stop when the largest message change is below this (default 1e-6)");
-  cmd->add_option("--temperature", opt->temperature,
-                  "bp: 0 max-product, 1 sum-product (default: 1 for marginals and logz, 0 for "
-                  "map)");
+  opt->schedule_flag =
+      cmd->add_option("--schedule", opt->schedule, "bp: flooding, sequential or residual")
+          ->check(CLI::IsMember({"flooding", "sequential", "residual"}))
+          ->capture_default_str();
+  opt->iterations_flag =
+      cmd->add_option("--iterations", opt->iterations, "bp: maximum iterations (default 200)");
+  opt->damping_flag =
+      cmd->add_option("--damping", opt->damping, "bp: message damping in [0, 1) (default 0.5)");
+  opt->tolerance_flag =
+      cmd->add_option("--tolerance", opt->tolerance,
+                      "bp: stop when the largest message change is below this (default 1e-6)");
+  opt->temperature_flag =
+      cmd->add_option("--temperature", opt->temperature,
+                      "bp: 0 max-product, 1 sum-product (default: 1 for marginals and logz, 0 for "
+                      "map)");
   cmd->callback([opt, query] { run_query(*opt, query); });
 }
 

@@ -82,11 +82,20 @@ bool ProgressObserver::on_sweep(std::int64_t sweep, const inference::Chains& /*c
   return true;
 }
 
-inference::bp::BpObserver bp_progress(const std::string& label, std::int32_t max_iterations) {
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  auto last_draw =
-      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
-  return [label, max_iterations, tty, last_draw](std::int32_t iteration, double change) {
+BpProgress::BpProgress(std::string label, std::int32_t max_iterations)
+    : label_(std::move(label)),
+      max_iterations_(max_iterations),
+      tty_(isatty(STDERR_FILENO) != 0),
+      last_draw_(std::make_shared<std::chrono::steady_clock::time_point>(
+          std::chrono::steady_clock::now())) {}
+
+BpProgress::~BpProgress() {
+  if (tty_) std::fprintf(stderr, "\r\033[K");
+}
+
+inference::bp::BpObserver BpProgress::observer() const {
+  return [label = label_, max_iterations = max_iterations_, tty = tty_, last_draw = last_draw_](
+             std::int32_t iteration, double change) {
     if (InterruptGuard::requested()) {
       if (tty) std::fprintf(stderr, "\r\033[K");
       std::fprintf(stderr,
@@ -96,13 +105,10 @@ inference::bp::BpObserver bp_progress(const std::string& label, std::int32_t max
     }
     if (!tty) return true;
     const auto now = std::chrono::steady_clock::now();
-    if (now - *last_draw < std::chrono::milliseconds(100) && iteration < max_iterations) {
-      return true;
-    }
+    if (now - *last_draw < std::chrono::milliseconds(100)) return true;
     *last_draw = now;
     std::fprintf(stderr, "\r%s iteration %d/%d, largest message change %.3g \033[K", label.c_str(),
                  iteration, max_iterations, change);
-    if (iteration >= max_iterations) std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
     return true;
   };

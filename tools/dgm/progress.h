@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "dgm.h"
@@ -33,8 +34,19 @@ class ProgressObserver : public inference::RunObserver {
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
-// Shows the iteration and the largest message change of a BP run on a terminal; stops the
-// run when interrupted.
-inference::bp::BpObserver bp_progress(const std::string& label, std::int32_t max_iterations);
+// Shows the iteration and the largest message change of a BP run on a terminal and stops the
+// run when interrupted; the line is cleared when the object goes away.
+class BpProgress {
+ public:
+  BpProgress(std::string label, std::int32_t max_iterations);
+  ~BpProgress();
+  inference::bp::BpObserver observer() const;
+
+ private:
+  std::string label_;
+  std::int32_t max_iterations_;
+  bool tty_;
+  std::shared_ptr<std::chrono::steady_clock::time_point> last_draw_;
+};
 
 }  // namespace dgm::cli
