@@ -223,6 +223,33 @@ void for_each_listed_leave_one_out(std::span<const std::int32_t> configs, std::i
   }
 }
 
+// The T-reduction, for every (position j, state x_j), of the values that `for_each(visit)`
+// passes to visit(flat index, value): the max at T = 0, else T·log Σ e^{v/T} in two passes
+// (the max, then the scaled sum, so nothing overflows); then each position's message is
+// normalised. `sums` is workspace of outgoing.size() entries.
+template <typename ForEach>
+void reduce_leave_one_out(ForEach&& for_each, double temperature,
+                          std::span<const std::int64_t> offset, std::span<const std::int32_t> cards,
+                          std::span<double> sums, std::span<double> outgoing) {
+  std::fill(outgoing.begin(), outgoing.end(), kNegInf);
+  for_each([&](std::int64_t index, double value) {
+    if (value > outgoing[index]) outgoing[index] = value;
+  });
+  if (temperature > 0.0) {
+    std::fill(sums.begin(), sums.end(), 0.0);
+    const double inv_t = 1.0 / temperature;
+    for_each([&](std::int64_t index, double value) {
+      if (value != kNegInf) sums[index] += std::exp((value - outgoing[index]) * inv_t);
+    });
+    for (std::size_t i = 0; i < sums.size(); ++i) {
+      if (outgoing[i] != kNegInf) outgoing[i] += temperature * std::log(sums[i]);
+    }
+  }
+  for (std::size_t j = 0; j < cards.size(); ++j) {
+    normalize_message(outgoing.subspan(offset[j], cards[j]));
+  }
+}
+
 }  // namespace
 
 double soft_max2(double a, double b, double temperature) {
@@ -246,42 +273,17 @@ void dense_table_messages(std::span<const double> table, std::span<const std::in
   std::vector<std::int64_t>& indices = index_scratch();
   indices.resize(2 * k);
   const std::span<std::int64_t> offset(indices.data(), k), state(indices.data() + k, k);
-  std::int64_t total = 0;
-  for (std::size_t j = 0; j < k; ++j) {
-    offset[j] = total;
-    total += cards[j];
-  }
+  [[maybe_unused]] const std::int64_t total = message_offsets(cards, offset);
   assert(static_cast<std::size_t>(total) == incoming.size());
-  const bool soft = temperature > 0.0;
   std::vector<double>& scratch = double_scratch();
-  scratch.resize(2 * (k + 1) + (soft ? static_cast<std::size_t>(total) : 0));
+  scratch.resize(2 * (k + 1) + incoming.size());
   const std::span<double> prefix(scratch.data(), k + 1), suffix(scratch.data() + k + 1, k + 1);
-
-  // Pass 1: the max (the whole answer at T = 0, the shift of the log-sum-exp otherwise).
-  std::fill(outgoing.begin(), outgoing.end(), kNegInf);
-  for_each_leave_one_out(table, cards, incoming, offset, state, prefix, suffix,
-                         [&](std::int64_t index, double value) {
-                           double& best = outgoing[index];
-                           if (value > best) best = value;
-                         });
-  if (soft) {
-    // Pass 2: Σ e^{(v − max)/T}; entries at −inf add nothing.
-    const std::span<double> sums(scratch.data() + 2 * (k + 1), static_cast<std::size_t>(total));
-    std::fill(sums.begin(), sums.end(), 0.0);
-    const double inv_t = 1.0 / temperature;
-    for_each_leave_one_out(table, cards, incoming, offset, state, prefix, suffix,
-                           [&](std::int64_t index, double value) {
-                             if (value != kNegInf) {
-                               sums[index] += std::exp((value - outgoing[index]) * inv_t);
-                             }
-                           });
-    for (std::size_t i = 0; i < sums.size(); ++i) {
-      if (outgoing[i] != kNegInf) outgoing[i] += temperature * std::log(sums[i]);
-    }
-  }
-  for (std::size_t j = 0; j < k; ++j) {
-    normalize_message(outgoing.subspan(offset[j], cards[j]));
-  }
+  const std::span<double> sums(scratch.data() + 2 * (k + 1), incoming.size());
+  reduce_leave_one_out(
+      [&](auto&& visit) {
+        for_each_leave_one_out(table, cards, incoming, offset, state, prefix, suffix, visit);
+      },
+      temperature, offset, cards, sums, outgoing);
 }
 
 void or_messages(std::span<const double> incoming, double temperature, std::span<double> outgoing) {
@@ -308,28 +310,13 @@ void enumeration_messages(std::span<const std::int32_t> configs, std::int64_t nu
   std::vector<double>& scratch = double_scratch();
   scratch.resize(2 * (k + 1) + incoming.size());
   const std::span<double> prefix(scratch.data(), k + 1), suffix(scratch.data() + k + 1, k + 1);
-  std::fill(outgoing.begin(), outgoing.end(), kNegInf);
-  for_each_listed_leave_one_out(configs, num_configs, weights, incoming, offset, prefix, suffix,
-                                [&](std::int64_t index, double value) {
-                                  if (value > outgoing[index]) outgoing[index] = value;
-                                });
-  if (temperature > 0.0) {
-    const std::span<double> sums(scratch.data() + 2 * (k + 1), incoming.size());
-    std::fill(sums.begin(), sums.end(), 0.0);
-    const double inv_t = 1.0 / temperature;
-    for_each_listed_leave_one_out(configs, num_configs, weights, incoming, offset, prefix, suffix,
-                                  [&](std::int64_t index, double value) {
-                                    if (value != kNegInf) {
-                                      sums[index] += std::exp((value - outgoing[index]) * inv_t);
-                                    }
-                                  });
-    for (std::size_t i = 0; i < sums.size(); ++i) {
-      if (outgoing[i] != kNegInf) outgoing[i] += temperature * std::log(sums[i]);
-    }
-  }
-  for (std::size_t j = 0; j < k; ++j) {
-    normalize_message(outgoing.subspan(offset[j], cards[j]));
-  }
+  const std::span<double> sums(scratch.data() + 2 * (k + 1), incoming.size());
+  reduce_leave_one_out(
+      [&](auto&& visit) {
+        for_each_listed_leave_one_out(configs, num_configs, weights, incoming, offset, prefix,
+                                      suffix, visit);
+      },
+      temperature, offset, cards, sums, outgoing);
 }
 
 double dense_table_log_partition(std::span<const double> table, std::span<const std::int32_t> cards,

@@ -35,6 +35,21 @@ void fail_on_nan(double change, std::int32_t iteration) {
   }
 }
 
+// Records an iteration's largest change in the status and the history and tells the
+// observer; false when the observer stops the run.
+bool record_iteration(BpStatus& status, std::vector<double>& history, std::int32_t iteration,
+                      double change, const BpObserver& observer) {
+  fail_on_nan(change, iteration);
+  history.push_back(change);
+  status.iterations = iteration;
+  status.max_change = change;
+  if (observer && !observer(iteration, change)) {
+    status.interrupted = true;
+    return false;
+  }
+  return true;
+}
+
 // Oscillation or stall: the largest change of the last `w` iterations is more than half of
 // that of the `w` before.
 bool not_decreasing(const std::vector<double>& history) {
@@ -228,24 +243,23 @@ BpStatus BeliefPropagation::run(const BpParams& params, const BpObserver& observ
   for (std::int32_t it = 1; it <= params.max_iterations; ++it) {
     const double change = params.schedule == Schedule::kFlooding ? flooding_iteration(settings)
                                                                  : sequential_iteration(settings);
-    fail_on_nan(change, it);
-    history.push_back(change);
-    status.iterations = it;
-    status.max_change = change;
-    if (observer && !observer(it, change)) {
-      status.interrupted = true;
-      break;
-    }
+    if (!record_iteration(status, history, it, change, observer)) break;
     if (params.tolerance > 0.0 && change < params.tolerance) {
       status.converged = true;
       break;
     }
   }
+  finish(status, history, params);
+  return status;
+}
+
+// Oscillation (not converged, the change stopped decreasing) and contradictions.
+void BeliefPropagation::finish(BpStatus& status, const std::vector<double>& history,
+                               const BpParams& params) const {
   if (!status.converged && !status.interrupted && params.tolerance > 0.0) {
     status.oscillating = not_decreasing(history);
   }
   check_contradiction(status);
-  return status;
 }
 
 // A variable whose beliefs are all −inf in some lane (full mode only; in ratio mode every
@@ -349,24 +363,14 @@ BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserve
       }
       if (heap.size() > heap_limit) compact();
     }
-    fail_on_nan(change, it);
-    history.push_back(change);
-    status.iterations = it;
-    status.max_change = change;
-    if (observer && !observer(it, change)) {
-      status.interrupted = true;
-      break;
-    }
+    if (!record_iteration(status, history, it, change, observer)) break;
   }
   if (!status.converged && !status.interrupted && use_tolerance &&
       top_residual() < params.tolerance) {
     status.converged = true;  // the last iteration's updates brought every residual down
     status.max_change = top_residual();
   }
-  if (!status.converged && !status.interrupted && use_tolerance) {
-    status.oscillating = not_decreasing(history);
-  }
-  check_contradiction(status);
+  finish(status, history, params);
   return status;
 }
 

@@ -72,6 +72,7 @@ class BeliefPropagation {
   double flooding_iteration(const UpdateSettings& settings);
   double sequential_iteration(const UpdateSettings& settings);
   BpStatus run_residual(const BpParams& params, const BpObserver& observer);
+  void finish(BpStatus& status, const std::vector<double>& history, const BpParams& params) const;
   void check_contradiction(BpStatus& status) const;
   MessageState mutable_state();
 

@@ -241,17 +241,12 @@ TEST(BeliefPropagation, SaturatedCouplingsMatchTheGenericPath) {
   }
 }
 
-// A frustrated triangle (antiferromagnetic couplings, no field) under max-product: without
+// A frustrated triangle (antiferromagnetic couplings, small fields) under max-product: without
 // damping the messages swing back and forth for ever, and the run says so; with damping 0.5
 // they settle.
 TEST(BeliefPropagation, UndampedOscillationOnAFrustratedCycleIsReported) {
-  const engine::CompiledModel model = testing::compile_text(R"(
-    variables { name: "s" shape: [3] cardinality: 2 }
-    parameters { name: "J" value: [-1.0] }
-    parameters { name: "h" shape: [3] value: [0.1, 0.2, 0.3] }
-    factors { name: "u" unary { field: "h" } each: "s" }
-    factors { name: "ring" ising { coupling: "J" } scope: "s[0] s[1]" scope: "s[1] s[2]" scope: "s[2] s[0]" }
-  )");
+  const engine::CompiledModel model =
+      engine::load_compiled(testing::source_path("examples/frustrated_triangle.pbtxt"));
   for (const bool generic : {false, true}) {
     BpParams p;
     p.temperature = 0.0;

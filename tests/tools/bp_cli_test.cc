@@ -82,13 +82,7 @@ TEST(BpCli, MapEqualsExactOnATreeAndReportsTheMethod) {
 
 TEST(BpCli, UndampedOscillationIsAWarning) {
   // A frustrated triangle: undamped max-product oscillates; damping 0.5 converges.
-  const std::string model = testing::write_file(testing::scratch_dir(), "triangle.pbtxt", R"(
-    variables { name: "s" shape: [3] cardinality: 2 }
-    parameters { name: "J" value: [-1.0] }
-    parameters { name: "h" shape: [3] value: [0.1, 0.2, 0.3] }
-    factors { name: "u" unary { field: "h" } each: "s" }
-    factors { name: "ring" ising { coupling: "J" } scope: "s[0] s[1]" scope: "s[1] s[2]" scope: "s[2] s[0]" }
-  )");
+  const std::string model = source_path("examples/frustrated_triangle.pbtxt");
   auto r = run_dgm("map '" + model + "' --method bp --damping 0 --iterations 60");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("warning: BP did not converge"));
