@@ -1,9 +1,9 @@
 #include "inference/gibbs/binary_batch.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 
+#include "engine/vector_math.h"
 #include "inference/gibbs/draw.h"
 
 namespace dgm::inference {
@@ -12,27 +12,6 @@ namespace {
 
 // Sites per batch: the buffers stay in L1, and the per-batch overhead is spread thin.
 constexpr std::int64_t kBatch = 64;
-
-// e^y for |y| ≤ 700 to a relative error below 3e−7 (meaningless outside; the caller checks):
-// e^y = 2^n·e^g with n = round(y·log2 e), g = (y·log2 e − n)·ln 2 ∈ [−0.35, 0.35], e^g by its
-// Taylor polynomial of degree 6 (truncation ≤ 0.35^7/7!·e^0.35 < 2e−7; rounding adds ~1e−15
-// per operation) and 2^n written into the exponent bits. Plain arithmetic without calls or
-// branches (not even a clamp: GCC keeps a comparison as a branch, which stops vectorisation),
-// so the compiler vectorises a loop of it; libm's exp is a call per value.
-inline double exp_estimate(double y) {
-  constexpr double kLog2e = 1.4426950408889634, kLn2 = 0.6931471805599453;
-  constexpr double kShifter = 0x1.8p52;  // adding it rounds to an integer, kept in the low bits
-  const double t = y * kLog2e;
-  const double shifted = t + kShifter;
-  const double g = (t - (shifted - kShifter)) * kLn2;
-  const double p =
-      1.0 + g * (1.0 + g * (1.0 / 2 +
-                            g * (1.0 / 6 + g * (1.0 / 24 + g * (1.0 / 120 + g * (1.0 / 720))))));
-  // The low bits of `shifted` hold n (|n| ≤ 1010) in two's complement; shifting n + 1023
-  // into the exponent field drops the shifter's own bits.
-  const auto scale = std::bit_cast<double>((std::bit_cast<std::uint64_t>(shifted) + 1023) << 52);
-  return p * scale;
-}
 
 // Where the estimate decides: |Δ| within its range, and u·(1 + e^{−Δ}) at least this far from
 // the threshold 1, so that its error (< 3e−7 relative) and that of the exact computation (a
@@ -61,7 +40,7 @@ std::int64_t update_binary_batch(const BinaryPairwise& pairwise,
       uniforms.consecutive(position[0], m, u);
     else
       for (std::int64_t k = 0; k < m; ++k) u[k] = uniforms(position[k]);
-    for (std::int64_t k = 0; k < m; ++k) q[k] = u[k] * (1.0 + exp_estimate(-log_odds[k]));
+    for (std::int64_t k = 0; k < m; ++k) q[k] = u[k] * (1.0 + engine::exp_estimate(-log_odds[k]));
     for (std::int64_t k = 0; k < m; ++k) {
       const bool certain = std::abs(log_odds[k]) <= kMaxLogOdds && std::abs(q[k] - 1.0) >= kMargin;
       const std::int32_t next = certain ? (q[k] < 1.0 ? 1 : 0) : draw_binary(log_odds[k], u[k]);

@@ -5,7 +5,8 @@
 //   1. the log-odds Δ of every site (BinaryPairwise::log_odds),
 //   2. the uniforms (SiteUniforms; whole Philox draws when the positions are consecutive),
 //   3. q = u·(1 + e^{−Δ}) with a branch-free estimate of the exponential that the compiler
-//      vectorises (libm's exp is a call per site, a third of the time of a scalar update),
+//      vectorises (engine::exp_estimate; libm's exp is a call per site, a third of the time
+//      of a scalar update),
 //   4. the decisions q ≤ 1 (draw_binary's rule).
 // Each stage is a short loop without calls, so the loads of neighbouring states overlap.
 //

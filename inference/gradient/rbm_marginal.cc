@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "engine/random.h"
+#include "engine/vector_math.h"
 #include "factors/factor_block.h"
 #include "inference/gibbs/chain_checks.h"
 
@@ -25,6 +26,8 @@ constexpr std::int32_t kRowBlock = 128;
 constexpr std::int32_t kColumnTile = 256;
 // Below this many multiply-adds the product runs on the calling thread.
 constexpr std::int64_t kParallelWork = std::int64_t{1} << 16;
+// Below this many chains × units the per-chain passes run on the calling thread.
+constexpr std::int64_t kParallelUnits = 4096;
 // Counter index of the first draw of the hidden redraw within a sweep.
 constexpr std::uint64_t kHiddenFirstDraw = std::uint64_t{1} << 31;
 
@@ -35,12 +38,44 @@ double uniform64(const engine::CounterRng& rng, std::uint64_t sweep, std::uint64
   return r123::u01<double>((static_cast<std::uint64_t>(r[w]) << 32) | r[w + 1]);
 }
 
-// Runs f(b) for every chain on oneTBB.
+// Runs f(b) for every chain, on oneTBB unless the work (chains × units, ~10 ns per unit) is
+// too small to pay for a parallel region: tiny models on many chains are dominated by it.
 template <class F>
-void for_chains(std::int32_t num_chains, F f) {
+void for_chains(std::int32_t num_chains, std::int32_t units, F f) {
+  if (std::int64_t{num_chains} * units < kParallelUnits) {
+    for (std::int32_t b = 0; b < num_chains; ++b) f(b);
+    return;
+  }
   tbb::parallel_for(tbb::blocked_range<std::int32_t>(0, num_chains), [&](const auto& range) {
     for (std::int32_t b = range.begin(); b != range.end(); ++b) f(b);
   });
+}
+
+// Per-thread buffers of the vectorised passes (a task runs on one thread, and none nests).
+struct Scratch {
+  std::vector<double> terms, factors;
+  std::vector<std::uint32_t> words;
+};
+Scratch& scratch(std::int32_t n) {
+  thread_local Scratch s;
+  if (s.terms.size() < static_cast<std::size_t>(n)) {
+    s.terms.resize(static_cast<std::size_t>(n));
+    s.factors.resize(static_cast<std::size_t>(n));
+    s.words.resize(static_cast<std::size_t>(n));
+  }
+  return s;
+}
+
+// Σ_j softplus(a_j + s·w_j) (exact scores).
+double shifted_softplus_sum(const double* a, const double* w, double s, std::int32_t n) {
+  Scratch& buffers = scratch(n);
+  double* terms = buffers.terms.data();
+  double* factors = buffers.factors.data();
+  for (std::int32_t j = 0; j < n; ++j) {
+    const double x = a[j] + s * w[j];
+    engine::softplus_parts(x, engine::exp_neg_abs(x), terms[j], factors[j]);
+  }
+  return engine::softplus_total(terms, factors, n);
 }
 
 }  // namespace
@@ -68,6 +103,12 @@ RbmMarginalSampler::RbmMarginalSampler(const engine::CompiledModel& model, const
         model.evidence[static_cast<std::size_t>(layout.visible_begin + i)] != engine::kFree)
       visible_free_[static_cast<std::size_t>(i)] = 0;
   free_visible_ = std::count(visible_free_.begin(), visible_free_.end(), 1);
+  free_mask_.resize(nv_);
+  clamp_offset_.resize(nv_);
+  for (std::int32_t i = 0; i < nv_; ++i) {
+    free_mask_[i] = visible_free_[static_cast<std::size_t>(i)];
+    clamp_offset_[i] = visible_free_[static_cast<std::size_t>(i)] ? 0.0 : kNegInf;
+  }
   refresh_parameters();
 }
 
@@ -103,18 +144,21 @@ void RbmMarginalSampler::refresh_parameters() {
 void RbmMarginalSampler::reset(const Chains& chains) {
   check_chain_shape(chains, model_, name());
   refresh_parameters();
-  a_.resize(0, 0);  // forget every cache
+  num_chains_ = 0;  // forget every cache
 }
 
 void RbmMarginalSampler::prepare(std::int32_t num_chains) {
-  if (a_.rows() == num_chains && a_.cols() == nh_) return;
+  if (num_chains_ == num_chains && a_.rows() == 2 * num_chains) return;
+  num_chains_ = num_chains;
   const auto rows = static_cast<std::size_t>(num_chains);
+  slot_.assign(rows, 0);
   cached_v_.assign(rows * static_cast<std::size_t>(nv_), -1);  // matches no state: sync all
-  for (MatrixD* m : {&a_, &a_next_}) m->setZero(num_chains, nh_);
-  for (MatrixD* m : {&d_, &d_next_, &p1_, &p1_next_, &p2_, &p2_next_}) m->setZero(num_chains, nv_);
-  for (std::vector<double>* v :
-       {&sp_, &sp_next_, &total_, &total_next_, &shift_, &shift_next_, &forward_, &difference_})
-    v->assign(rows, 0.0);
+  a_.setZero(2 * num_chains, nh_);
+  d_.setZero(2 * num_chains, nv_);
+  q_.setZero(2 * num_chains, nv_);
+  for (std::vector<double>* v : {&sp_, &norm_}) v->assign(2 * rows, 0.0);
+  for (std::vector<double>* v : {&forward_, &difference_}) v->assign(rows, 0.0);
+  stats_.assign(rows, SweepStats());
   sigma_.setZero(num_chains, nh_);
   product_.setZero(num_chains, nv_);
   flips_.assign(rows, {});
@@ -122,44 +166,40 @@ void RbmMarginalSampler::prepare(std::int32_t num_chains) {
   for (auto& f : flips_) f.reserve(static_cast<std::size_t>(nv_));
   for (auto& d : draws_) d.reserve(static_cast<std::size_t>(settings_.num_flips));
   proposed_.assign(rows, 0);
-  all_rows_.assign(rows, 1);
 }
 
-double RbmMarginalSampler::softplus_sum(const MatrixD& pre, std::int32_t b) const {
-  const auto a = pre.row(b).array();
-  return (a.max(0.0) + (1.0 + (-a.abs()).exp()).log()).sum();
+RbmMarginalSampler::MatrixD RbmMarginalSampler::scores() const {
+  MatrixD out(num_chains_, nv_);
+  for (std::int32_t b = 0; b < num_chains_; ++b) out.row(b) = d_.row(current_row(b));
+  return out;
 }
 
-void RbmMarginalSampler::compute_scores(const Chains& chains, const MatrixD& pre,
-                                        const std::vector<char>& rows, MatrixD& out) {
-  const auto num_chains = static_cast<std::int32_t>(pre.rows());
-  const std::vector<double>& sp = &pre == &a_ ? sp_ : sp_next_;
-  if (settings_.scores == RbmScores::kExact) {
-    for_chains(num_chains, [&](std::int32_t b) {
-      if (!rows[static_cast<std::size_t>(b)]) return;
-      const std::int32_t* v = chains.chain(b).data() + layout_.visible_begin;
-      const auto a = pre.row(b).array();
-      for (std::int32_t i = 0; i < nv_; ++i) {
-        if (!visible_free_[static_cast<std::size_t>(i)]) {
-          out(b, i) = kNegInf;
-          continue;
-        }
-        const double s = 1 - 2 * v[i];
-        const auto moved = a + s * w_.row(i).array();
-        const double moved_sum = (moved.max(0.0) + (1.0 + (-moved.abs()).exp()).log()).sum();
-        out(b, i) = s * b_[i] + moved_sum - sp[static_cast<std::size_t>(b)];
-      }
-    });
-    return;
+RbmMarginalSampler::MatrixD RbmMarginalSampler::preactivations() const {
+  MatrixD out(num_chains_, nh_);
+  for (std::int32_t b = 0; b < num_chains_; ++b) out.row(b) = a_.row(current_row(b));
+  return out;
+}
+
+void RbmMarginalSampler::hidden_terms(std::int32_t b, std::int32_t r) {
+  Scratch& buffers = scratch(nh_);
+  double* terms = buffers.terms.data();
+  double* factors = buffers.factors.data();
+  const double* a = a_.row(r).data();
+  float* sigma = sigma_.row(b).data();
+  for (std::int32_t j = 0; j < nh_; ++j) {
+    // One exponential for both: σ(a) = (a ≥ 0 ? 1 : e)/(1 + e), e = e^{−|a|}.
+    const double e = engine::exp_neg_abs(a[j]);
+    engine::softplus_parts(a[j], e, terms[j], factors[j]);
+    sigma[j] = static_cast<float>(engine::sigmoid(a[j], e));
   }
-  // First order: σ(a) · Wᵀ for every chain, one tiled float product.
-  for_chains(num_chains, [&](std::int32_t b) {
-    sigma_.row(b) = (1.0 / (1.0 + (-pre.row(b).array()).exp())).cast<float>().matrix();
-  });
-  const std::int32_t row_blocks = (num_chains + kRowBlock - 1) / kRowBlock;
+  sp_[static_cast<std::size_t>(r)] = engine::softplus_total(terms, factors, nh_);
+}
+
+void RbmMarginalSampler::product() {
+  const std::int32_t row_blocks = (num_chains_ + kRowBlock - 1) / kRowBlock;
   const std::int32_t col_tiles = std::max(1, (nv_ + kColumnTile - 1) / kColumnTile);
   auto run_tile = [&](std::int32_t t) {
-    const std::int32_t r0 = t / col_tiles * kRowBlock, m = std::min(kRowBlock, num_chains - r0);
+    const std::int32_t r0 = t / col_tiles * kRowBlock, m = std::min(kRowBlock, num_chains_ - r0);
     const std::int32_t c0 =
         static_cast<std::int32_t>(std::int64_t{t % col_tiles} * nv_ / col_tiles);
     const std::int32_t c1 =
@@ -168,7 +208,7 @@ void RbmMarginalSampler::compute_scores(const Chains& chains, const MatrixD& pre
         sigma_.middleRows(r0, m) * wf_.middleRows(c0, c1 - c0).transpose();
   };
   const std::int32_t tiles = row_blocks * col_tiles;
-  if (std::int64_t{num_chains} * nv_ * nh_ < kParallelWork) {
+  if (std::int64_t{num_chains_} * nv_ * nh_ < kParallelWork) {
     for (std::int32_t t = 0; t < tiles; ++t) run_tile(t);
   } else {
     tbb::parallel_for(
@@ -178,38 +218,96 @@ void RbmMarginalSampler::compute_scores(const Chains& chains, const MatrixD& pre
         },
         tbb::simple_partitioner());
   }
-  for_chains(num_chains, [&](std::int32_t b) {
-    if (!rows[static_cast<std::size_t>(b)]) return;
-    const std::int32_t* v = chains.chain(b).data() + layout_.visible_begin;
-    const float* g = product_.row(b).data();
-    for (std::int32_t i = 0; i < nv_; ++i)
-      out(b, i) = visible_free_[static_cast<std::size_t>(i)]
-                      ? (1 - 2 * v[i]) * (b_[i] + static_cast<double>(g[i]))
-                      : kNegInf;
-  });
 }
 
-void RbmMarginalSampler::derive(const MatrixD& d, std::int32_t b, MatrixD& first, MatrixD& second,
-                                std::vector<double>& total, std::vector<double>& shift) const {
-  const auto row = d.row(b).array();
+void RbmMarginalSampler::update_preactivations(std::int32_t b, const std::int32_t* v) {
+  const double* from = a_.row(current_row(b)).data();
+  double* to = a_.row(spare_row(b)).data();
+  const std::vector<std::int32_t>& flips = flips_[static_cast<std::size_t>(b)];
+  // v holds the proposal: a unit now on adds its row, one now off subtracts it (s = ±1, so
+  // s·W_ij is exact). Four rows per pass, so that a' is loaded and stored once per four rows:
+  // the pass is then bound by reading W (3.1 MB at 784 × 500, from L3). The sums keep the
+  // flips' order.
+  auto sign = [&](std::int32_t i) { return v[i] != 0 ? 1.0 : -1.0; };
+  const std::size_t n = flips.size();
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const double s0 = sign(flips[k]), s1 = sign(flips[k + 1]), s2 = sign(flips[k + 2]),
+                 s3 = sign(flips[k + 3]);
+    const double* w0 = w_.row(flips[k]).data();
+    const double* w1 = w_.row(flips[k + 1]).data();
+    const double* w2 = w_.row(flips[k + 2]).data();
+    const double* w3 = w_.row(flips[k + 3]).data();
+    for (std::int32_t j = 0; j < nh_; ++j)
+      to[j] = (((from[j] + s0 * w0[j]) + s1 * w1[j]) + s2 * w2[j]) + s3 * w3[j];
+    from = to;
+  }
+  for (; k < n; ++k) {
+    const double s0 = sign(flips[k]);
+    const double* w0 = w_.row(flips[k]).data();
+    for (std::int32_t j = 0; j < nh_; ++j) to[j] = from[j] + s0 * w0[j];
+    from = to;
+  }
+}
+
+void RbmMarginalSampler::scores_and_proposal(std::int32_t b, std::int32_t r,
+                                             const std::int32_t* v) {
+  const auto rs = static_cast<std::size_t>(r);
+  const bool first_order = settings_.scores == RbmScores::kFirstOrder;
+  double* d = d_.row(r).data();
+  if (!first_order) {
+    const double* a = a_.row(r).data();
+    for (std::int32_t i = 0; i < nv_; ++i) {
+      if (!visible_free_[static_cast<std::size_t>(i)]) {
+        d[i] = kNegInf;
+        continue;
+      }
+      const double s = 1 - 2 * v[i];
+      d[i] = s * b_[i] + shifted_softplus_sum(a, w_.row(i).data(), s, nh_) - sp_[rs];
+    }
+  }
+  // First order: d_i = s_i·(b_i + g_i) from the product g = W·σ(a), plus 0 or −∞ (clamped).
+  const float* g = product_.row(b).data();
+  const double* bias = b_.data();
+  const double* clamped = clamp_offset_.data();
+  auto first_order_score = [&](std::int32_t i) {
+    return static_cast<double>(1 - 2 * v[i]) * (bias[i] + static_cast<double>(g[i])) + clamped[i];
+  };
+  double* q = q_.row(r).data();
+  const double* mask = free_mask_.data();
+  // (Each loop writes one or two arrays: with more, GCC gives up checking them for aliasing
+  // and does not vectorise.)
+  if (first_order)
+    for (std::int32_t i = 0; i < nv_; ++i) d[i] = first_order_score(i);
   if (settings_.method == Method::kGwg) {
-    // Weights exp(d/2 − shift) of q(i | v) = softmax(d/2); shift = max d/2.
-    const double max = row.maxCoeff();
-    shift[static_cast<std::size_t>(b)] = max == kNegInf ? 0.0 : 0.5 * max;
-    first.row(b) = (0.5 * row - shift[static_cast<std::size_t>(b)]).exp().matrix();
-    total[static_cast<std::size_t>(b)] = first.row(b).sum();
+    // Weights w_i ≈ exp(d_i/2 − shift), shift = max d/2, by exp_estimate on arguments clamped
+    // to ≥ −700 (so −∞ gives a finite value, which the mask zeroes); the MH ratio reads log w_i.
+    const double max = Eigen::Map<const Eigen::ArrayXd>(d, nv_).maxCoeff();
+    const double shift = max == kNegInf ? 0.0 : 0.5 * max;
+    for (std::int32_t i = 0; i < nv_; ++i) {
+      const double y = 0.5 * d[i] - shift;
+      q[i] = engine::exp_estimate(engine::if_negative(y + 700.0, -700.0, y)) * mask[i];
+    }
+    norm_[rs] = Eigen::Map<const Eigen::ArrayXd>(q, nv_).sum();
     return;
   }
-  // DLP: e = exp(−|z|) and log(1 + e), z = d/2 − 1/(2α): log σ(±z) = min(±z, 0) − log(1 + e).
+  // DLP: e_i = e^{−|z_i|} (0 for clamped units), z = d/2 − 1/(2α), and Σ_i softplus(z_i):
+  // log q(x' | x) = Σ_i log σ(±z_i) = −Σ_i softplus(z_i) + Σ_{flipped} z_i.
+  Scratch& buffers = scratch(nv_);
+  double* terms = buffers.terms.data();
+  double* factors = buffers.factors.data();
   const double h = 0.5 / settings_.step_size;
-  const auto z = 0.5 * row - h;
-  first.row(b) = (-z.abs()).exp().matrix();
-  second.row(b) = (1.0 + first.row(b).array()).log().matrix();
+  for (std::int32_t i = 0; i < nv_; ++i) {
+    const double z = 0.5 * d[i] - h;
+    q[i] = engine::exp_neg_abs(z) * mask[i];
+    engine::softplus_parts(z, q[i], terms[i], factors[i]);
+  }
+  norm_[rs] = engine::softplus_total(terms, factors, nv_);
 }
 
 void RbmMarginalSampler::sync(const Chains& chains, bool all) {
   const std::int32_t num_chains = chains.num_chains();
-  std::vector<char>& rows = proposed_;  // reused as the flags of the rows to recompute
+  std::vector<char>& rows = proposed_;  // reused as the flags of the chains to recompute
   bool any = false;
   for (std::int32_t b = 0; b < num_chains; ++b) {
     const std::int32_t* v = chains.chain(b).data() + layout_.visible_begin;
@@ -217,25 +315,27 @@ void RbmMarginalSampler::sync(const Chains& chains, bool all) {
     rows[static_cast<std::size_t>(b)] = all || !std::equal(v, v + nv_, cached);
     any = any || rows[static_cast<std::size_t>(b)];
   }
+  if (all) steps_since_refresh_ = 0;
   if (!any) return;
-  for_chains(num_chains, [&](std::int32_t b) {
+  for_chains(num_chains, nv_ + nh_, [&](std::int32_t b) {
     if (!rows[static_cast<std::size_t>(b)]) return;
     const std::int32_t* v = chains.chain(b).data() + layout_.visible_begin;
-    a_.row(b) = c_.transpose();
+    const std::int32_t r = current_row(b);
+    a_.row(r) = c_.transpose();
     for (std::int32_t i = 0; i < nv_; ++i)
-      if (v[i] != 0) a_.row(b) += w_.row(i);
-    sp_[static_cast<std::size_t>(b)] = softplus_sum(a_, b);
+      if (v[i] != 0) a_.row(r) += w_.row(i);
+    hidden_terms(b, r);
     std::copy(v, v + nv_, cached_v_.data() + static_cast<std::size_t>(b) * nv_);
   });
-  compute_scores(chains, a_, rows, d_);
-  for_chains(num_chains, [&](std::int32_t b) {
-    if (rows[static_cast<std::size_t>(b)]) derive(d_, b, p1_, p2_, total_, shift_);
+  if (settings_.scores == RbmScores::kFirstOrder) product();
+  for_chains(num_chains, nv_ + nh_, [&](std::int32_t b) {
+    if (rows[static_cast<std::size_t>(b)])
+      scores_and_proposal(b, current_row(b), chains.chain(b).data() + layout_.visible_begin);
   });
-  if (all) steps_since_refresh_ = 0;
 }
 
-SweepStats RbmMarginalSampler::step(Chains& chains, std::int64_t sweep_index, std::int64_t t) {
-  const std::int32_t num_chains = chains.num_chains();
+void RbmMarginalSampler::propose(Chains& chains, std::int32_t b, std::int64_t sweep_index,
+                                 std::int64_t t) {
   const bool gwg = settings_.method == Method::kGwg;
   const auto sweep = static_cast<std::uint64_t>(sweep_index);
   const auto n = static_cast<std::uint64_t>(settings_.num_flips);
@@ -243,135 +343,153 @@ SweepStats RbmMarginalSampler::step(Chains& chains, std::int64_t sweep_index, st
   const std::uint64_t words = gwg ? (n + 2) / 2 : unit_draws + 1;
   const std::uint64_t first = static_cast<std::uint64_t>(t) * words;
   const double h = 0.5 / settings_.step_size;
+  const auto bs = static_cast<std::size_t>(b);
+  const std::int32_t r = current_row(b), next = spare_row(b);
+  const auto rs = static_cast<std::size_t>(r);
+  const engine::CounterRng rng(
+      seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
+  std::int32_t* v = chains.chain(b).data() + layout_.visible_begin;
+  std::vector<std::int32_t>& flips = flips_[bs];
+  flips.clear();
+  draws_[bs].clear();
+  proposed_[bs] = 0;
+  double forward = 0.0;
+  if (gwg) {
+    if (!(norm_[rs] > 0.0)) return;
+    const double* weight = q_.row(r).data();
+    for (std::uint64_t j = 0; j < n; ++j) {
+      const double target = (1.0 - uniform64(rng, sweep, j, first)) * norm_[rs];
+      double cumulative = 0.0;
+      std::int32_t pick = -1;
+      for (std::int32_t i = 0; i < nv_; ++i) {
+        if (!(weight[i] > 0.0)) continue;
+        cumulative += weight[i];
+        pick = i;
+        if (cumulative > target) break;
+      }
+      draws_[bs].push_back(pick);
+      forward += std::log(weight[pick]);
+      if (std::find(flips.begin(), flips.end(), pick) == flips.end()) flips.push_back(pick);
+    }
+    forward -= static_cast<double>(n) * std::log(norm_[rs]);
+  } else {
+    const double* d = d_.row(r).data();
+    const double* e = q_.row(r).data();
+    Scratch& buffers = scratch(nv_ + 3);
+    std::uint32_t* words = buffers.words.data();
+    double* flip = buffers.factors.data();
+    for (std::int32_t i0 = 0; i0 < nv_; i0 += 4) {
+      const auto bits =
+          rng.bits(engine::sweep_counter(sweep, first + static_cast<std::uint64_t>(i0 / 4)));
+      std::copy(bits.begin(), bits.end(), words + i0);
+    }
+    // Unit i flips iff u_i ≤ σ(z_i), i.e. u_i·(1 + e_i) ≤ (z_i ≥ 0 ? 1 : e_i) (e = e^{−|z|};
+    // 0 for clamped units, which never flip), u_i = r123::u01<double>(word i): a branch-free
+    // pass, then the flipped units gathered without branches either (a flip is rare and
+    // unpredictable).
+    for (std::int32_t i = 0; i < nv_; ++i) {
+      const double u = static_cast<double>(words[i]) * 0x1p-32 + 0x1p-33;  // u01
+      flip[i] = u * (1.0 + e[i]) <= engine::if_negative(0.5 * d[i] - h, e[i], 1.0) ? 1.0 : 0.0;
+    }
+    flips.resize(static_cast<std::size_t>(nv_));
+    std::size_t count = 0;
+    for (std::int32_t i = 0; i < nv_; ++i) {
+      flips[count] = i;
+      count += static_cast<std::size_t>(flip[i]);
+    }
+    flips.resize(count);
+    forward = -norm_[rs];
+    for (const std::int32_t i : flips) forward += 0.5 * d[i] - h;
+  }
+  forward_[bs] = forward;
+  if (flips.empty()) return;
+  proposed_[bs] = 1;
+  double linear = 0.0;
+  for (const std::int32_t i : flips) {
+    linear += v[i] == 0 ? b_[i] : -b_[i];
+    v[i] = 1 - v[i];
+  }
+  update_preactivations(b, v);
+  hidden_terms(b, next);
+  difference_[bs] = linear + sp_[static_cast<std::size_t>(next)] - sp_[rs];
+}
 
-  // (1) Propose from the cached scores; pre-activations and f(v') − f(v) at the proposal.
-  for_chains(num_chains, [&](std::int32_t b) {
-    const auto bs = static_cast<std::size_t>(b);
+void RbmMarginalSampler::finish(Chains& chains, std::int32_t b, std::int64_t sweep_index,
+                                std::int64_t t) {
+  const bool gwg = settings_.method == Method::kGwg;
+  const auto sweep = static_cast<std::uint64_t>(sweep_index);
+  const auto n = static_cast<std::uint64_t>(settings_.num_flips);
+  const std::uint64_t unit_draws = (static_cast<std::uint64_t>(nv_) + 3) / 4;
+  const std::uint64_t words = gwg ? (n + 2) / 2 : unit_draws + 1;
+  const std::uint64_t first = static_cast<std::uint64_t>(t) * words;
+  const double h = 0.5 / settings_.step_size;
+  const auto bs = static_cast<std::size_t>(b);
+  const std::int32_t r = current_row(b), next = spare_row(b);
+  SweepStats& st = stats_[bs];
+  st = SweepStats();
+  if (gwg && !(norm_[static_cast<std::size_t>(r)] > 0.0)) return;
+  st.proposals = 1;
+  st.site_updates = gwg ? static_cast<std::int64_t>(flips_[bs].size()) : free_visible_;
+  if (!proposed_[bs]) {  // DLP moved nothing: trivially accepted
+    st.accepted = 1;
+    return;
+  }
+  std::int32_t* v = chains.chain(b).data() + layout_.visible_begin;
+  scores_and_proposal(b, next, v);
+  bool accept = true;
+  if (settings_.method != Method::kDula) {
+    const auto ns = static_cast<std::size_t>(next);
+    double reverse = 0.0;
+    if (gwg) {
+      for (const std::int32_t i : draws_[bs]) reverse += std::log(q_(next, i));
+      reverse -= static_cast<double>(n) * std::log(norm_[ns]);
+    } else {
+      reverse = -norm_[ns];
+      for (const std::int32_t i : flips_[bs]) reverse += 0.5 * d_(next, i) - h;
+    }
+    const double log_ratio = difference_[bs] + reverse - forward_[bs];
     const engine::CounterRng rng(
         seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
-    std::int32_t* v = chains.chain(b).data() + layout_.visible_begin;
-    std::vector<std::int32_t>& flips = flips_[bs];
-    flips.clear();
-    draws_[bs].clear();
-    proposed_[bs] = 0;
-    double forward = 0.0;
-    if (gwg) {
-      if (!(total_[bs] > 0.0)) return;
-      const double* weight = p1_.row(b).data();
-      for (std::uint64_t j = 0; j < n; ++j) {
-        const double target = (1.0 - uniform64(rng, sweep, j, first)) * total_[bs];
-        double cumulative = 0.0;
-        std::int32_t pick = -1;
-        for (std::int32_t i = 0; i < nv_; ++i) {
-          if (!(weight[i] > 0.0)) continue;
-          cumulative += weight[i];
-          pick = i;
-          if (cumulative > target) break;
-        }
-        draws_[bs].push_back(pick);
-        forward += 0.5 * d_(b, pick);
-        if (std::find(flips.begin(), flips.end(), pick) == flips.end()) flips.push_back(pick);
-      }
-      forward -= static_cast<double>(n) * (shift_[bs] + std::log(total_[bs]));
-    } else {
-      const double* d = d_.row(b).data();
-      const double* e = p1_.row(b).data();
-      const double* l = p2_.row(b).data();
-      for (std::int32_t i0 = 0; i0 < nv_; i0 += 4) {
-        const auto r =
-            rng.bits(engine::sweep_counter(sweep, first + static_cast<std::uint64_t>(i0 / 4)));
-        for (std::int32_t i = i0; i < std::min(nv_, i0 + 4); ++i) {
-          const double z = 0.5 * d[i] - h;
-          const double u = r123::u01<double>(r[static_cast<std::size_t>(i - i0)]);
-          // u ≤ σ(z): σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) below (e = e^{−|z|}).
-          const bool flip = u * (1.0 + e[i]) <= (z >= 0.0 ? 1.0 : e[i]);
-          forward += -l[i] - (flip ? std::max(-z, 0.0) : std::max(z, 0.0));
-          if (flip) flips.push_back(i);
-        }
-      }
-    }
-    forward_[bs] = forward;
-    if (flips.empty()) return;
-    proposed_[bs] = 1;
-    a_next_.row(b) = a_.row(b);
-    double linear = 0.0;
-    for (const std::int32_t i : flips) {
-      const double s = 1 - 2 * v[i];
-      a_next_.row(b) += s * w_.row(i);
-      linear += s * b_[i];
-      v[i] = 1 - v[i];
-    }
-    sp_next_[bs] = softplus_sum(a_next_, b);
-    difference_[bs] = linear + sp_next_[bs] - sp_[bs];
-  });
-
-  // (2) The scores at the proposed states.
-  compute_scores(chains, a_next_, proposed_, d_next_);
-
-  // (3) Reverse terms and the MH test.
-  std::vector<SweepStats> stats(static_cast<std::size_t>(num_chains));
-  for_chains(num_chains, [&](std::int32_t b) {
-    const auto bs = static_cast<std::size_t>(b);
-    SweepStats& st = stats[bs];
-    if (gwg && !(total_[bs] > 0.0)) return;
-    st.proposals = 1;
-    st.site_updates = gwg ? static_cast<std::int64_t>(flips_[bs].size()) : free_visible_;
-    if (!proposed_[bs]) {  // DLP moved nothing: trivially accepted
-      st.accepted = 1;
-      return;
-    }
-    std::int32_t* v = chains.chain(b).data() + layout_.visible_begin;
-    const std::int32_t* old_v = cached_v_.data() + bs * static_cast<std::size_t>(nv_);
-    derive(d_next_, b, p1_next_, p2_next_, total_next_, shift_next_);
-    bool accept = true;
-    if (settings_.method != Method::kDula) {
-      double reverse = 0.0;
-      if (gwg) {
-        for (const std::int32_t i : draws_[bs]) reverse += 0.5 * d_next_(b, i);
-        reverse -= static_cast<double>(n) * (shift_next_[bs] + std::log(total_next_[bs]));
-      } else {
-        const double* d = d_next_.row(b).data();
-        const double* l = p2_next_.row(b).data();
-        for (std::int32_t i = 0; i < nv_; ++i) {
-          const double z = 0.5 * d[i] - h;
-          reverse += -l[i] - (v[i] != old_v[i] ? std::max(-z, 0.0) : std::max(z, 0.0));
-        }
-      }
-      const double log_ratio = difference_[bs] + reverse - forward_[bs];
-      const engine::CounterRng rng(
-          seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
-      const double u =
-          gwg ? uniform64(rng, sweep, n, first) : uniform64(rng, sweep, 2 * unit_draws, first);
-      accept = log_ratio >= 0.0 || u <= std::exp(log_ratio);
-    }
-    if (!accept) {
-      for (const std::int32_t i : flips_[bs]) v[i] = 1 - v[i];
-      return;
-    }
-    st.accepted = 1;
-    st.changed = static_cast<std::int64_t>(flips_[bs].size());
-    a_.row(b) = a_next_.row(b);
-    d_.row(b) = d_next_.row(b);
-    p1_.row(b) = p1_next_.row(b);
-    p2_.row(b) = p2_next_.row(b);
-    sp_[bs] = sp_next_[bs];
-    total_[bs] = total_next_[bs];
-    shift_[bs] = shift_next_[bs];
-    std::copy(v, v + nv_, cached_v_.data() + bs * static_cast<std::size_t>(nv_));
-  });
-  SweepStats total;
-  for (const SweepStats& s : stats) total += s;
-  return total;
+    const double u =
+        gwg ? uniform64(rng, sweep, n, first) : uniform64(rng, sweep, 2 * unit_draws, first);
+    accept = log_ratio >= 0.0 || u <= std::exp(log_ratio);
+  }
+  if (!accept) {
+    for (const std::int32_t i : flips_[bs]) v[i] = 1 - v[i];
+    return;
+  }
+  st.accepted = 1;
+  st.changed = static_cast<std::int64_t>(flips_[bs].size());
+  slot_[bs] = static_cast<std::uint8_t>(1 - slot_[bs]);
+  std::int32_t* cached = cached_v_.data() + bs * static_cast<std::size_t>(nv_);
+  for (const std::int32_t i : flips_[bs]) cached[i] = v[i];
 }
 
 SweepStats RbmMarginalSampler::advance(Chains& chains, std::int64_t sweep, std::int64_t steps) {
   check_chain_shape(chains, model_, name());
-  prepare(chains.num_chains());
+  const std::int32_t num_chains = chains.num_chains();
+  prepare(num_chains);
+  // The chains may have changed since the last call; within the loop only propose() and
+  // finish() move them, and they keep the caches and cached_v_ up to date.
+  sync(chains, steps_since_refresh_ >= kRefreshSteps);
   SweepStats total;
+  if (steps <= 0) return total;
+  for_chains(num_chains, nv_ + nh_, [&](std::int32_t b) { propose(chains, b, sweep, 0); });
   for (std::int64_t t = 0; t < steps; ++t) {
-    sync(chains, steps_since_refresh_ >= kRefreshSteps);
-    total += step(chains, sweep, t);
+    if (settings_.scores == RbmScores::kFirstOrder) product();  // the scores at the proposals
     ++steps_since_refresh_;
+    const bool refresh = steps_since_refresh_ >= kRefreshSteps;
+    const bool next = t + 1 < steps;
+    // A chain's MH test for step t, then (while its caches are hot) its proposal for t + 1.
+    for_chains(num_chains, nv_ + nh_, [&](std::int32_t b) {
+      finish(chains, b, sweep, t);
+      if (next && !refresh) propose(chains, b, sweep, t + 1);
+    });
+    for (const SweepStats& s : stats_) total += s;
+    if (next && refresh) {
+      sync(chains, true);
+      for_chains(num_chains, nv_ + nh_, [&](std::int32_t b) { propose(chains, b, sweep, t + 1); });
+    }
   }
   return total;
 }
@@ -380,18 +498,22 @@ SweepStats RbmMarginalSampler::sweep(Chains& chains, std::int64_t sweep) {
   SweepStats stats = advance(chains, sweep, steps_per_sweep());
   prepare(chains.num_chains());
   sync(chains, false);
-  // h | v exactly from the cached pre-activations: every chain holds a joint sample.
-  for_chains(chains.num_chains(), [&](std::int32_t b) {
+  // h | v exactly from the cached pre-activations: every chain holds a joint sample. Unit j
+  // is on iff u·(1 + e) ≤ (a_j ≥ 0 ? 1 : e), e = e^{−|a_j|}, i.e. u ≤ σ(a_j).
+  for_chains(chains.num_chains(), nv_ + nh_, [&](std::int32_t b) {
     const engine::CounterRng rng(
         seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
-    std::int32_t* h = chains.chain(b).data() + layout_.hidden_begin;
+    const double* a = a_.row(current_row(b)).data();
+    double* e = scratch(nh_).terms.data();
+    for (std::int32_t j = 0; j < nh_; ++j) e[j] = engine::exp_neg_abs(a[j]);
+    std::int32_t* hidden = chains.chain(b).data() + layout_.hidden_begin;
     for (std::int32_t j0 = 0; j0 < nh_; j0 += 4) {
       const auto r =
           rng.bits(engine::sweep_counter(static_cast<std::uint64_t>(sweep),
                                          kHiddenFirstDraw + static_cast<std::uint64_t>(j0 / 4)));
       for (std::int32_t j = j0; j < std::min(nh_, j0 + 4); ++j) {
         const double u = r123::u01<double>(r[static_cast<std::size_t>(j - j0)]);
-        h[j] = u * (1.0 + std::exp(-a_(b, j))) <= 1.0 ? 1 : 0;
+        hidden[j] = u * (1.0 + e[j]) <= (a[j] >= 0.0 ? 1.0 : e[j]) ? 1 : 0;
       }
     }
   });

@@ -1,17 +1,17 @@
-// The gradient-informed samplers (inference/gradient): the sum tree; the flip-difference scores
-// against brute force and fast against generic; incremental scores against full recomputation
-// after thousands of moves; statistical exactness of gwg, multi-flip gwg and dmala against
-// enumeration (binary and categorical, pairwise, 3-variable tables, sparse enumeration, with
-// and without evidence), a wrong reverse term failing the same check; the RBM visible-marginal
-// path (exact against enumeration with both score kinds, its cached scores against a scalar
-// computation); DULA's bias shrinking with the step size; hard constraints, evidence,
-// determinism across thread counts, the registry and the sweep statistics.
+// The gradient-informed samplers (inference/gradient), unit part: the sum tree; the
+// flip-difference scores against brute force and fast against generic; incremental scores
+// against full recomputation after thousands of moves; statistical exactness of gwg, gwg-2 and
+// dmala against enumeration on one model of each kind of the pool (binary, categorical, soft,
+// evidence, hard), a wrong reverse term failing the same check; the RBM visible-marginal path
+// (exact against enumeration with both score kinds, its cached scores against a scalar
+// computation); hard constraints, evidence, determinism across thread counts, the registry
+// and the sweep statistics. gradient_slow_test runs the statistical checks on every model of
+// the pools, and DULA's bias against the step size.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <random>
 #include <string>
@@ -20,13 +20,13 @@
 #include "engine/error.h"
 #include "engine/log_potential.h"
 #include "inference/gibbs/rbm_block_gibbs.h"
-#include "inference/gradient/dlp_sampler.h"
 #include "inference/gradient/flip_scores.h"
 #include "inference/gradient/gwg_sampler.h"
 #include "inference/gradient/rbm_marginal.h"
 #include "inference/gradient/sum_tree.h"
 #include "inference/sampling/run.h"
 #include "tests/inference/gibbs_test_util.h"
+#include "tests/inference/gradient_test_util.h"
 #include "tests/support/test_models.h"
 
 namespace dgm::inference {
@@ -35,56 +35,11 @@ namespace {
 using gibbs_test::compile_random;
 using gibbs_test::initial_chains;
 using gibbs_test::TestModel;
-using ::testing::HasSubstr;
+using gradient_test::kUnitModels;
+using gradient_test::make;
+using gradient_test::Spec;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr std::int32_t kChains = 64;
-
-// The three samplers through the registry, as `dgm sample --sampler NAME` makes them.
-struct Spec {
-  std::string name = "gwg";
-  std::int32_t num_flips = 0;
-  bool generic_only = false;
-  double step_size = 0.0;
-  bool joint = false;  // RBMs: sample (v, h) as a factor graph
-  bool exact_rbm_scores = false;
-  std::string label() const {
-    return name + (num_flips > 1 ? "-" + std::to_string(num_flips) : "") +
-           (generic_only ? " (generic)" : "");
-  }
-};
-
-std::unique_ptr<Sampler> make(const Spec& spec, const engine::CompiledModel& model,
-                              std::uint64_t seed) {
-  proto::SamplerConfig config;
-  proto::RbmMarginalConfig* rbm = nullptr;
-  if (spec.name == "gwg") {
-    config.mutable_gwg()->set_num_flips(spec.num_flips);
-    config.mutable_gwg()->set_generic_only(spec.generic_only);
-    rbm = config.mutable_gwg()->mutable_rbm();
-  } else if (spec.name == "dula") {
-    config.mutable_dula()->set_step_size(spec.step_size);
-    config.mutable_dula()->set_generic_only(spec.generic_only);
-    rbm = config.mutable_dula()->mutable_rbm();
-  } else {
-    config.mutable_dmala()->set_step_size(spec.step_size);
-    config.mutable_dmala()->set_generic_only(spec.generic_only);
-    rbm = config.mutable_dmala()->mutable_rbm();
-  }
-  rbm->set_joint(spec.joint);
-  if (spec.exact_rbm_scores) rbm->set_scores(proto::RbmMarginalConfig::EXACT);
-  return make_sampler(spec.name, model, config, seed);
-}
-
-testing::SamplingCheckResult run_check(Sampler& sampler, const TestModel& t, std::uint64_t seed,
-                                       std::int64_t sweeps = 2000) {
-  Chains chains = initial_chains(t, kChains, seed);
-  testing::SamplingCheckOptions o;
-  o.burn_in = 200;
-  o.sweeps = sweeps;
-  o.pairs = gibbs_test::some_pairs(*t.model.graph);
-  return testing::check_marginals(sampler, chains, t.model, o);
-}
 
 std::vector<std::int32_t> random_state(const engine::Graph& g, std::mt19937_64& rng) {
   std::vector<std::int32_t> x(static_cast<std::size_t>(g.num_variables()));
@@ -276,132 +231,39 @@ TEST(IncrementalScores, EqualFullRecomputationAfterThousandsOfMoves) {
 // Statistical exactness
 // ---------------------------------------------------------------------------------------
 
-// ≥ 20 models: binary pairwise, categorical with 3-variable tables and Potts, soft mixed kinds,
-// evidence, and hard-constrained ones (sparse enumeration, OR/AND, −inf entries) whose support
-// single-site moves connect.
-std::vector<TestModel> exactness_pool() {
-  std::vector<TestModel> pool;
-  for (std::uint64_t s = 0; s < 4; ++s)
-    pool.push_back(compile_random(testing::binary_pairwise_options(s, 6)));
-  for (std::uint64_t s = 0; s < 4; ++s)
-    pool.push_back(compile_random(testing::categorical_options(s, 5, 3)));
-  for (std::uint64_t s = 0; s < 3; ++s)
-    pool.push_back(compile_random(testing::soft_options(s, 6, 3)));
-  for (std::uint64_t s = 10; s < 15; ++s) {
-    testing::RandomModelOptions o =
-        s % 2 ? testing::soft_options(s, 6, 3) : testing::categorical_options(s, 6, 3);
-    o.evidence_probability = 1.0;
-    pool.push_back(compile_random(o));
-  }
-  // The first four of Gibbs's pool: the fifth (seed 7) puts 97% of its mass on one state
-  // behind a barrier of ~7 nats, which no single-site sampler crosses often enough in 2200
-  // sweeps for the bound.
-  for (TestModel& t : gibbs_test::ergodic_hard_models(4, 0)) pool.push_back(std::move(t));
-  return pool;
+// One model of each kind of gradient_test::exactness_pool(); gradient_slow_test runs all of
+// them (and the generic path, gwg-3 and dmala with a large step).
+TEST(Exactness, Gwg) {
+  gradient_test::expect_exact({"gwg"}, gradient_test::exactness_pool(), 100, kUnitModels);
 }
-
-void expect_exact(const Spec& spec, const std::vector<TestModel>& pool, std::uint64_t seed0) {
-  double worst = 0.0;
-  for (std::size_t i = 0; i < pool.size(); ++i) {
-    const TestModel& t = pool[i];
-    auto sampler = make(spec, t.model, seed0 + i);
-    const auto result = run_check(*sampler, t, seed0 + i);
-    EXPECT_TRUE(result.passed) << spec.label() << " on " << t.description << ": "
-                               << result.summary();
-    worst = std::max(worst, result.worst_z);
-  }
-  std::printf("%s: worst z %.2f over %zu models\n", spec.label().c_str(), worst, pool.size());
-}
-
-TEST(Exactness, Gwg) { expect_exact({"gwg"}, exactness_pool(), 100); }
-TEST(Exactness, GwgGenericPath) {
-  Spec spec{"gwg"};
-  spec.generic_only = true;
-  std::vector<TestModel> pool = exactness_pool();
-  pool.resize(6);
-  expect_exact(spec, pool, 200);
-}
-TEST(Exactness, GwgTwoAndThreeFlips) {
-  std::vector<TestModel> pool = exactness_pool();
-  expect_exact({"gwg", 2}, pool, 300);
-  pool.erase(pool.begin() + 3, pool.begin() + 11);  // fewer models for n = 3 (time)
-  expect_exact({"gwg", 3}, pool, 400);
+TEST(Exactness, GwgTwoFlips) {
+  gradient_test::expect_exact({"gwg", 2}, gradient_test::exactness_pool(), 300, kUnitModels);
 }
 TEST(Exactness, Dmala) {
-  Spec spec{"dmala"};
-  expect_exact(spec, exactness_pool(), 500);
-  spec.step_size = 1.0;  // larger moves, lower acceptance: the MH ratio matters more
-  std::vector<TestModel> pool = exactness_pool();
-  pool.resize(6);
-  expect_exact(spec, pool, 600);
+  gradient_test::expect_exact({"dmala"}, gradient_test::exactness_pool(), 500, kUnitModels);
 }
 
-// The same checks, with the same seeds, on samplers whose reverse term is wrong (gwg: the
-// forward normaliser; dmala: the forward scores). Most models must fail; a wrong ratio on a
-// model where it happens to matter little may pass, so the test asks for a clear majority.
 TEST(Exactness, WrongReverseTermFailsTheSameCheck) {
-  const std::vector<TestModel> pool = exactness_pool();
-  int gwg_failed = 0, dmala_failed = 0, tried = 0;
-  for (std::size_t i = 0; i < 8; ++i) {
-    const TestModel& t = pool[i];
-    GwgParams gp;
-    gp.wrong_reverse_for_testing = true;
-    GwgSampler gwg(t.model, gp, 100 + i);
-    const auto g = run_check(gwg, t, 100 + i);
-    DlpParams dp;
-    dp.step_size = 1.0;
-    dp.wrong_reverse_for_testing = true;
-    DlpSampler dmala(t.model, dp, 600 + i);
-    const auto d = run_check(dmala, t, 600 + i);
-    std::printf("wrong reverse on model %zu: gwg worst z %.1f, dmala worst z %.1f\n", i, g.worst_z,
-                d.worst_z);
-    gwg_failed += !g.passed;
-    dmala_failed += !d.passed;
-    ++tried;
-  }
-  EXPECT_GE(gwg_failed, tried - 1);
-  EXPECT_GE(dmala_failed, tried - 1);
+  constexpr std::size_t kModels[] = {0, 1, 4};
+  gradient_test::expect_wrong_reverse_fails(gradient_test::exactness_pool(), kModels);
 }
 
 // ---------------------------------------------------------------------------------------
 // RBM visible marginal
 // ---------------------------------------------------------------------------------------
 
-TestModel tiny_rbm(std::uint64_t seed, bool evidence) {
-  testing::RandomModelOptions o = testing::rbm_options(seed, 6, 3);
-  o.coupling_scale = 0.8;
-  o.evidence_probability = evidence ? 1.0 : 0.0;
-  TestModel t = compile_random(o);
-  // The generator's evidence may clamp hidden units; keep only models the marginal path runs.
-  return t;
-}
-
 TEST(RbmMarginal, ExactAgainstEnumerationWithBothScoreKinds) {
-  int ran = 0;
-  for (std::uint64_t s = 0; s < 5; ++s) {
-    const TestModel t = tiny_rbm(s, s % 3 == 2);
-    const auto layout = rbm_layout(t.model);
-    ASSERT_TRUE(layout.has_value()) << t.description;
-    if (!rbm_marginal_applies(t.model, *layout)) continue;
-    for (const char* name : {"gwg", "dmala"})
-      for (bool exact_scores : {false, true}) {
-        Spec spec{name};
-        spec.exact_rbm_scores = exact_scores;
-        auto sampler = make(spec, t.model, 40 + s);
-        ASSERT_NE(dynamic_cast<RbmMarginalSampler*>(sampler.get()), nullptr);
-        const auto result = run_check(*sampler, t, 40 + s);
-        EXPECT_TRUE(result.passed) << name << (exact_scores ? " exact" : " first-order") << " on "
-                                   << t.description << ": " << result.summary();
-        ++ran;
-      }
-  }
-  EXPECT_GE(ran, 12);
+  constexpr std::uint64_t kSeeds[] = {0, 5};  // 5: two visible units clamped
+  EXPECT_EQ(gradient_test::expect_rbm_marginal_exact(kSeeds), 8);
 }
 
 // The cached scores and pre-activations of the batched path against a scalar computation per
-// chain from the chain's visible states.
-TEST(RbmMarginal, BatchedScoresEqualAScalarComputation) {
-  const TestModel t = tiny_rbm(3, false);
+// chain from the chain's visible states (libm's exp and log1p), on a tiny RBM and on a wide
+// one whose Σ_j softplus spans three of the path's 512-term log-product blocks. The exact
+// scores are differences of those sums (vectorised exponentials, one log per block), so they
+// pin the target f(v') − f(v) of the MH test as well.
+void expect_batched_scores_equal_scalar(const TestModel& t) {
+  SCOPED_TRACE(t.description);
   const RbmLayout layout = *rbm_layout(t.model);
   const engine::Graph& g = *t.model.graph;
   const auto& block = g.blocks[static_cast<std::size_t>(layout.block)];
@@ -429,13 +291,14 @@ TEST(RbmMarginal, BatchedScoresEqualAScalarComputation) {
       init_uniform(chains, t.model, 1);
       sampler.reset(chains);
       for (std::int64_t s = 0; s < 7; ++s) sampler.sweep(chains, s);
+      const RbmMarginalSampler::MatrixD pre = sampler.preactivations(), scores = sampler.scores();
       for (std::int32_t b = 0; b < 5; ++b) {
         std::vector<int> v(static_cast<std::size_t>(nv));
         for (std::int32_t i = 0; i < nv; ++i) v[i] = chains.chain(b)[layout.visible_begin + i];
         for (std::int32_t j = 0; j < nh; ++j) {
           double a = bias[layout.hidden_begin + j];
           for (std::int32_t i = 0; i < nv; ++i) a += w[i * nh + j] * v[i];
-          EXPECT_NEAR(sampler.preactivations()(b, j), a, 1e-12);
+          EXPECT_NEAR(pre(b, j), a, 1e-12);
         }
         for (std::int32_t i = 0; i < nv; ++i) {
           const double s = 1 - 2 * v[i];
@@ -453,41 +316,28 @@ TEST(RbmMarginal, BatchedScoresEqualAScalarComputation) {
             }
             expected = s * grad;
           }
-          const double tol = kind == RbmScores::kExact ? 1e-10 : 1e-5;  // float product
-          EXPECT_NEAR(sampler.scores()(b, i), expected, tol * (1 + std::abs(expected)))
+          const double tol = kind == RbmScores::kExact ? 1e-12 : 1e-5;  // float product
+          EXPECT_NEAR(scores(b, i), expected, tol * (1 + std::abs(expected)))
               << "chain " << b << " unit " << i;
         }
       }
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// DULA: biased, less so for smaller steps
-// ---------------------------------------------------------------------------------------
-
-TEST(Dula, BiasShrinksWithTheStepSize) {
-  const TestModel t = compile_random(testing::binary_pairwise_options(2, 5));
-  const auto exact = enumerate(t.model);
-  std::vector<double> errors;
-  for (const double alpha : {2.0, 0.5, 0.2}) {
-    DlpParams p;
-    p.metropolis = false;
-    p.step_size = alpha;
-    DlpSampler dula(t.model, p, 11);
-    Chains chains = initial_chains(t, 64, 3);
-    testing::SamplingCheckOptions o;
-    o.burn_in = 500;
-    o.sweeps = 20000;
-    const auto result = testing::check_marginals(dula, chains, t.model, o);
-    double worst = 0.0;
-    for (std::size_t k = 0; k < result.marginals.size(); ++k)
-      worst = std::max(worst, std::abs(result.marginals[k] - exact.marginals[k]));
-    errors.push_back(worst);
-    std::printf("dula alpha %.2f: max marginal error %.4f (worst z %.1f)\n", alpha, worst,
-                result.worst_z);
-  }
-  EXPECT_GT(errors[0], errors[2]);
-  EXPECT_GT(errors[0], 2 * 0.01);  // clearly biased at α = 2
+TEST(RbmMarginal, BatchedScoresEqualAScalarComputation) {
+  expect_batched_scores_equal_scalar(gradient_test::tiny_rbm(3, false));
+  const TestModel wide{testing::compile_text(R"(
+      variables { name: "v" shape: [4] cardinality: 2 }
+      variables { name: "h" shape: [1100] cardinality: 2 }
+      parameters { name: "W" shape: [4, 1100] init { normal { stddev: 1.5 } seed: 3 } }
+      parameters { name: "b" shape: [4] init { normal { stddev: 0.5 } seed: 4 } }
+      parameters { name: "c" shape: [1100] init { normal { stddev: 2 } seed: 5 } }
+      factors { name: "w" bipartite { left: "v" right: "h" weights: "W" } }
+      factors { name: "vb" unary { log_odds: "b" } each: "v" }
+      factors { name: "hb" unary { log_odds: "c" } each: "h" })"),
+                       {},
+                       "wide rbm 4 x 1100"};
+  expect_batched_scores_equal_scalar(wide);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -50,7 +50,8 @@ std::map<std::string, std::map<int, double>>& figures() {
 }
 
 // Times `step(sweep_index)` (which runs `steps` steps and returns their stats) and reports ms
-// per step, steps per second (per chain) and the acceptance rate.
+// per step, steps per second (per chain), the acceptance rate and the mean number of variables
+// changed per proposal.
 template <class Step>
 void time_steps(benchmark::State& state, const std::string& name, std::int64_t steps, Step step) {
   double seconds = 0.0;
@@ -67,6 +68,8 @@ void time_steps(benchmark::State& state, const std::string& name, std::int64_t s
   state.counters["steps_per_s"] = 1e3 / ms;
   state.counters["acceptance"] =
       totals.proposals > 0 ? static_cast<double>(totals.accepted) / totals.proposals : 0.0;
+  state.counters["changed_per_step"] =
+      totals.proposals > 0 ? static_cast<double>(totals.changed) / totals.proposals : 0.0;
   double& best = figures()[name][static_cast<int>(state.range(0))];
   best = best == 0.0 ? ms : std::min(best, ms);
 }
