@@ -1,7 +1,9 @@
 #include "inference/bp/bp_inference.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <sstream>
 
 #include "engine/log_potential.h"
@@ -32,6 +34,26 @@ BpMarginals bp_marginals(const engine::CompiledModel& model, const BpParams& par
   return result;
 }
 
+namespace {
+
+// Variables whose max-marginals tie (the two best states within `tolerance`), lowest id first.
+std::int32_t first_tied_variable(const BeliefPropagation& bp, std::span<const std::uint8_t> fixed,
+                                 double tolerance) {
+  const engine::Graph& g = *bp.graph().graph;
+  std::vector<double> belief;
+  for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+    if (fixed[v]) continue;
+    belief.resize(g.cardinality[v]);
+    bp.log_belief(v, 0, belief, false);  // max-normalised: the best state is at 0
+    int at_top = 0;
+    for (const double b : belief) at_top += b >= -tolerance;
+    if (at_top > 1) return v;
+  }
+  return -1;
+}
+
+}  // namespace
+
 BpMap bp_map(const engine::CompiledModel& model, const BpParams& params,
              const BpObserver& observer) {
   validate(params);
@@ -39,8 +61,27 @@ BpMap bp_map(const engine::CompiledModel& model, const BpParams& params,
   BpMap result;
   result.mode = bp.graph().mode;
   result.status = bp.run(params, observer);
-  result.state.resize(model.graph->num_variables());
+  const engine::Graph& g = *model.graph;
+  result.state.resize(g.num_variables());
   bp.decode(0, result.state);
+  // Decimation on ties: max-marginals that tie (symmetric models, several optima) make
+  // independent argmax decisions inconsistent. Clamp the first tied variable to its decoded
+  // state, continue max-product, decode again; at most 64 rounds.
+  if (params.temperature == 0.0 && params.decimate_ties && !result.status.interrupted &&
+      result.status.contradiction_variable < 0) {
+    std::vector<std::uint8_t> fixed(g.num_variables(), 0);
+    const double tolerance = std::max(params.tolerance, 1e-9);
+    for (int round = 0; round < 64; ++round) {
+      const std::int32_t v = first_tied_variable(bp, fixed, tolerance);
+      if (v < 0) break;
+      fixed[v] = 1;
+      bp.clamp(v, result.state[v], 0);
+      const BpStatus status = bp.run(params, observer);
+      ++result.decimation_rounds;
+      bp.decode(0, result.state);
+      if (status.interrupted) break;
+    }
+  }
   result.log_potential = engine::total_log_potential(model, result.state);
   if (result.log_potential == -std::numeric_limits<double>::infinity()) {
     result.violation = zero_probability_reason(model, result.state);

@@ -30,7 +30,9 @@ struct BpMap {
   // Empty, or which factor the decoded state violates (loopy max-product need not satisfy
   // every constraint).
   std::string violation;
-  BpStatus status;
+  BpStatus status;  // of the first max-product run
+  // Rounds of decimation on tied max-marginals (BpParams::decimate_ties).
+  std::int32_t decimation_rounds = 0;
   MessageMode mode = MessageMode::kFull;
 };
 

@@ -30,6 +30,9 @@ struct BpParams {
   double temperature = 1.0;
   // Use only the full-vector messages and the generic kernels (for testing and comparison).
   bool generic_only = false;
+  // MAP decoding (T = 0): when max-marginals tie, clamp a tied variable and continue
+  // max-product (decimation) instead of deciding every tied variable independently.
+  bool decimate_ties = true;
 };
 
 // The defaults for a purpose, overridden by the fields set in `config`.

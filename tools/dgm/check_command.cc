@@ -114,9 +114,10 @@ void run_check(const CheckOptions& opt) {
                 p.learnable ? " learnable" : "");
   std::printf("evidence   %lld clamped variable(s)\n", static_cast<long long>(model.num_clamped()));
   std::printf(
-      "graph      %d component(s), %d colour(s), bipartite: %s, tree: %s (factor graph: %s)\n",
+      "graph      %d component(s), %d colour(s), bipartite: %s, tree: %s (factor graph: %s)%s\n",
       a.num_components, a.num_colours, a.bipartite ? "yes" : "no", a.forest ? "yes" : "no",
-      a.factor_graph_forest ? "yes" : "no");
+      a.factor_graph_forest ? "yes" : "no",
+      a.factor_graph_forest ? "; --method bp is exact" : "; --method bp is approximate (loops)");
   if (order.complete && order.largest_table < std::numeric_limits<std::int64_t>::max())
     std::printf(
         "width      induced width %d (best of min-fill, min-degree, natural order: %s; "

@@ -111,12 +111,14 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.approximate_log_z = true;
     inference::bp::BpStatus status;
     inference::bp::MessageMode mode;
+    std::int32_t decimation_rounds = 0;
     if (query == Query::kMap) {
       const inference::bp::BpMap r = inference::bp::bp_map(model, p, progress.observer());
       a.map_state = r.state;
       a.map_log_potential = r.log_potential;
       status = r.status;
       mode = r.mode;
+      decimation_rounds = r.decimation_rounds;
       if (!r.violation.empty()) {
         std::fprintf(stderr, "dgm: warning: the max-product decoding violates a hard factor: %s\n",
                      r.violation.c_str());
@@ -130,6 +132,9 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
       mode = r.mode;
     }
     a.method_detail = bp_detail(p, mode, status, *model.graph);
+    if (decimation_rounds > 0)
+      a.method_detail += "; then " + std::to_string(decimation_rounds) +
+                         " round(s) of decimation on tied max-marginals";
     if (!status.converged && !status.interrupted && p.tolerance > 0.0)
       std::fprintf(stderr, "dgm: warning: BP %s\n",
                    inference::bp::describe(status, p, *model.graph).c_str());
