@@ -43,13 +43,13 @@ double categorical_logits(std::span<const double> delta, std::int32_t current, d
 DlpSampler::DlpSampler(const engine::CompiledModel& model, const DlpParams& params,
                        std::uint64_t seed)
     : model_(&model), params_(params), seed_(seed), scores_(model, params.common.generic_only) {
-  if (!(params.step_size > 0.0) || !std::isfinite(params.step_size))
-    throw Error(std::string(name()) + ": step_size must be a positive number (got " +
-                std::to_string(params.step_size) + ")");
+  validate_step_size(params.metropolis ? "dmala" : "dula", params.step_size);
 }
 
 void DlpSampler::reset(const Chains& chains) {
   check_chain_shape(chains, *model_, name());
+  // A chain in a zero-probability state has +inf flip scores and would never move.
+  require_positive_probability(chains, *model_);
   scores_.refresh();
   chains_.clear();
 }
@@ -100,6 +100,7 @@ bool DlpSampler::step(ChainState& c, std::span<std::int32_t> x, std::int32_t b,
   const engine::Graph& g = *model_->graph;
   if (c.x.size() != x.size() || !std::equal(x.begin(), x.end(), c.x.begin())) {
     scores_.compute_all(x, c.field, c.delta, c.scratch);
+    require_usable_scores(c.delta, name().data());
     c.x.assign(x.begin(), x.end());
   }
   const engine::CounterRng rng(

@@ -1,8 +1,11 @@
 #include "inference/gradient/flip_scores.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <string>
 
+#include "engine/error.h"
 #include "factors/factor_eval.h"
 
 namespace dgm::inference {
@@ -102,6 +105,16 @@ double LocalDifference::operator()(std::span<std::int32_t> x,
   const double before = sum();
   for (std::size_t i = 0; i < changes.size(); ++i) x[changes[i].first] = new_values_[i];
   return after - before;
+}
+
+void require_usable_scores(std::span<const double> delta, const char* sampler) {
+  for (const double d : delta) {
+    if (std::isnan(d) || d == std::numeric_limits<double>::infinity()) {
+      throw Error(std::string(sampler) +
+                  ": a flip score is +inf or NaN: the chain is in a state of probability zero, "
+                  "or the log-potentials are too large for double precision");
+    }
+  }
 }
 
 }  // namespace dgm::inference

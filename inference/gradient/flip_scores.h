@@ -135,4 +135,8 @@ class LocalDifference {
   std::vector<std::int32_t> new_values_;
 };
 
+// Throws dgm::Error when a score is +inf or NaN: the chain's state has probability zero or the
+// log-potentials overflow, and the sampler would silently never move.
+void require_usable_scores(std::span<const double> delta, const char* sampler);
+
 }  // namespace dgm::inference

@@ -62,4 +62,10 @@ struct DlpParams {
   bool wrong_reverse_for_testing = false;
 };
 
+// Throw dgm::Error naming the setting when it is out of range: num_flips in [1, 2^20] (more
+// draws than that per proposal only costs time: a step is O(n)); step_size finite in
+// [1e-6, 1e6] (below, 1/α overflows and nothing ever moves while acceptance reads 1).
+void validate_num_flips(std::int32_t num_flips);
+void validate_step_size(const char* sampler, double step_size);
+
 }  // namespace dgm::inference

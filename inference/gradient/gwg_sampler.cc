@@ -37,16 +37,17 @@ struct StepUniforms {
 GwgSampler::GwgSampler(const engine::CompiledModel& model, const GwgParams& params,
                        std::uint64_t seed)
     : model_(&model), params_(params), seed_(seed), scores_(model, params.common.generic_only) {
-  if (params.num_flips < 1)
-    throw Error("gwg: num_flips must be ≥ 1 (got " + std::to_string(params.num_flips) + ")");
+  validate_num_flips(params.num_flips);
   const auto num_free = static_cast<std::int64_t>(scores_.free_variables().size());
   steps_per_sweep_ =
       scores_.num_slots() == 0 ? 0 : std::max<std::int64_t>(1, num_free / params.num_flips);
-  words_per_step_ = static_cast<std::uint64_t>(params.num_flips + 2) / 2;
+  words_per_step_ = (static_cast<std::uint64_t>(params.num_flips) + 2) / 2;
 }
 
 void GwgSampler::reset(const Chains& chains) {
   check_chain_shape(chains, *model_, name());
+  // A chain in a zero-probability state has +inf flip scores and would never move.
+  require_positive_probability(chains, *model_);
   scores_.refresh();
   chains_.clear();  // the fast path may have been switched on or off: size afresh
 }
@@ -85,6 +86,7 @@ void GwgSampler::rebuild(std::span<const double> delta, SumTree& tree, double& s
 
 void GwgSampler::rescore_all(ChainState& c, std::span<const std::int32_t> x) const {
   scores_.compute_all(x, c.field, c.delta, c.scratch);
+  require_usable_scores(c.delta, "gwg");
   rebuild(c.delta, c.tree, c.shift);
 }
 

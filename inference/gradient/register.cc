@@ -23,8 +23,11 @@
 //   dula   reads DulaConfig (step size default 0.1); no MH test.
 //   dmala  reads DmalaConfig (step size default 0.2); MH test.
 #include <memory>
+#include <sstream>
+#include <string>
 
 #include "dgm/sampler.pb.h"
+#include "engine/error.h"
 #include "inference/gradient/dlp_sampler.h"
 #include "inference/gradient/gradient_params.h"
 #include "inference/gradient/gwg_sampler.h"
@@ -51,6 +54,7 @@ std::unique_ptr<Sampler> make_gwg(const engine::CompiledModel& model,
   GwgParams p;
   p.common = common_of(c.generic_only(), c.rbm());
   if (c.num_flips() != 0) p.num_flips = c.num_flips();
+  validate_num_flips(p.num_flips);
   p.full_recompute = c.full_recompute();
   if (p.common.rbm_marginal && !p.full_recompute && !p.common.generic_only && p.num_flips >= 1) {
     RbmMarginalSampler::Settings s;
@@ -69,6 +73,7 @@ std::unique_ptr<Sampler> make_dlp(const engine::CompiledModel& model, bool metro
   p.common = common_of(generic_only, rbm);
   p.metropolis = metropolis;
   p.step_size = step_size != 0.0 ? step_size : (metropolis ? 0.2 : 0.1);
+  validate_step_size(metropolis ? "dmala" : "dula", p.step_size);
   if (p.common.rbm_marginal && !p.common.generic_only && p.step_size > 0.0) {
     RbmMarginalSampler::Settings s;
     s.method = metropolis ? RbmMarginalSampler::Method::kDmala : RbmMarginalSampler::Method::kDula;
@@ -80,6 +85,20 @@ std::unique_ptr<Sampler> make_dlp(const engine::CompiledModel& model, bool metro
 }
 
 }  // namespace
+
+void validate_num_flips(std::int32_t num_flips) {
+  if (num_flips < 1 || num_flips > (1 << 20))
+    throw Error("gwg: num_flips must be in [1, 1048576] (got " + std::to_string(num_flips) + ")");
+}
+
+void validate_step_size(const char* sampler, double step_size) {
+  if (!(step_size >= 1e-6 && step_size <= 1e6)) {
+    std::ostringstream value;
+    value << step_size;
+    throw Error(std::string(sampler) + ": step_size must be in [1e-6, 1e6] (got " + value.str() +
+                ")");
+  }
+}
 
 void register_gradient_samplers() {
   register_sampler({"gwg",

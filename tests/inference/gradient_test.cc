@@ -25,6 +25,7 @@
 #include "inference/gradient/rbm_marginal.h"
 #include "inference/gradient/sum_tree.h"
 #include "inference/sampling/run.h"
+#include "inference/sampling/sampler_registry.h"
 #include "tests/inference/gibbs_test_util.h"
 #include "tests/inference/gradient_test_util.h"
 #include "tests/support/test_models.h"
@@ -439,15 +440,27 @@ TEST(Determinism, SameSamplesWithOneTwoAndFourThreads) {
                         {},
                         "ising lattice"};
   const TestModel rbm = compile_random(testing::rbm_options(4, 8, 6));
+  // Large enough (40 chains × 64 × 64) for the RBM path's products and chain loops to run in
+  // parallel (rbm_marginal.cc: kParallelWork, kParallelUnits).
+  const TestModel wide_rbm{testing::compile_text(R"(
+      variables { name: "v" shape: [64] cardinality: 2 }
+      variables { name: "h" shape: [64] cardinality: 2 }
+      parameters { name: "W" shape: [64, 64] init { normal { stddev: 0.2 } seed: 8 } }
+      parameters { name: "b" shape: [64] init { normal { stddev: 0.5 } seed: 9 } }
+      factors { name: "w" bipartite { left: "v" right: "h" weights: "W" } }
+      factors { name: "b" unary { log_odds: "b" } each: "v" })"),
+                           {},
+                           "64x64 rbm"};
   const Spec specs[] = {{"gwg"}, {"gwg", 2}, {"dmala"}, {"dula"}};
   for (const Spec& spec : specs)
-    for (const TestModel* t : {&potts, &ising, &rbm}) {
+    for (const TestModel* t : {&potts, &ising, &rbm, &wide_rbm}) {
       const auto one = run_with_threads(spec, *t, 1, 5, 40);
       EXPECT_EQ(one, run_with_threads(spec, *t, 2, 5, 40)) << spec.label() << " " << t->description;
       EXPECT_EQ(one, run_with_threads(spec, *t, 4, 5, 40)) << spec.label() << " " << t->description;
       EXPECT_NE(one, run_with_threads(spec, *t, 2, 6, 40))
           << spec.label() << " " << t->description << ": seeds 5 and 6 agree";
-      if (t != &rbm) {  // factor-graph paths: a chain does not depend on the other chains
+      if (t != &rbm && t != &wide_rbm) {  // factor-graph paths: a chain does not depend on the
+                                          // other chains
         const auto few = run_with_threads(spec, *t, 2, 5, 7);
         EXPECT_TRUE(std::equal(few.begin(), few.end(), one.begin()))
             << spec.label() << " " << t->description;
@@ -458,6 +471,66 @@ TEST(Determinism, SameSamplesWithOneTwoAndFourThreads) {
 // ---------------------------------------------------------------------------------------
 // Registry, statistics, settings
 // ---------------------------------------------------------------------------------------
+
+// Settings that would hang (huge num_flips) or silently freeze the chains (α whose 1/α
+// overflows) are errors on both paths (factor graph and RBM marginal); so are chains started
+// in a zero-probability state, and log-potentials that overflow, instead of a chain that
+// never moves.
+TEST(Registry, SettingsAndStatesThatWouldFreezeAreErrors) {
+  const engine::CompiledModel chain = testing::compile_text(R"(
+      variables { name: "x" shape: [4] cardinality: 2 }
+      parameters { name: "J" value: 0.3 }
+      factors { name: "c" ising { coupling: "J" } lattice { group: "x" } })");
+  const engine::CompiledModel rbm = testing::compile_text(R"(
+      variables { name: "v" shape: [5] cardinality: 2 }
+      variables { name: "h" shape: [3] cardinality: 2 }
+      parameters { name: "W" shape: [5, 3] init { normal { stddev: 0.5 } seed: 2 } }
+      parameters { name: "b" shape: [5] value: [0.1, -0.2, 0.3, 0, 0.5] }
+      factors { name: "w" bipartite { left: "v" right: "h" weights: "W" } }
+      factors { name: "b" unary { log_odds: "b" } each: "v" })");
+  for (const engine::CompiledModel* m : {&chain, &rbm}) {
+    proto::SamplerConfig config;
+    config.mutable_gwg()->set_num_flips(100000000);
+    EXPECT_THROW(make_sampler("gwg", *m, config, 1), Error);
+    for (const double alpha : {std::numeric_limits<double>::infinity(), 1e-320, -0.1}) {
+      proto::SamplerConfig dmala;
+      dmala.mutable_dmala()->set_step_size(alpha);
+      EXPECT_THROW(make_sampler("dmala", *m, dmala, 1), Error) << alpha;
+      proto::SamplerConfig dula;
+      dula.mutable_dula()->set_step_size(alpha);
+      EXPECT_THROW(make_sampler("dula", *m, dula, 1), Error) << alpha;
+    }
+  }
+  // An OR constraint violated by the start (a = b = 0, c = 1).
+  const engine::CompiledModel logic = testing::compile_text(R"(
+      variables { name: "a" cardinality: 2 }
+      variables { name: "b" cardinality: 2 }
+      variables { name: "c" cardinality: 2 }
+      factors { name: "or" logical_or { parents: "a b" child: "c" } })");
+  for (const char* name : {"gwg", "dmala", "dula"}) {
+    auto sampler = make_sampler(name, logic, proto::SamplerConfig(), 1);
+    Chains chains(2, 3);
+    chains.chain(0)[2] = 1;
+    chains.chain(1)[2] = 1;
+    EXPECT_THROW(sampler->reset(chains), Error) << name;
+  }
+  // Log-potentials whose differences overflow: +inf flip scores.
+  const engine::CompiledModel huge = testing::compile_text(R"(
+      variables { name: "x" shape: [2] cardinality: 2 }
+      parameters { name: "t" shape: [2, 2] value: [-1e308, 1e308, 1e308, -1e308] }
+      factors { name: "p" pairwise { log_potentials: "t" } scope: "x[0] x[1]" })");
+  for (const char* name : {"gwg", "dmala"}) {
+    auto sampler = make_sampler(name, huge, proto::SamplerConfig(), 1);
+    Chains chains(1, 2);  // (0, 0): f = −1e308 is finite, but flipping x[1] gains 2e308 = +inf
+    try {
+      sampler->reset(chains);
+      sampler->sweep(chains, 0);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("+inf or NaN")) << name;
+    }
+  }
+}
 
 TEST(Registry, NamesSettingsAndStats) {
   std::vector<std::string> names;
