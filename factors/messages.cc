@@ -223,6 +223,29 @@ void for_each_listed_leave_one_out(std::span<const std::int32_t> configs, std::i
   }
 }
 
+// The per-thread workspace of the leave-one-out kernels for a scope with cardinalities
+// `cards` and `entries` message entries: each position's message offset, an odometer state,
+// prefix and suffix sums, and the soft pass's sums. Views into thread-local buffers that grow
+// once, so nothing is allocated per call in steady state.
+struct Workspace {
+  std::span<std::int64_t> offset, state;
+  std::span<double> prefix, suffix, sums;
+  Workspace(std::span<const std::int32_t> cards, std::size_t entries) {
+    const std::size_t k = cards.size();
+    std::vector<std::int64_t>& indices = index_scratch();
+    indices.resize(2 * k);
+    offset = {indices.data(), k};
+    state = {indices.data() + k, k};
+    [[maybe_unused]] const std::int64_t total = message_offsets(cards, offset);
+    assert(static_cast<std::size_t>(total) == entries);
+    std::vector<double>& scratch = double_scratch();
+    scratch.resize(2 * (k + 1) + entries);
+    prefix = {scratch.data(), k + 1};
+    suffix = {scratch.data() + k + 1, k + 1};
+    sums = {scratch.data() + 2 * (k + 1), entries};
+  }
+};
+
 // The T-reduction, for every (position j, state x_j), of the values that `for_each(visit)`
 // passes to visit(flat index, value): the max at T = 0, else T·log Σ e^{v/T} in two passes
 // (the max, then the scaled sum, so nothing overflows); then each position's message is
@@ -269,21 +292,13 @@ void dense_table_messages(std::span<const double> table, std::span<const std::in
                           std::span<double> outgoing) {
   assert(temperature >= 0.0);
   assert(incoming.size() == outgoing.size());
-  const std::size_t k = cards.size();
-  std::vector<std::int64_t>& indices = index_scratch();
-  indices.resize(2 * k);
-  const std::span<std::int64_t> offset(indices.data(), k), state(indices.data() + k, k);
-  [[maybe_unused]] const std::int64_t total = message_offsets(cards, offset);
-  assert(static_cast<std::size_t>(total) == incoming.size());
-  std::vector<double>& scratch = double_scratch();
-  scratch.resize(2 * (k + 1) + incoming.size());
-  const std::span<double> prefix(scratch.data(), k + 1), suffix(scratch.data() + k + 1, k + 1);
-  const std::span<double> sums(scratch.data() + 2 * (k + 1), incoming.size());
+  const Workspace w(cards, incoming.size());
   reduce_leave_one_out(
       [&](auto&& visit) {
-        for_each_leave_one_out(table, cards, incoming, offset, state, prefix, suffix, visit);
+        for_each_leave_one_out(table, cards, incoming, w.offset, w.state, w.prefix, w.suffix,
+                               visit);
       },
-      temperature, offset, cards, sums, outgoing);
+      temperature, w.offset, cards, w.sums, outgoing);
 }
 
 void or_messages(std::span<const double> incoming, double temperature, std::span<double> outgoing) {
@@ -301,22 +316,13 @@ void enumeration_messages(std::span<const std::int32_t> configs, std::int64_t nu
                           std::span<double> outgoing) {
   assert(temperature >= 0.0);
   assert(incoming.size() == outgoing.size());
-  const std::size_t k = cards.size();
-  std::vector<std::int64_t>& indices = index_scratch();
-  indices.resize(k);
-  const std::span<std::int64_t> offset(indices.data(), k);
-  [[maybe_unused]] const std::int64_t total = message_offsets(cards, offset);
-  assert(static_cast<std::size_t>(total) == incoming.size());
-  std::vector<double>& scratch = double_scratch();
-  scratch.resize(2 * (k + 1) + incoming.size());
-  const std::span<double> prefix(scratch.data(), k + 1), suffix(scratch.data() + k + 1, k + 1);
-  const std::span<double> sums(scratch.data() + 2 * (k + 1), incoming.size());
+  const Workspace w(cards, incoming.size());
   reduce_leave_one_out(
       [&](auto&& visit) {
-        for_each_listed_leave_one_out(configs, num_configs, weights, incoming, offset, prefix,
-                                      suffix, visit);
+        for_each_listed_leave_one_out(configs, num_configs, weights, incoming, w.offset, w.prefix,
+                                      w.suffix, visit);
       },
-      temperature, offset, cards, sums, outgoing);
+      temperature, w.offset, cards, w.sums, outgoing);
 }
 
 double dense_table_log_partition(std::span<const double> table, std::span<const std::int32_t> cards,

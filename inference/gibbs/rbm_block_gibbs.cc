@@ -9,6 +9,7 @@
 #include <string>
 
 #include "engine/error.h"
+#include "engine/parallel_tiles.h"
 #include "engine/random.h"
 #include "factors/factor_block.h"
 
@@ -256,16 +257,7 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
 
   const std::int32_t tiles = row_blocks * col_tiles;
   const std::int64_t work = static_cast<std::int64_t>(num_chains) * given.cols() * target.size;
-  if (work < kParallelWork) {
-    for (std::int32_t t = 0; t < tiles; ++t) run_tile(t);
-  } else {
-    tbb::parallel_for(
-        tbb::blocked_range<std::int32_t>(0, tiles, 1),
-        [&](const tbb::blocked_range<std::int32_t>& r) {
-          for (std::int32_t t = r.begin(); t < r.end(); ++t) run_tile(t);
-        },
-        tbb::simple_partitioner());
-  }
+  engine::run_tiles(tiles, work >= kParallelWork, run_tile);
   return changed.load();
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/parallel_tiles.h"
 #include "engine/random.h"
 #include "engine/vector_math.h"
 #include "factors/factor_block.h"
@@ -208,16 +209,7 @@ void RbmMarginalSampler::product() {
         sigma_.middleRows(r0, m) * wf_.middleRows(c0, c1 - c0).transpose();
   };
   const std::int32_t tiles = row_blocks * col_tiles;
-  if (std::int64_t{num_chains_} * nv_ * nh_ < kParallelWork) {
-    for (std::int32_t t = 0; t < tiles; ++t) run_tile(t);
-  } else {
-    tbb::parallel_for(
-        tbb::blocked_range<std::int32_t>(0, tiles, 1),
-        [&](const tbb::blocked_range<std::int32_t>& r) {
-          for (std::int32_t t = r.begin(); t < r.end(); ++t) run_tile(t);
-        },
-        tbb::simple_partitioner());
-  }
+  engine::run_tiles(tiles, std::int64_t{num_chains_} * nv_ * nh_ >= kParallelWork, run_tile);
 }
 
 void RbmMarginalSampler::update_preactivations(std::int32_t b, const std::int32_t* v) {
@@ -334,14 +326,25 @@ void RbmMarginalSampler::sync(const Chains& chains, bool all) {
   });
 }
 
+std::uint64_t RbmMarginalSampler::unit_draw_count() const {
+  return (static_cast<std::uint64_t>(nv_) + 3) / 4;  // four 32-bit words per Philox draw
+}
+
+std::uint64_t RbmMarginalSampler::first_draw(std::int64_t t) const {
+  // GWG: n proposal uniforms and the MH uniform, two per draw; DLP: one word per unit and
+  // the MH uniform.
+  const auto n = static_cast<std::uint64_t>(settings_.num_flips);
+  const std::uint64_t per_step =
+      settings_.method == Method::kGwg ? (n + 2) / 2 : unit_draw_count() + 1;
+  return static_cast<std::uint64_t>(t) * per_step;
+}
+
 void RbmMarginalSampler::propose(Chains& chains, std::int32_t b, std::int64_t sweep_index,
                                  std::int64_t t) {
   const bool gwg = settings_.method == Method::kGwg;
   const auto sweep = static_cast<std::uint64_t>(sweep_index);
   const auto n = static_cast<std::uint64_t>(settings_.num_flips);
-  const std::uint64_t unit_draws = (static_cast<std::uint64_t>(nv_) + 3) / 4;
-  const std::uint64_t words = gwg ? (n + 2) / 2 : unit_draws + 1;
-  const std::uint64_t first = static_cast<std::uint64_t>(t) * words;
+  const std::uint64_t first = first_draw(t);
   const double h = 0.5 / settings_.step_size;
   const auto bs = static_cast<std::size_t>(b);
   const std::int32_t r = current_row(b), next = spare_row(b);
@@ -419,9 +422,8 @@ void RbmMarginalSampler::finish(Chains& chains, std::int32_t b, std::int64_t swe
   const bool gwg = settings_.method == Method::kGwg;
   const auto sweep = static_cast<std::uint64_t>(sweep_index);
   const auto n = static_cast<std::uint64_t>(settings_.num_flips);
-  const std::uint64_t unit_draws = (static_cast<std::uint64_t>(nv_) + 3) / 4;
-  const std::uint64_t words = gwg ? (n + 2) / 2 : unit_draws + 1;
-  const std::uint64_t first = static_cast<std::uint64_t>(t) * words;
+  const std::uint64_t unit_draws = unit_draw_count();
+  const std::uint64_t first = first_draw(t);
   const double h = 0.5 / settings_.step_size;
   const auto bs = static_cast<std::size_t>(b);
   const std::int32_t r = current_row(b), next = spare_row(b);

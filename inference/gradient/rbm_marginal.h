@@ -136,6 +136,10 @@ class RbmMarginalSampler final : public Sampler {
   // stats_[b].
   void propose(Chains& chains, std::int32_t b, std::int64_t sweep, std::int64_t t);
   void finish(Chains& chains, std::int32_t b, std::int64_t sweep, std::int64_t t);
+  // The layout of a step's draws in a chain's Philox stream (one counter per 4 words):
+  // Philox draws for the DLP flip uniforms, and the first counter of step t.
+  std::uint64_t unit_draw_count() const;
+  std::uint64_t first_draw(std::int64_t t) const;
 
   const engine::CompiledModel& model_;
   RbmLayout layout_;

@@ -31,9 +31,12 @@
 #include <vector>
 
 #include "dgm.h"
+#include "tools/bench/bench_common.h"
 
 namespace {
 
+using dgm::bench::figures;
+using dgm::bench::on_1_and_2_threads;
 using dgm::engine::CompiledModel;
 using dgm::inference::bp::BeliefPropagation;
 using dgm::inference::bp::BpParams;
@@ -44,11 +47,6 @@ constexpr int kLanes = 16;
 constexpr int kIterations = 100;
 constexpr double kCoupling = 0.4407;
 constexpr int kRbmLanes = 100;
-
-std::map<std::string, std::map<int, double>>& figures() {
-  static std::map<std::string, std::map<int, double>> f;
-  return f;
-}
 
 // Times `step` (one unit of `work`) and records the best rate per thread count.
 template <class Step>
@@ -67,10 +65,6 @@ void time_steps(benchmark::State& state, const std::string& name, double work, c
   state.counters["ms_per_step"] = 1e3 * seconds / static_cast<double>(steps);
   double& best = figures()[name][static_cast<int>(state.range(0))];
   best = std::max(best, rate);
-}
-
-void on_1_and_2_threads(benchmark::internal::Benchmark* b) {
-  b->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
 }
 
 // ------------------------------------------------------------------------------------------

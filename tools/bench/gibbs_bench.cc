@@ -36,9 +36,12 @@
 #include "inference/gibbs/rbm_block_gibbs.h"
 #include "inference/sampling/chains.h"
 #include "inference/sampling/sampler_registry.h"
+#include "tools/bench/bench_common.h"
 
 namespace {
 
+using dgm::bench::figures;
+using dgm::bench::on_1_and_2_threads;
 using dgm::engine::CompiledModel;
 using dgm::engine::CounterRng;
 using dgm::inference::Chains;
@@ -50,14 +53,6 @@ constexpr double kCriticalCoupling = 0.4407;
 constexpr int kRbmVisible = 784, kRbmHidden = 500, kRbmChains = 100;
 constexpr int kGridSide = 64, kGridChains = 4;
 constexpr std::uint64_t kSeed = 1;
-
-// Figures for the final report: the best rate of each benchmark by thread count, over its
-// repetitions (--benchmark_repetitions=N; on a shared machine the best run is the one least
-// disturbed by other processes).
-std::map<std::string, std::map<int, double>>& figures() {
-  static std::map<std::string, std::map<int, double>> f;
-  return f;
-}
 
 // Times `step` (one unit of `work` site updates) for the benchmark's iterations; sets the
 // counters and records the rate (site updates per second of wall time) and time per step.
@@ -85,11 +80,6 @@ void compare(benchmark::State& state, const std::string& name, const std::string
   auto& f = figures();
   if (f.count(baseline) && f[baseline].count(threads) && f[name].count(threads))
     state.counters["vs_baseline"] = f[name][threads] / f[baseline][threads];
-}
-
-// Every benchmark here: argument = number of threads (1 and 2), wall time, at least 1 s.
-void on_1_and_2_threads(benchmark::internal::Benchmark* b) {
-  b->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
 }
 
 std::unique_ptr<Sampler> registry_sampler(const std::string& name, const CompiledModel& model) {

@@ -30,9 +30,11 @@
 #include "inference/gradient/gwg_sampler.h"
 #include "inference/gradient/rbm_marginal.h"
 #include "inference/sampling/chains.h"
+#include "tools/bench/bench_common.h"
 
 namespace {
 
+using dgm::bench::figures;
 using dgm::engine::CompiledModel;
 using dgm::inference::Chains;
 using dgm::inference::SweepStats;
@@ -42,12 +44,6 @@ constexpr double kCriticalCoupling = 0.4407;
 constexpr int kChains = 100;
 constexpr int kRbmVisible = 784, kRbmHidden = 500;
 constexpr std::uint64_t kSeed = 1;
-
-// Best ms per step by benchmark name and threads (over repetitions).
-std::map<std::string, std::map<int, double>>& figures() {
-  static std::map<std::string, std::map<int, double>> f;
-  return f;
-}
 
 // Times `step(sweep_index)` (which runs `steps` steps and returns their stats) and reports ms
 // per step, steps per second (per chain), the acceptance rate and the mean number of variables
