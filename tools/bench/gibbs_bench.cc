@@ -229,26 +229,7 @@ BENCHMARK(BM_IsingChromaticGibbs)->Apply(on_1_and_2_threads);
 // ------------------------------------------------------------------------------------------
 
 const CompiledModel& rbm_model() {
-  static const CompiledModel model = [] {
-    dgm::proto::Model m;
-    add_group(m, "v", {kRbmVisible}, 2);
-    add_group(m, "h", {kRbmHidden}, 2);
-    add_normal_parameter(m, "W", {kRbmVisible, kRbmHidden}, 0.05, 1);
-    add_normal_parameter(m, "b", {kRbmVisible}, 0.5, 1);
-    add_normal_parameter(m, "c", {kRbmHidden}, 0.5, 1);
-    auto* f = m.add_factors();
-    f->set_name("weights");
-    f->mutable_bipartite()->set_left("v");
-    f->mutable_bipartite()->set_right("h");
-    f->mutable_bipartite()->set_weights("W");
-    for (auto [name, group, param] : {std::tuple{"vb", "v", "b"}, std::tuple{"hb", "h", "c"}}) {
-      auto* u = m.add_factors();
-      u->set_name(name);
-      u->mutable_unary()->set_log_odds(param);
-      u->set_each(group);
-    }
-    return dgm::engine::compile(m, dgm::engine::SourceMap("rbm"), "");
-  }();
+  static const CompiledModel model = dgm::bench::random_rbm(kRbmVisible, kRbmHidden);
   return model;
 }
 

@@ -126,37 +126,7 @@ BENCHMARK(BM_GwgIsingFullRecompute)
     ->MinTime(0.5);
 
 const CompiledModel& rbm_model() {
-  static const CompiledModel model = [] {
-    dgm::proto::Model m;
-    for (auto [name, size] : {std::tuple{"v", kRbmVisible}, std::tuple{"h", kRbmHidden}}) {
-      auto* g = m.add_variables();
-      g->set_name(name);
-      g->add_shape(size);
-      g->set_cardinality(2);
-    }
-    for (auto [name, rows, cols, stddev] :
-         {std::tuple{"W", kRbmVisible, kRbmHidden, 0.05}, std::tuple{"b", kRbmVisible, 0, 0.5},
-          std::tuple{"c", kRbmHidden, 0, 0.5}}) {
-      auto* p = m.add_parameters();
-      p->set_name(name);
-      p->add_shape(rows);
-      if (cols > 0) p->add_shape(cols);
-      p->mutable_init()->mutable_normal()->set_stddev(stddev);
-      p->mutable_init()->set_seed(1);
-    }
-    auto* f = m.add_factors();
-    f->set_name("weights");
-    f->mutable_bipartite()->set_left("v");
-    f->mutable_bipartite()->set_right("h");
-    f->mutable_bipartite()->set_weights("W");
-    for (auto [name, group, param] : {std::tuple{"vb", "v", "b"}, std::tuple{"hb", "h", "c"}}) {
-      auto* u = m.add_factors();
-      u->set_name(name);
-      u->mutable_unary()->set_log_odds(param);
-      u->set_each(group);
-    }
-    return dgm::engine::compile(m, dgm::engine::SourceMap("rbm"), "");
-  }();
+  static const CompiledModel model = dgm::bench::random_rbm(kRbmVisible, kRbmHidden);
   return model;
 }
 
