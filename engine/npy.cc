@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -39,13 +40,25 @@ std::string header_value(const std::string& header, const std::string& key) {
 
 }  // namespace
 
-NpyArray read_npy(const std::string& path, bool allow_integers) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open .npy file (" + std::string(std::strerror(errno)) + ")");
+namespace {
+
+struct NpyHeader {
+  std::string dtype, shape_text;
+  std::vector<std::int64_t> shape;
+  std::int64_t count = 1;
+  std::size_t item = 1;
+  std::streamoff data_start = 0;
+  std::uint32_t header_len = 0;
+  int major = 1;
+};
+
+// Reads and checks the header; `in` is left at the start of the data.
+NpyHeader read_header(std::ifstream& in, const std::string& path, bool allow_integers) {
+  NpyHeader h;
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     fail(path, "not a NumPy .npy file (bad magic string)");
-  const int major = static_cast<unsigned char>(magic[6]);
+  const int major = h.major = static_cast<unsigned char>(magic[6]);
   std::uint32_t header_len = 0;
   if (major == 1) {
     unsigned char len[2];
@@ -62,8 +75,9 @@ NpyArray read_npy(const std::string& path, bool allow_integers) {
   if (header_len > (1u << 20)) fail(path, "implausible .npy header length");
   std::string header(header_len, '\0');
   if (!in.read(header.data(), header_len)) fail(path, "truncated .npy header");
+  h.header_len = header_len;
 
-  NpyArray array;
+  NpyHeader& array = h;
   array.dtype = header_value(header, "descr");
   const bool is_float = array.dtype == "<f4" || array.dtype == "<f8";
   const bool is_int = array.dtype == "|u1" || array.dtype == "<i4" || array.dtype == "<i8";
@@ -91,10 +105,27 @@ NpyArray read_npy(const std::string& path, bool allow_integers) {
       fail(path, "array of shape " + shape + " is too large");
     count *= d;
   }
-  const std::size_t item =
-      array.dtype == "|u1" ? 1 : (array.dtype == "<f4" || array.dtype == "<i4" ? 4 : 8);
+  h.shape_text = shape;
+  h.count = count;
+  h.item = array.dtype == "|u1" ? 1 : (array.dtype == "<f4" || array.dtype == "<i4" ? 4 : 8);
+  h.data_start = in.tellg();
+  return h;
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::string& path, bool allow_integers) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open .npy file (" + std::string(std::strerror(errno)) + ")");
+  const NpyHeader h = read_header(in, path, allow_integers);
+  NpyArray array;
+  array.dtype = h.dtype;
+  array.shape = h.shape;
+  const std::int64_t count = h.count;
+  const std::size_t item = h.item;
+  const std::string& shape = h.shape_text;
   // Compare with the file's size before allocating: a header may lie.
-  const std::streamoff data_start = in.tellg();
+  const std::streamoff data_start = h.data_start;
   in.seekg(0, std::ios::end);
   const std::streamoff available = in.tellg() - data_start;
   in.seekg(data_start);
@@ -174,6 +205,45 @@ NpyRowWriter::NpyRowWriter(const std::string& path, std::int64_t columns, const 
   file_ = std::fopen(path.c_str(), "wb");
   if (file_ == nullptr) fail(path, "cannot write (" + std::string(std::strerror(errno)) + ")");
   write_header();
+}
+
+NpyRowWriter::NpyRowWriter(const std::string& path, std::int64_t columns, const std::string& dtype,
+                           std::int64_t keep_rows)
+    : path_(path), columns_(columns), dtype_(dtype) {
+  std::int64_t on_disk = 0;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      fail(path,
+           "cannot open the samples file to append (" + std::string(std::strerror(errno)) + ")");
+    const NpyHeader h = read_header(in, path, /*allow_integers=*/true);
+    if (h.dtype != dtype || h.shape.size() != 2 || h.shape[1] != columns)
+      fail(path, "cannot append rows of " + std::to_string(columns) + " " + dtype +
+                     " values to an array of dtype '" + h.dtype + "' and shape " + h.shape_text);
+    // Only a header of the layout write_header() produces can be rewritten in place.
+    char rows[32];
+    std::snprintf(rows, sizeof rows, "%20lld", 0LL);
+    std::string expected = "{'descr': '" + dtype_ + "', 'fortran_order': False, 'shape': (" +
+                           std::string(rows) + ", " + std::to_string(columns_) + "), }";
+    const std::size_t unpadded = 10 + expected.size() + 1;
+    if (h.major != 1 || h.header_len != expected.size() + (64 - unpadded % 64) % 64 + 1)
+      fail(path, "was not written by dgm sample; cannot append to it (write to a new file)");
+    in.seekg(0, std::ios::end);
+    const std::streamoff bytes = in.tellg() - h.data_start;
+    // Rows whole on disk; the header may lag behind them after a kill.
+    on_disk = bytes / static_cast<std::streamoff>(h.item * static_cast<std::size_t>(columns));
+    if (columns == 0) on_disk = h.shape[0];
+    if (on_disk < keep_rows)
+      fail(path, "has " + std::to_string(on_disk) + " whole rows, fewer than the " +
+                     std::to_string(keep_rows) + " its saved session recorded; it was truncated");
+    std::filesystem::resize_file(path, static_cast<std::uintmax_t>(h.data_start) +
+                                           static_cast<std::uintmax_t>(keep_rows) * h.item *
+                                               static_cast<std::uintmax_t>(columns));
+  }
+  file_ = std::fopen(path.c_str(), "r+b");
+  if (file_ == nullptr) fail(path, "cannot write (" + std::string(std::strerror(errno)) + ")");
+  rows_ = keep_rows;
+  flush();
 }
 
 NpyRowWriter::~NpyRowWriter() {

@@ -31,6 +31,12 @@ class NpyRowWriter {
  public:
   // `dtype` is "|u1" or "<i4" (states) or "<f8".
   NpyRowWriter(const std::string& path, std::int64_t columns, const std::string& dtype);
+  // Appends to a file an earlier NpyRowWriter wrote, after its first `keep_rows` rows: rows
+  // beyond them (written after the last checkpoint of an interrupted run) are cut off, since
+  // the continued run draws them again. Throws dgm::Error, touching nothing, when the file is
+  // not such a file, has another dtype or width, or holds fewer than `keep_rows` whole rows.
+  NpyRowWriter(const std::string& path, std::int64_t columns, const std::string& dtype,
+               std::int64_t keep_rows);
   ~NpyRowWriter();
   NpyRowWriter(const NpyRowWriter&) = delete;
   NpyRowWriter& operator=(const NpyRowWriter&) = delete;

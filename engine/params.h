@@ -20,6 +20,9 @@ struct ParamInfo {
 struct Params {
   std::vector<ParamInfo> info;
   std::vector<double> values;  // all parameters, concatenated; row-major each
+  // Bumped by whoever changes `values` after compilation (inference::Session::set_parameters),
+  // so that anything derived from the numbers can tell whether it is current.
+  std::uint64_t version = 0;
 
   // Index of the parameter called `name`, or -1.
   int find(std::string_view name) const;

@@ -68,8 +68,9 @@ ChromaticGibbsSampler::ChromaticGibbsSampler(const engine::CompiledModel& model,
 
 void ChromaticGibbsSampler::reset(const Chains& chains) {
   check_chain_shape(chains, *model_, name_);
-  updater_.refresh();
 }
+
+void ChromaticGibbsSampler::refresh_parameters() { updater_.refresh(); }
 
 SweepStats ChromaticGibbsSampler::sweep(Chains& chains, std::int64_t sweep) {
   check_chain_shape(chains, *model_, name_);

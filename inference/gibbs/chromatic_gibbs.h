@@ -43,8 +43,10 @@ class ChromaticGibbsSampler final : public Sampler {
                         std::string name);
 
   std::string_view name() const override { return name_; }
-  // Re-reads the parameters (the fast path's tables).
+  // The chains hold no cache: checks their shape only.
   void reset(const Chains& chains) override;
+  // Rebuilds the fast path's tables.
+  void refresh_parameters() override;
   SweepStats sweep(Chains& chains, std::int64_t sweep) override;
 
   bool fast_path() const { return updater_.fast(); }

@@ -32,10 +32,9 @@ std::string_view GibbsSampler::name() const {
   return params_.scan == GibbsParams::Scan::kRandom ? "random-scan-gibbs" : "gibbs";
 }
 
-void GibbsSampler::reset(const Chains& chains) {
-  check_chain_shape(chains, *model_, name());
-  updater_.refresh();
-}
+void GibbsSampler::reset(const Chains& chains) { check_chain_shape(chains, *model_, name()); }
+
+void GibbsSampler::refresh_parameters() { updater_.refresh(); }
 
 SweepStats GibbsSampler::sweep(Chains& chains, std::int64_t sweep) {
   check_chain_shape(chains, *model_, name());

@@ -31,8 +31,10 @@ class GibbsSampler final : public Sampler {
 
   // "gibbs" (systematic scan) or "random-scan-gibbs".
   std::string_view name() const override;
-  // Re-reads the parameters (the fast path's tables); the chains themselves hold no cache.
+  // The chains hold no cache: checks their shape only.
   void reset(const Chains& chains) override;
+  // Rebuilds the fast path's tables (the generic path reads the parameters as it goes).
+  void refresh_parameters() override;
   SweepStats sweep(Chains& chains, std::int64_t sweep) override;
 
   // Whether updates take the binary pairwise fast path.

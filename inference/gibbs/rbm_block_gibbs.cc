@@ -12,6 +12,7 @@
 #include "engine/parallel_tiles.h"
 #include "engine/random.h"
 #include "factors/factor_block.h"
+#include "inference/gibbs/chain_checks.h"
 
 namespace dgm::inference {
 
@@ -169,7 +170,7 @@ void RbmBlockGibbs::refresh_parameters() {
   }
 }
 
-void RbmBlockGibbs::reset(const Chains& /*chains*/) { refresh_parameters(); }
+void RbmBlockGibbs::reset(const Chains& chains) { check_chain_shape(chains, model_, name()); }
 
 void RbmBlockGibbs::gather(const Chains& chains, const Layer& layer, Matrix& out) const {
   const std::int32_t num_chains = chains.num_chains();

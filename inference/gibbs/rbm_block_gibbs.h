@@ -76,13 +76,13 @@ class RbmBlockGibbs final : public Sampler {
   RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout, std::uint64_t seed);
 
   std::string_view name() const override { return "block-gibbs"; }
-  // Rebuilds the float mirrors of the weights and biases from the model's parameters.
+  // The chains hold no cache: checks their shape only.
   void reset(const Chains& chains) override;
   SweepStats sweep(Chains& chains, std::int64_t sweep) override;
 
   // Rebuilds the float mirrors. Throws dgm::Error when a weight is not finite or a bias is
   // NaN (the parameters were changed into something that is no longer an RBM).
-  void refresh_parameters();
+  void refresh_parameters() override;
 
   // Conditional log-odds log p(h_j = 1 | v) − log p(h_j = 0 | v) of every hidden unit given
   // each chain's visible states (B × nh), and of every visible unit given the hidden states

@@ -50,6 +50,10 @@ void DlpSampler::reset(const Chains& chains) {
   check_chain_shape(chains, *model_, name());
   // A chain in a zero-probability state has +inf flip scores and would never move.
   require_positive_probability(chains, *model_);
+  chains_.clear();
+}
+
+void DlpSampler::refresh_parameters() {
   scores_.refresh();
   chains_.clear();
 }

@@ -56,8 +56,12 @@ class DlpSampler final : public Sampler {
 
   // "dmala" or "dula".
   std::string_view name() const override { return params_.metropolis ? "dmala" : "dula"; }
-  // Re-reads the parameters and forgets the cached scores.
+  // Checks that every chain has positive probability and forgets the cached scores. The scores
+  // kept between sweeps are always those compute_all() gives for the chain's state, so a
+  // restored session recomputes them exactly and nothing needs saving.
   void reset(const Chains& chains) override;
+  // Rebuilds the flip scores' parameter tables and forgets the cached scores.
+  void refresh_parameters() override;
   SweepStats sweep(Chains& chains, std::int64_t sweep) override;
   bool has_acceptance() const override { return params_.metropolis; }
 

@@ -48,6 +48,10 @@ void GwgSampler::reset(const Chains& chains) {
   check_chain_shape(chains, *model_, name());
   // A chain in a zero-probability state has +inf flip scores and would never move.
   require_positive_probability(chains, *model_);
+  chains_.clear();
+}
+
+void GwgSampler::refresh_parameters() {
   scores_.refresh();
   chains_.clear();  // the fast path may have been switched on or off: size afresh
 }

@@ -68,8 +68,11 @@ class GwgSampler final : public Sampler {
   GwgSampler(const engine::CompiledModel& model, const GwgParams& params, std::uint64_t seed);
 
   std::string_view name() const override { return "gwg"; }
-  // Re-reads the parameters.
+  // Checks that every chain has positive probability and drops the per-chain scores (every
+  // sweep recomputes them from the states first, so nothing else is kept between sweeps).
   void reset(const Chains& chains) override;
+  // Rebuilds the flip scores' parameter tables.
+  void refresh_parameters() override;
   SweepStats sweep(Chains& chains, std::int64_t sweep) override;
   bool has_acceptance() const override { return true; }
 

@@ -133,6 +133,7 @@ std::int64_t RbmMarginalSampler::steps_per_sweep() const {
 }
 
 void RbmMarginalSampler::refresh_parameters() {
+  num_chains_ = 0;  // forget every cache
   const factors::FactorBlock& block = model_.graph->blocks[static_cast<std::size_t>(layout_.block)];
   const double* w = model_.params.values.data() + block.param_offset;
   w_ = Eigen::Map<const MatrixD>(w, nv_, nh_);
@@ -144,7 +145,6 @@ void RbmMarginalSampler::refresh_parameters() {
 
 void RbmMarginalSampler::reset(const Chains& chains) {
   check_chain_shape(chains, model_, name());
-  refresh_parameters();
   num_chains_ = 0;  // forget every cache
 }
 
@@ -520,6 +520,36 @@ SweepStats RbmMarginalSampler::sweep(Chains& chains, std::int64_t sweep) {
     }
   });
   return stats;
+}
+
+void RbmMarginalSampler::save_state(SamplerStateWriter& out) const {
+  out.put_value<std::int32_t>(num_chains_);
+  if (num_chains_ == 0) return;  // no caches yet
+  out.put_value<std::int64_t>(steps_since_refresh_);
+  out.put(slot_);
+  out.put(cached_v_);
+  for (const MatrixD* m : {&a_, &d_, &q_})
+    out.put(std::span<const double>(m->data(), static_cast<std::size_t>(m->size())));
+  out.put(sp_);
+  out.put(norm_);
+}
+
+void RbmMarginalSampler::restore_state(SamplerStateReader& in, const Chains& chains) {
+  const auto saved_chains = in.get_value<std::int32_t>();
+  if (saved_chains == 0) return;
+  if (saved_chains != chains.num_chains())
+    throw Error("saved " + std::string(name()) + " state is for " + std::to_string(saved_chains) +
+                " chains, not " + std::to_string(chains.num_chains()));
+  prepare(saved_chains);
+  steps_since_refresh_ = in.get_value<std::int64_t>();
+  slot_ = in.get<std::uint8_t>(static_cast<std::int64_t>(slot_.size()));
+  cached_v_ = in.get<std::int32_t>(static_cast<std::int64_t>(cached_v_.size()));
+  for (MatrixD* m : {&a_, &d_, &q_}) {
+    const std::vector<double> values = in.get<double>(m->size());
+    std::copy(values.begin(), values.end(), m->data());
+  }
+  sp_ = in.get<double>(static_cast<std::int64_t>(sp_.size()));
+  norm_ = in.get<double>(static_cast<std::int64_t>(norm_.size()));
 }
 
 std::unique_ptr<Sampler> make_rbm_marginal(const engine::CompiledModel& model,

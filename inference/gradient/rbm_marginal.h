@@ -88,8 +88,14 @@ class RbmMarginalSampler final : public Sampler {
                      const Settings& settings, std::uint64_t seed);
 
   std::string_view name() const override;
-  // Re-reads the parameters and forgets every cache.
+  // Forgets every cache (the next sweep recomputes them from the states).
   void reset(const Chains& chains) override;
+  // Rebuilds the weight and bias mirrors and forgets every cache.
+  void refresh_parameters() override;
+  // The caches: pre-activations are moved by rows of W step after step (and recomputed every
+  // 4,096 steps), so recomputing them on restore would differ in the last bits; they are saved.
+  void save_state(SamplerStateWriter& out) const override;
+  void restore_state(SamplerStateReader& in, const Chains& chains) override;
   SweepStats sweep(Chains& chains, std::int64_t sweep) override;
   bool has_acceptance() const override { return settings_.method != Method::kDula; }
 
@@ -113,7 +119,6 @@ class RbmMarginalSampler final : public Sampler {
     return row(b, 1 - slot_[static_cast<std::size_t>(b)]);
   }
 
-  void refresh_parameters();
   void prepare(std::int32_t num_chains);
   // Recomputes the current caches of the chains whose visible states differ from the cached
   // copy (all of them when `all`).

@@ -254,6 +254,29 @@ bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
   return violated_factor(x) < 0;
 }
 
+void PmpSampler::refresh_parameters() {
+  message_graph_ = bp::build_message_graph(model_, params_.bp.generic_only);
+  has_hard_factors_ = has_hard_factors(model_);
+  bp_.reset();
+  repair_bp_.reset();
+}
+
+void PmpSampler::save_state(SamplerStateWriter& out) const {
+  out.put(std::vector<std::int64_t>{samples_, repaired_, runs_converged_, runs_});
+  out.put(std::vector<double>{energy_mean_, energy_m2_});
+}
+
+void PmpSampler::restore_state(SamplerStateReader& in, const Chains& /*chains*/) {
+  const std::vector<std::int64_t> counts = in.get<std::int64_t>(4);
+  const std::vector<double> moments = in.get<double>(2);
+  samples_ = counts[0];
+  repaired_ = counts[1];
+  runs_converged_ = counts[2];
+  runs_ = counts[3];
+  energy_mean_ = moments[0];
+  energy_m2_ = moments[1];
+}
+
 std::vector<SamplerFigure> PmpSampler::figures() const {
   std::vector<SamplerFigure> out;
   if (params_.noise_scale == 1.0 && samples_ > 0) {

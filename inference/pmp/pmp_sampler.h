@@ -49,6 +49,12 @@ class PmpSampler : public Sampler {
   SweepStats sweep(Chains& chains, std::int64_t sweep) override;
   bool needs_valid_start() const override { return false; }
   std::vector<SamplerFigure> figures() const override;
+  // Rebuilds the message graph (its potentials, and the representation, which depends on
+  // whether every table is finite) and the BP state over it.
+  void refresh_parameters() override;
+  // Samples are drawn afresh each sweep; only the figures' accumulators are saved.
+  void save_state(SamplerStateWriter& out) const override;
+  void restore_state(SamplerStateReader& in, const Chains& chains) override;
 
   // The message representation in use (tests).
   bp::MessageMode mode() const { return message_graph_->mode; }

@@ -15,8 +15,12 @@ namespace dgm::inference {
 
 class SampleWriter : public RunObserver {
  public:
-  // The format follows the extension of `path` (.npy or .csv).
-  SampleWriter(const std::string& path, const engine::Graph& graph);
+  // The format follows the extension of `path` (.npy or .csv). With `append_after` ≥ 0 the
+  // file is one an earlier SampleWriter wrote for the same model: its first `append_after` rows
+  // are kept, any rows after them cut off (they were written after the saved session the run
+  // continues from, which draws them again) and new rows appended. Throws dgm::Error before
+  // changing anything when it cannot.
+  SampleWriter(const std::string& path, const engine::Graph& graph, std::int64_t append_after = -1);
   ~SampleWriter() override;
 
   void on_sample(std::int64_t sweep, const Chains& chains) override;

@@ -6,11 +6,13 @@
 // or on the other chains.
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "inference/sampling/chains.h"
+#include "inference/sampling/sampler_state.h"
 
 namespace dgm::inference {
 
@@ -47,9 +49,24 @@ class Sampler {
   virtual ~Sampler() = default;
   // The registry name ("gibbs", "chromatic-gibbs", ...).
   virtual std::string_view name() const = 0;
-  // Called before the first sweep and whenever the chains were changed from outside; samplers
-  // that cache per-chain quantities (local fields, scores) rebuild them here.
+  // Called before the first sweep, whenever the chains were changed from outside and after
+  // refresh_parameters(); samplers that cache per-chain quantities (local fields, scores)
+  // rebuild them here. Between sweeps of one run (or of runs continued by a session) it is not
+  // called, so caches carry over.
   virtual void reset(const Chains& /*chains*/) {}
+  // The model's parameter values changed (its structure and evidence did not): re-derive
+  // everything computed from the numbers (fast-path tables, float mirrors, message-graph
+  // potentials) in O(parameters), and drop per-chain caches that depend on them (reset()
+  // rebuilds those). Structure-dependent precomputation stays. Every sampler implements it, so
+  // nothing a sampler derives from the numbers is ever silently stale; Session::set_parameters
+  // is the one caller outside tests.
+  virtual void refresh_parameters() = 0;
+  // What the sampler keeps between sweeps beyond the chains' states (caches kept
+  // incrementally, accumulated figures), so that a restored session continues bit-identically.
+  // restore_state() is called after reset() with what save_state() wrote for the same chains.
+  // Samplers whose sweeps are a function of the states and the sweep index keep nothing.
+  virtual void save_state(SamplerStateWriter& /*out*/) const {}
+  virtual void restore_state(SamplerStateReader& /*in*/, const Chains& /*chains*/) {}
   // Advances every chain by one sweep. One sweep is N site updates for single-site samplers,
   // or the sampler's equivalent amount of work. `sweep` is the global sweep index (the
   // counter of the random streams).
@@ -61,6 +78,15 @@ class Sampler {
   virtual bool needs_valid_start() const { return true; }
   // Figures accumulated over the sweeps so far (none by default).
   virtual std::vector<SamplerFigure> figures() const { return {}; }
+
+  // Shared ownership of the model the sampler was built for: make_sampler() sets it, so a
+  // sampler from the registry never outlives its model (samplers keep references into it).
+  void keep_model(std::shared_ptr<const engine::CompiledModel> model) {
+    model_owner_ = std::move(model);
+  }
+
+ private:
+  std::shared_ptr<const engine::CompiledModel> model_owner_;
 };
 
 }  // namespace dgm::inference

@@ -35,8 +35,10 @@ const std::vector<SamplerInfo>& sampler_registry() {
   return mutable_registry();
 }
 
-std::unique_ptr<Sampler> make_sampler(const std::string& name, const engine::CompiledModel& model,
+std::unique_ptr<Sampler> make_sampler(const std::string& name,
+                                      std::shared_ptr<const engine::CompiledModel> model,
                                       const proto::SamplerConfig& config, std::uint64_t seed) {
+  if (model == nullptr) throw Error("make_sampler: no model");
   const auto& registry = sampler_registry();
   for (const auto& info : registry) {
     if (info.name != name) continue;
@@ -45,11 +47,35 @@ std::unique_ptr<Sampler> make_sampler(const std::string& name, const engine::Com
     if (field != nullptr && field->name() != info.config_field)
       throw Error("sampler '" + name + "' reads `" + info.config_field +
                   "` settings but the configuration sets `" + field->name() + "`");
-    return info.factory(model, config, seed);
+    std::unique_ptr<Sampler> sampler = info.factory(*model, config, seed);
+    sampler->keep_model(std::move(model));
+    return sampler;
   }
   std::string names;
   for (const auto& info : registry) names += (names.empty() ? "" : ", ") + info.name;
   throw Error("unknown sampler '" + name + "'; samplers are: " + names);
+}
+
+std::string sampler_name_of(const proto::SamplerConfig& config) {
+  switch (config.backend_case()) {
+    case proto::SamplerConfig::kGibbs:
+      return config.gibbs().scan() == proto::GibbsConfig::RANDOM ? "random-scan-gibbs" : "gibbs";
+    case proto::SamplerConfig::kChromaticGibbs:
+      return "chromatic-gibbs";
+    case proto::SamplerConfig::kBlockGibbs:
+      return "block-gibbs";
+    case proto::SamplerConfig::kPmp:
+      return "pmp";
+    case proto::SamplerConfig::kGwg:
+      return "gwg";
+    case proto::SamplerConfig::kDula:
+      return "dula";
+    case proto::SamplerConfig::kDmala:
+      return "dmala";
+    case proto::SamplerConfig::BACKEND_NOT_SET:
+      break;
+  }
+  return "";
 }
 
 }  // namespace dgm::inference

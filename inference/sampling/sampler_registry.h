@@ -26,10 +26,17 @@ struct SamplerInfo {
 // All registered samplers, sorted by name.
 const std::vector<SamplerInfo>& sampler_registry();
 
-// Creates the sampler called `name`. Throws dgm::Error listing the registered names when
-// `name` is unknown, or when `config` selects a different backend than `name` reads.
-std::unique_ptr<Sampler> make_sampler(const std::string& name, const engine::CompiledModel& model,
+// Creates the sampler called `name`; it shares ownership of `model`. Throws dgm::Error listing
+// the registered names when `name` is unknown, or when `config` selects a different backend
+// than `name` reads.
+std::unique_ptr<Sampler> make_sampler(const std::string& name,
+                                      std::shared_ptr<const engine::CompiledModel> model,
                                       const proto::SamplerConfig& config, std::uint64_t seed);
+
+// The registry name of the backend `config` selects ("" when it selects none): gibbs (or
+// random-scan-gibbs for gibbs { scan: RANDOM }), chromatic-gibbs, block-gibbs, pmp, gwg, dula,
+// dmala.
+std::string sampler_name_of(const proto::SamplerConfig& config);
 
 // Registration, called by each backend's registrar (see inference/sampling/register.cc).
 void register_sampler(SamplerInfo info);

@@ -685,11 +685,21 @@ TEST(Registry, GibbsFamilyNamesAndSettings) {
       parameters { name: "J" value: 0.3 }
       factors { name: "i" ising { coupling: "J" } lattice { group: "x" } })");
   proto::SamplerConfig config;
-  EXPECT_EQ(make_sampler("gibbs", m, config, 1)->name(), "gibbs");
-  EXPECT_EQ(make_sampler("random-scan-gibbs", m, config, 1)->name(), "random-scan-gibbs");
+  EXPECT_EQ(make_sampler("gibbs", std::make_shared<const dgm::engine::CompiledModel>(m), config, 1)
+                ->name(),
+            "gibbs");
+  EXPECT_EQ(make_sampler("random-scan-gibbs", std::make_shared<const dgm::engine::CompiledModel>(m),
+                         config, 1)
+                ->name(),
+            "random-scan-gibbs");
   config.mutable_gibbs()->set_scan(proto::GibbsConfig::RANDOM);
-  EXPECT_EQ(make_sampler("gibbs", m, config, 1)->name(), "random-scan-gibbs");
-  EXPECT_THAT(error_of([&] { make_sampler("chromatic-gibbs", m, config, 1); }),
+  EXPECT_EQ(make_sampler("gibbs", std::make_shared<const dgm::engine::CompiledModel>(m), config, 1)
+                ->name(),
+            "random-scan-gibbs");
+  EXPECT_THAT(error_of([&] {
+                make_sampler("chromatic-gibbs",
+                             std::make_shared<const dgm::engine::CompiledModel>(m), config, 1);
+              }),
               HasSubstr("chromatic_gibbs"));
   EXPECT_EQ(make(Variant::kChromatic, m, 1)->name(), "chromatic-gibbs");
   EXPECT_EQ(make(Variant::kBlock, m, 1)->name(), "block-gibbs");

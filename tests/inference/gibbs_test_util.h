@@ -51,7 +51,8 @@ inline std::unique_ptr<Sampler> make(Variant v, const engine::CompiledModel& mod
       config.mutable_block_gibbs()->set_generic_only(generic_only);
       break;
   }
-  return make_sampler(registry_name(v), model, config, seed);
+  return make_sampler(registry_name(v), std::make_shared<const dgm::engine::CompiledModel>(model),
+                      config, seed);
 }
 
 struct TestModel {

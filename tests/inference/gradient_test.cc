@@ -491,14 +491,22 @@ TEST(Registry, SettingsAndStatesThatWouldFreezeAreErrors) {
   for (const engine::CompiledModel* m : {&chain, &rbm}) {
     proto::SamplerConfig config;
     config.mutable_gwg()->set_num_flips(100000000);
-    EXPECT_THROW(make_sampler("gwg", *m, config, 1), Error);
+    EXPECT_THROW(
+        make_sampler("gwg", std::make_shared<const dgm::engine::CompiledModel>(*m), config, 1),
+        Error);
     for (const double alpha : {std::numeric_limits<double>::infinity(), 1e-320, -0.1}) {
       proto::SamplerConfig dmala;
       dmala.mutable_dmala()->set_step_size(alpha);
-      EXPECT_THROW(make_sampler("dmala", *m, dmala, 1), Error) << alpha;
+      EXPECT_THROW(
+          make_sampler("dmala", std::make_shared<const dgm::engine::CompiledModel>(*m), dmala, 1),
+          Error)
+          << alpha;
       proto::SamplerConfig dula;
       dula.mutable_dula()->set_step_size(alpha);
-      EXPECT_THROW(make_sampler("dula", *m, dula, 1), Error) << alpha;
+      EXPECT_THROW(
+          make_sampler("dula", std::make_shared<const dgm::engine::CompiledModel>(*m), dula, 1),
+          Error)
+          << alpha;
     }
   }
   // An OR constraint violated by the start (a = b = 0, c = 1).
@@ -508,7 +516,8 @@ TEST(Registry, SettingsAndStatesThatWouldFreezeAreErrors) {
       variables { name: "c" cardinality: 2 }
       factors { name: "or" logical_or { parents: "a b" child: "c" } })");
   for (const char* name : {"gwg", "dmala", "dula"}) {
-    auto sampler = make_sampler(name, logic, proto::SamplerConfig(), 1);
+    auto sampler = make_sampler(name, std::make_shared<const dgm::engine::CompiledModel>(logic),
+                                proto::SamplerConfig(), 1);
     Chains chains(2, 3);
     chains.chain(0)[2] = 1;
     chains.chain(1)[2] = 1;
@@ -520,7 +529,8 @@ TEST(Registry, SettingsAndStatesThatWouldFreezeAreErrors) {
       parameters { name: "t" shape: [2, 2] value: [-1e308, 1e308, 1e308, -1e308] }
       factors { name: "p" pairwise { log_potentials: "t" } scope: "x[0] x[1]" })");
   for (const char* name : {"gwg", "dmala"}) {
-    auto sampler = make_sampler(name, huge, proto::SamplerConfig(), 1);
+    auto sampler = make_sampler(name, std::make_shared<const dgm::engine::CompiledModel>(huge),
+                                proto::SamplerConfig(), 1);
     Chains chains(1, 2);  // (0, 0): f = −1e308 is finite, but flipping x[1] gains 2e308 = +inf
     try {
       sampler->reset(chains);
@@ -558,10 +568,15 @@ TEST(Registry, NamesSettingsAndStats) {
   }
   proto::SamplerConfig config;
   config.mutable_gwg()->set_num_flips(-1);
-  EXPECT_THROW(make_sampler("gwg", m, config, 1), Error);
+  EXPECT_THROW(
+      make_sampler("gwg", std::make_shared<const dgm::engine::CompiledModel>(m), config, 1), Error);
   config.mutable_dmala()->set_step_size(-0.5);
-  EXPECT_THROW(make_sampler("dmala", m, config, 1), Error);
-  EXPECT_THROW(make_sampler("gwg", m, config, 1), Error);  // dmala settings for gwg
+  EXPECT_THROW(
+      make_sampler("dmala", std::make_shared<const dgm::engine::CompiledModel>(m), config, 1),
+      Error);
+  EXPECT_THROW(
+      make_sampler("gwg", std::make_shared<const dgm::engine::CompiledModel>(m), config, 1),
+      Error);  // dmala settings for gwg
   // RBM-shaped models take the marginal path unless asked for the joint.
   const TestModel rbm = compile_random(testing::rbm_options(1, 4, 3));
   EXPECT_NE(dynamic_cast<RbmMarginalSampler*>(make({"gwg"}, rbm.model, 1).get()), nullptr);

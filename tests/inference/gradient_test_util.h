@@ -65,7 +65,8 @@ inline std::unique_ptr<Sampler> make(const Spec& spec, const engine::CompiledMod
   }
   rbm->set_joint(spec.joint);
   if (spec.exact_rbm_scores) rbm->set_scores(proto::RbmMarginalConfig::EXACT);
-  return make_sampler(spec.name, model, config, seed);
+  return make_sampler(spec.name, std::make_shared<const dgm::engine::CompiledModel>(model), config,
+                      seed);
 }
 
 inline testing::SamplingCheckResult run_check(Sampler& sampler, const TestModel& t,

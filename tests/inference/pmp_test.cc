@@ -199,14 +199,19 @@ TEST(Pmp, RegisteredWithItsConfiguration) {
   proto::SamplerConfig config;
   config.mutable_pmp()->mutable_bp()->set_max_iterations(5);
   config.mutable_pmp()->mutable_bp()->set_damping(0.0);
-  auto sampler = make_sampler("pmp", model, config, 1);
+  auto sampler =
+      make_sampler("pmp", std::make_shared<const dgm::engine::CompiledModel>(model), config, 1);
   EXPECT_EQ(sampler->name(), "pmp");
   EXPECT_FALSE(sampler->needs_valid_start());
   config.mutable_pmp()->set_noise_scale(-1.0);
-  EXPECT_THROW(make_sampler("pmp", model, config, 1), Error);
+  EXPECT_THROW(
+      make_sampler("pmp", std::make_shared<const dgm::engine::CompiledModel>(model), config, 1),
+      Error);
   config.mutable_pmp()->set_noise_scale(1.0);
   config.mutable_pmp()->mutable_bp()->set_schedule(proto::BeliefPropagationConfig::RESIDUAL);
-  EXPECT_THROW(make_sampler("pmp", model, config, 1), Error);
+  EXPECT_THROW(
+      make_sampler("pmp", std::make_shared<const dgm::engine::CompiledModel>(model), config, 1),
+      Error);
 }
 
 // Not a correctness check: PMP on loopy models is approximate. The test log shows how far.

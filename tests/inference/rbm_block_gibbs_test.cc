@@ -313,10 +313,12 @@ TEST(RbmBlockGibbs, RefusesModelsThatAreNotRbms) {
 TEST(RbmBlockGibbs, RegistryBlockGibbsUsesIt) {
   const auto model = compile_text(rbm_text(4, 3, Bias::kLogOdds, Bias::kField, 2));
   proto::SamplerConfig config;
-  auto fast = make_sampler("block-gibbs", model, config, 1);
+  auto fast = make_sampler("block-gibbs", std::make_shared<const dgm::engine::CompiledModel>(model),
+                           config, 1);
   EXPECT_NE(dynamic_cast<RbmBlockGibbs*>(fast.get()), nullptr);
   config.mutable_block_gibbs()->set_generic_only(true);
-  auto generic = make_sampler("block-gibbs", model, config, 1);
+  auto generic = make_sampler("block-gibbs",
+                              std::make_shared<const dgm::engine::CompiledModel>(model), config, 1);
   EXPECT_EQ(dynamic_cast<RbmBlockGibbs*>(generic.get()), nullptr);
   EXPECT_EQ(generic->name(), "block-gibbs");
 }
@@ -365,8 +367,9 @@ TEST(RbmBlockGibbs, HardBiasesAreExact) {
   EXPECT_EQ(result.marginals[model.graph->state_offset[5] + 1], 0.0) << "h[1] is always 0";
 }
 
-// A learner changes the parameters in place; reset() makes the sampler see them.
-TEST(RbmBlockGibbs, ResetRereadsParameters) {
+// A learner changes the parameters in place; refresh_parameters() makes the sampler see them
+// (reset() alone does not: the explicit call is the contract).
+TEST(RbmBlockGibbs, RefreshRereadsParameters) {
   auto model = compile_text(rbm_text(5, 3, Bias::kLogOdds, Bias::kLogOdds, 6));
   auto sampler = rbm_sampler(model, 6);
   Chains chains = random_chains(model, 3, 6);
@@ -375,10 +378,12 @@ TEST(RbmBlockGibbs, ResetRereadsParameters) {
   model.params.values[static_cast<std::size_t>(c.offset)] += 1.0;
   EXPECT_EQ(sampler->hidden_log_odds(chains), before) << "the float mirror is kept";
   sampler->reset(chains);
+  EXPECT_EQ(sampler->hidden_log_odds(chains), before) << "reset() keeps the mirror";
+  sampler->refresh_parameters();
   const RbmBlockGibbs::Matrix after = sampler->hidden_log_odds(chains);
   for (std::int32_t b = 0; b < 3; ++b) EXPECT_NEAR(after(b, 0) - before(b, 0), 1.0, 1e-5);
   model.params.values[static_cast<std::size_t>(c.offset)] = std::nan("");
-  EXPECT_THROW(sampler->reset(chains), Error);
+  EXPECT_THROW(sampler->refresh_parameters(), Error);
 }
 
 }  // namespace

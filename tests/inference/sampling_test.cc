@@ -25,6 +25,7 @@ class CountingSampler : public Sampler {
  public:
   explicit CountingSampler(const engine::CompiledModel& m) : model_(m) {}
   std::string_view name() const override { return "counting"; }
+  void refresh_parameters() override {}
   SweepStats sweep(Chains& chains, std::int64_t sweep) override {
     SweepStats stats;
     for (std::int32_t b = 0; b < chains.num_chains(); ++b)

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -86,18 +87,56 @@ TEST(SampleCli, ConfigFileAndFlagsOverrideIt) {
   EXPECT_THAT(bad.err, HasSubstr("bad.pbtxt:1:"));
 }
 
-TEST(SampleCli, ResumeContinuesEachChainFromItsLastSample) {
+// A run split in two by --resume draws exactly what one uninterrupted run draws: the saved
+// session (OUT.session) carries each chain's state, the random streams' position and the keep
+// rule. The continuation appends to the same file, on another thread count.
+TEST(SampleCli, ResumeContinuesTheUninterruptedRunIntoTheSameFile) {
+  const std::string dir = testing::scratch_dir();
+  for (const std::string sampler : {"gibbs", "chromatic-gibbs", "gwg", "pmp"}) {
+    SCOPED_TRACE(sampler);
+    const std::string common = "sample '" + kChain + "' --sampler " + sampler +
+                               " --chains 3 --seed 5 --burn-in 2 --thin 3";
+    ASSERT_EQ(run_dgm(common + " --sweeps 11 --out '" + dir + "/full.npy'").exit_code, 0);
+    ASSERT_EQ(run_dgm(common + " --sweeps 4 --threads 2 --out '" + dir + "/part.npy'").exit_code,
+              0);
+    const auto r = run_dgm("sample '" + kChain + "' --sweeps 7 --threads 1 --resume '" + dir +
+                           "/part.npy' --format json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["first_sweep"], 4);
+    EXPECT_EQ(j["out"]["appended"], true);
+    const auto full = engine::read_npy(dir + "/full.npy", true);
+    const auto part = engine::read_npy(dir + "/part.npy", true);
+    EXPECT_EQ(part.shape, full.shape);
+    EXPECT_EQ(part.values, full.values);
+  }
+}
+
+TEST(SampleCli, ResumeRefusesSettingsThatDisagreeWithTheSavedSession) {
   const std::string dir = testing::scratch_dir();
   ASSERT_EQ(
       run_dgm("sample '" + kIsing + "' --chains 3 --sweeps 4 --out '" + dir + "/a.npy'").exit_code,
       0);
-  const auto r = run_dgm("sample '" + kIsing + "' --chains 3 --sweeps 2 --resume '" + dir +
-                         "/a.npy' --out '" + dir + "/b.npy'");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto mismatch =
-      run_dgm("sample '" + kIsing + "' --chains 5 --sweeps 2 --resume '" + dir + "/a.npy'");
-  EXPECT_EQ(mismatch.exit_code, 1);
-  EXPECT_THAT(mismatch.err, HasSubstr("same --chains"));
+  const auto before = engine::read_npy(dir + "/a.npy", true).values;
+  for (const std::string& flags : std::vector<std::string>{
+           "--chains 5", "--seed 3", "--sampler gwg", "--thin 2", "--config '" + dir + "/a.npy'",
+           "--init-rows '" + dir + "/a.npy'"}) {
+    SCOPED_TRACE(flags);
+    const auto r =
+        run_dgm("sample '" + kIsing + "' --sweeps 2 " + flags + " --resume '" + dir + "/a.npy'");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_THAT(r.err, HasSubstr("--resume"));
+  }
+  EXPECT_EQ(engine::read_npy(dir + "/a.npy", true).values, before) << "nothing was touched";
+  // A samples file without its session cannot be resumed (its rows alone do not say where the
+  // random streams were); a session file can be given directly.
+  std::filesystem::copy_file(dir + "/a.npy", dir + "/copy.npy");
+  const auto lone = run_dgm("sample '" + kIsing + "' --resume '" + dir + "/copy.npy'");
+  EXPECT_EQ(lone.exit_code, 1);
+  EXPECT_THAT(lone.err, HasSubstr("no saved session beside it"));
+  const auto other = run_dgm("sample '" + kChain + "' --resume '" + dir + "/a.npy.session'");
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_THAT(other.err, HasSubstr("different model"));
 }
 
 TEST(SampleCli, HardConstraintsStartFromTheMapStateWhenUniformStartsAreImpossible) {

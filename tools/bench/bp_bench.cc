@@ -244,7 +244,8 @@ void BM_PmpLatticeSweep(benchmark::State& state) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, state.range(0));
   const CompiledModel& model = lattice_model();
   dgm::proto::SamplerConfig config;
-  auto sampler = dgm::inference::make_sampler("pmp", model, config, 1);
+  auto sampler = dgm::inference::make_sampler(
+      "pmp", std::make_shared<const dgm::engine::CompiledModel>(model), config, 1);
   dgm::inference::Chains chains(kLanes, model.graph->num_variables());
   std::int64_t sweep = 0;
   const double samples = kLanes;

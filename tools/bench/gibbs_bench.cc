@@ -83,7 +83,9 @@ void compare(benchmark::State& state, const std::string& name, const std::string
 }
 
 std::unique_ptr<Sampler> registry_sampler(const std::string& name, const CompiledModel& model) {
-  return dgm::inference::make_sampler(name, model, dgm::proto::SamplerConfig(), kSeed);
+  return dgm::inference::make_sampler(name,
+                                      std::make_shared<const dgm::engine::CompiledModel>(model),
+                                      dgm::proto::SamplerConfig(), kSeed);
 }
 
 Chains uniform_chains(const CompiledModel& model, int num_chains) {

@@ -2,6 +2,7 @@
 // .npy or .csv as they are drawn, and print a summary.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,7 @@ class LogPotentialSummary : public inference::RunObserver {
   }
   double mean() const { return count_ > 0 ? sum_ / count_ : std::nan(""); }
   std::int64_t evaluated() const { return count_; }
+  std::int64_t seen() const { return seen_; }
 
  private:
   const engine::CompiledModel& model_;
@@ -44,19 +46,48 @@ struct SampleOptions {
   std::string format = "text";
 };
 
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec))
+    return std::filesystem::equivalent(a, b, ec);
+  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+}
+
 void run_sample(const SampleOptions& opt) {
   const engine::CompiledModel model = opt.model.load();
   const engine::Graph& g = *model.graph;
+  // Every input is read and every flag checked before any file is opened for writing.
+  PreparedSession prepared = prepare_session(model, opt.sampling);
+  inference::Session& session = *prepared.session;
+  std::string out = opt.out;
+  bool append = false;
+  if (!prepared.resumed_samples.empty() &&
+      (out.empty() || same_file(out, prepared.resumed_samples))) {
+    out = prepared.resumed_samples;  // a resumed run continues its samples file
+    append = true;
+  }
+  for (const std::string* input :
+       {&opt.model.path, &opt.sampling.config, &opt.sampling.init_rows, &opt.model.evidence}) {
+    if (!out.empty() && !input->empty() && same_file(out, *input))
+      throw Error("--out " + out + " is also an input (" + *input +
+                  "); write the samples to another file");
+  }
   std::unique_ptr<inference::SampleWriter> writer;
-  if (!opt.out.empty()) writer = std::make_unique<inference::SampleWriter>(opt.out, g);
+  if (!out.empty())
+    writer = std::make_unique<inference::SampleWriter>(out, g, append ? prepared.resumed_rows : -1);
+  // The session is saved beside the samples file (or back into the session file resumed).
+  const std::string checkpoint = !out.empty() ? session_path_for(out) : prepared.resumed_from;
   inference::MarginalEstimator marginals(g);
-  const std::int64_t kept_estimate =
-      std::max<std::int64_t>(0, (opt.sampling.sweeps - opt.sampling.burn_in) /
-                                    std::max<std::int64_t>(1, opt.sampling.thin));
-  LogPotentialSummary energy(model, kept_estimate * opt.sampling.chains);
+  const std::int64_t kept_estimate = std::max<std::int64_t>(
+      0, (prepared.sweeps - std::max<std::int64_t>(0, session.burn_in() - session.sweeps_done())) /
+             session.thin());
+  LogPotentialSummary energy(model, kept_estimate * session.num_chains());
   std::vector<inference::RunObserver*> observers = {&marginals, &energy};
   if (writer) observers.push_back(writer.get());
-  SamplingRun run = run_sampling(model, opt.sampling, observers);
+  const inference::RunSummary summary =
+      run_session(session, prepared.sweeps, observers, checkpoint,
+                  [&] { return writer ? writer->rows() : std::int64_t{0}; });
+  SamplingRun run = describe_run(session, summary, prepared.sweeps);
 
   const auto& s = run.summary;
   const double site_rate = s.seconds > 0 ? s.totals.site_updates / s.seconds : 0.0;
@@ -95,13 +126,23 @@ void run_sample(const SampleOptions& opt) {
         j[f.name] = {{"value", f.value}, {"standard_error", f.standard_error}};
       }
     }
+    if (!prepared.resumed_from.empty()) j["resumed_from"] = prepared.resumed_from;
+    j["first_sweep"] = session.sweeps_done() - s.sweeps_done;
     if (writer)
-      j["out"] = {{"path", opt.out}, {"rows", writer->rows()}, {"dtype", writer->dtype()}};
+      j["out"] = {{"path", out},
+                  {"rows", writer->rows()},
+                  {"dtype", writer->dtype()},
+                  {"appended", append}};
+    if (!checkpoint.empty()) j["session"] = checkpoint;
     std::cout << j.dump(2) << "\n";
     return;
   }
   std::printf("sampler    %s, %d chains, seed %llu\n", run.sampler_name.c_str(),
               run.chains.num_chains(), static_cast<unsigned long long>(run.config.run().seed()));
+  const std::int64_t first = session.sweeps_done() - s.sweeps_done;
+  if (first > 0)
+    std::printf("resumed    %s at sweep %lld\n", prepared.resumed_from.c_str(),
+                static_cast<long long>(first));
   std::printf("sweeps     %lld%s (burn-in %lld, thin %lld): %lld samples kept\n",
               static_cast<long long>(s.sweeps_done), s.stopped_early ? " (interrupted)" : "",
               static_cast<long long>(run.config.run().burn_in()),
@@ -125,9 +166,17 @@ void run_sample(const SampleOptions& opt) {
       std::printf("%s = %.6g ± %.2g  (%s)\n", f.name.c_str(), f.value, f.standard_error,
                   f.description.c_str());
   }
-  if (energy.evaluated() > 0)
-    std::printf("mean f(x)  %.6g (log-potential, natural log; energy = -f) over %lld samples\n",
-                energy.mean(), static_cast<long long>(energy.evaluated()));
+  if (energy.evaluated() > 0) {
+    if (energy.evaluated() < energy.seen())
+      std::printf(
+          "mean f(x)  %.6g (log-potential, natural log; energy = -f) over %lld evenly spaced of "
+          "the %lld kept samples (f is evaluated factor by factor, so on a subset)\n",
+          energy.mean(), static_cast<long long>(energy.evaluated()),
+          static_cast<long long>(energy.seen()));
+    else
+      std::printf("mean f(x)  %.6g (log-potential, natural log; energy = -f) over %lld samples\n",
+                  energy.mean(), static_cast<long long>(energy.evaluated()));
+  }
   for (const auto& group : g.groups) {
     double mean = 0;
     for (std::int32_t i = 0; i < group.size; ++i)
@@ -141,8 +190,12 @@ void run_sample(const SampleOptions& opt) {
       std::printf("group      %-16s mean state %.4f\n", group.name.c_str(), mean);
   }
   if (writer)
-    std::printf("wrote      %s: %lld rows x %d variables (%s)\n", opt.out.c_str(),
-                static_cast<long long>(writer->rows()), g.num_variables(), writer->dtype().c_str());
+    std::printf("wrote      %s: %lld rows x %d variables (%s)%s\n", out.c_str(),
+                static_cast<long long>(writer->rows()), g.num_variables(), writer->dtype().c_str(),
+                append ? ", appended" : "");
+  if (!checkpoint.empty())
+    std::printf("session    %s (continue with --resume %s)\n", checkpoint.c_str(),
+                (out.empty() ? checkpoint : out).c_str());
 }
 
 }  // namespace
@@ -152,7 +205,10 @@ void register_sample(CLI::App& app) {
   auto opt = std::make_shared<SampleOptions>();
   opt->model.add_to(*cmd);
   opt->sampling.add_to(*cmd, /*with_sampler_flag=*/true);
-  cmd->add_option("--out", opt->out, "samples file (.npy or .csv), written as samples are drawn");
+  cmd->add_option("--out", opt->out,
+                  "samples file (.npy or .csv), written as samples are drawn; the session is "
+                  "saved beside it as OUT.session (at the end, on Ctrl-C and every minute) so that "
+                  "--resume OUT continues the run");
   cmd->add_option("--format", opt->format, "summary format: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

@@ -1,56 +1,66 @@
 #include "tools/dgm/sampling_options.h"
 
-#include <tbb/global_control.h>
-
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "dgm/session.pb.h"
 #include "tools/dgm/progress.h"
 
 namespace dgm::cli {
 
 void SamplingOptions::add_to(CLI::App& cmd, bool with_sampler_flag) {
   if (with_sampler_flag)
-    cmd.add_option("--sampler", sampler, "sampler name (see `dgm samplers`)")
-        ->capture_default_str();
-  cmd.add_option("--config", config,
-                 "sampler settings: a SamplerConfig in protobuf text (proto/dgm/sampler.proto); "
-                 "flags given on the command line override its run settings");
-  chains_flag_ =
+    sampler_flag = cmd.add_option("--sampler", sampler,
+                                  "sampler name (see `dgm samplers`); default: the backend "
+                                  "--config selects, else gibbs");
+  config_flag = cmd.add_option(
+      "--config", config,
+      "sampler settings: a SamplerConfig in protobuf text (proto/dgm/sampler.proto); flags "
+      "given on the command line override its run settings; --sampler must agree with its "
+      "backend");
+  chains_flag =
       cmd.add_option("--chains", chains, "number of chains run together")->capture_default_str();
-  sweeps_flag_ = cmd.add_option("--sweeps", sweeps,
-                                "sweeps in all, burn-in included (one sweep = N site updates)")
+  sweeps_flag = cmd.add_option("--sweeps", sweeps,
+                               "sweeps to run, burn-in included (one sweep = N site updates); "
+                               "with --resume, sweeps to run on top of the saved ones")
+                    ->capture_default_str();
+  burn_in_flag = cmd.add_option("--burn-in", burn_in, "sweeps discarded before samples are kept")
                      ->capture_default_str();
-  burn_in_flag_ = cmd.add_option("--burn-in", burn_in, "sweeps discarded before samples are kept")
-                      ->capture_default_str();
-  thin_flag_ = cmd.add_option("--thin", thin, "keep every thin-th sweep")->capture_default_str();
-  seed_flag_ = cmd.add_option("--seed", seed, "seed of the random streams")->capture_default_str();
-  threads_flag_ = cmd.add_option("--threads", threads,
-                                 "worker threads (0: all cores); results do not depend on it")
-                      ->capture_default_str();
+  thin_flag = cmd.add_option("--thin", thin, "keep every thin-th sweep")->capture_default_str();
+  seed_flag = cmd.add_option("--seed", seed, "seed of the random streams")->capture_default_str();
+  threads_flag = cmd.add_option("--threads", threads,
+                                "worker threads (0: all cores); results do not depend on it")
+                     ->capture_default_str();
   cmd.add_option("--init-rows", init_rows,
                  ".npy of initial states, one row per state; chain b starts from row b mod rows");
   cmd.add_option("--resume", resume,
-                 "samples .npy written by an earlier dgm sample with the same number of chains: "
-                 "each chain continues from its last sample");
+                 "continue a saved session: a samples file written by dgm sample --out (its "
+                 "session is FILE.session beside it; new samples are appended to it unless "
+                 "--out names another file) or a .session file; the run draws exactly what one "
+                 "uninterrupted run would have drawn");
 }
 
 SamplingOptions SamplingOptions::merged_with(const proto::RunConfig& config) const {
   SamplingOptions o = *this;
-  auto unset = [](const CLI::Option* flag) { return flag == nullptr || flag->count() == 0; };
-  if (config.chains() != 0 && unset(chains_flag_)) o.chains = config.chains();
-  if (config.sweeps() != 0 && unset(sweeps_flag_)) o.sweeps = config.sweeps();
-  if (config.burn_in() != 0 && unset(burn_in_flag_)) o.burn_in = config.burn_in();
-  if (config.thin() != 0 && unset(thin_flag_)) o.thin = config.thin();
-  if (config.seed() != 0 && unset(seed_flag_)) o.seed = config.seed();
-  if (config.threads() != 0 && unset(threads_flag_)) o.threads = config.threads();
+  if (config.chains() != 0 && !given(chains_flag)) o.chains = config.chains();
+  if (config.sweeps() != 0 && !given(sweeps_flag)) o.sweeps = config.sweeps();
+  if (config.burn_in() != 0 && !given(burn_in_flag)) o.burn_in = config.burn_in();
+  if (config.thin() != 0 && !given(thin_flag)) o.thin = config.thin();
+  if (config.seed() != 0 && !given(seed_flag)) o.seed = config.seed();
+  if (config.threads() != 0 && !given(threads_flag)) o.threads = config.threads();
   return o;
 }
+
+std::string session_path_for(const std::string& samples_path) { return samples_path + ".session"; }
 
 namespace {
 
 proto::SamplerConfig read_config(const std::string& path) {
+  if (std::filesystem::is_directory(path))
+    throw Error(path + ": is a directory, not a sampler configuration");
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open the sampler configuration");
   std::stringstream text;
@@ -60,135 +70,176 @@ proto::SamplerConfig read_config(const std::string& path) {
   return config;
 }
 
-std::string backend_sampler_name(const proto::SamplerConfig& config) {
-  switch (config.backend_case()) {
-    case proto::SamplerConfig::kGibbs:
-      return config.gibbs().scan() == proto::GibbsConfig::RANDOM ? "random-scan-gibbs" : "gibbs";
-    case proto::SamplerConfig::kChromaticGibbs:
-      return "chromatic-gibbs";
-    case proto::SamplerConfig::kBlockGibbs:
-      return "block-gibbs";
-    case proto::SamplerConfig::kPmp:
-      return "pmp";
-    case proto::SamplerConfig::kGwg:
-      return "gwg";
-    case proto::SamplerConfig::kDula:
-      return "dula";
-    case proto::SamplerConfig::kDmala:
-      return "dmala";
-    case proto::SamplerConfig::BACKEND_NOT_SET:
-      break;
+std::vector<std::int32_t> read_states(const std::string& file, std::int64_t n, std::int64_t& rows) {
+  const engine::NpyArray array = engine::read_npy(file, /*allow_integers=*/true);
+  if (array.shape.size() != 2 || array.shape[1] != n)
+    throw Error(file + ": expected states of shape [rows, " + std::to_string(n) + "]");
+  rows = array.shape[0];
+  std::vector<std::int32_t> states(array.values.size());
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const double v = array.values[i];
+    if (v != static_cast<double>(static_cast<std::int32_t>(v)))
+      throw Error(file + ": value " + std::to_string(v) + " is not a state");
+    states[i] = static_cast<std::int32_t>(v);
   }
-  return "";
+  return states;
 }
 
-void initialise(inference::Chains& chains, const engine::CompiledModel& model,
-                const SamplingOptions& o, bool needs_valid_start) {
-  if (!o.init_rows.empty() && !o.resume.empty())
-    throw Error("give at most one of --init-rows and --resume");
-  const std::string& file = o.init_rows.empty() ? o.resume : o.init_rows;
-  if (file.empty()) {
-    inference::init_uniform(chains, model, o.seed);
-    if (!needs_valid_start) return;  // e.g. PMP: every sample is drawn afresh
-    // With hard constraints a uniform start is often impossible. Where exact inference is
-    // affordable, such chains start from the MAP state instead (said on stderr); otherwise
-    // require_positive_probability below explains how to give valid starts.
-    bool impossible = false;
-    for (std::int32_t b = 0; b < chains.num_chains() && !impossible; ++b)
-      impossible = !inference::zero_probability_reason(model, chains.chain(b)).empty();
-    if (impossible) {
-      try {
-        const inference::ExactResult map = inference::exact_map(model);
-        const std::int32_t n = inference::replace_impossible_starts(chains, model, map.map_state);
-        std::fprintf(stderr,
-                     "dgm: note: %d of %d uniform starts had probability zero; they start from "
-                     "the MAP state\n",
-                     n, chains.num_chains());
-      } catch (const Error&) {
-        // Too wide for exact MAP (or no valid state): reported below.
-      }
-    }
-  } else {
-    const engine::NpyArray array = engine::read_npy(file, /*allow_integers=*/true);
-    const std::int64_t n = model.graph->num_variables();
-    if (array.shape.size() != 2 || array.shape[1] != n)
-      throw Error(file + ": expected states of shape [rows, " + std::to_string(n) + "]");
-    std::int64_t rows = array.shape[0];
-    std::int64_t first = 0;
-    if (!o.resume.empty()) {
-      // A samples file is sweep-major: its last `chains` rows are each chain's last state.
-      if (rows < o.chains || rows % o.chains != 0)
-        throw Error(file + ": " + std::to_string(rows) +
-                    " rows is not a whole number of sweeps "
-                    "of " +
-                    std::to_string(o.chains) + " chains; use the same --chains");
-      first = rows - o.chains;
-      rows = o.chains;
-    }
-    std::vector<std::int32_t> states(static_cast<std::size_t>(rows * n));
-    for (std::size_t i = 0; i < states.size(); ++i) {
-      const double v = array.values[first * n + static_cast<std::int64_t>(i)];
-      if (v != static_cast<double>(static_cast<std::int32_t>(v)))
-        throw Error(file + ": value " + std::to_string(v) + " is not a state");
-      states[i] = static_cast<std::int32_t>(v);
-    }
-    inference::init_from_rows(chains, model, states, rows, file);
+// A flag given on the command line that the saved session fixes must agree with it.
+template <typename T>
+void require_same(bool given, const char* flag, const T& value, const T& saved,
+                  const std::string& file) {
+  if (given && value != saved) {
+    std::ostringstream a, b;
+    a << value;
+    b << saved;
+    throw Error(std::string(flag) + " " + a.str() + " disagrees with the saved session " + file +
+                " (" + b.str() + "); a --resume run keeps the saved settings (omit the flag)");
   }
-  if (needs_valid_start) inference::require_positive_probability(chains, model);
+}
+
+PreparedSession restore_session(const engine::CompiledModel& model, const SamplingOptions& o) {
+  PreparedSession p;
+  std::string file = o.resume;
+  if (!file.ends_with(".session")) {
+    p.resumed_samples = file;
+    file = session_path_for(file);
+    if (!std::filesystem::exists(file))
+      throw Error(o.resume + ": no saved session beside it (" + file +
+                  "); dgm sample --out FILE writes one. To start new chains from its rows, use "
+                  "--init-rows");
+  }
+  if (!o.init_rows.empty()) throw Error("give at most one of --init-rows and --resume");
+  if (o.given(o.config_flag))
+    throw Error("--config with --resume: a resumed run keeps the saved session's settings");
+  const proto::SessionCheckpoint checkpoint = inference::Session::read_checkpoint(file);
+  // --sampler (or dgm marginals --method) names the sampler; it must be the saved one.
+  if (!o.sampler.empty() && o.sampler != checkpoint.sampler())
+    throw Error("sampler '" + o.sampler + "' disagrees with the saved session " + file + " ('" +
+                checkpoint.sampler() + "'); a --resume run keeps its sampler");
+  require_same(o.given(o.chains_flag), "--chains", o.chains, checkpoint.num_chains(), file);
+  require_same(o.given(o.seed_flag), "--seed", o.seed, checkpoint.seed(), file);
+  require_same(o.given(o.burn_in_flag), "--burn-in", o.burn_in, checkpoint.burn_in(), file);
+  require_same(o.given(o.thin_flag), "--thin", o.thin, checkpoint.thin(), file);
+  p.session = std::make_unique<inference::Session>(
+      inference::Session::restore(checkpoint, model, o.threads, file));
+  p.resumed_from = file;
+  p.resumed_rows = checkpoint.output_rows();
+  p.sweeps = o.sweeps;
+  return p;
 }
 
 }  // namespace
 
-SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptions& flags,
-                         std::span<inference::RunObserver* const> observers) {
-  SamplingRun run;
-  std::string name = flags.sampler;
-  if (!flags.config.empty()) {
-    run.config = read_config(flags.config);
-    const std::string from_config = backend_sampler_name(run.config);
-    if (!from_config.empty()) name = from_config;
-  }
-  const SamplingOptions o = flags.merged_with(run.config.run());
+PreparedSession prepare_session(const engine::CompiledModel& model, const SamplingOptions& flags) {
+  if (flags.threads < 0)
+    throw Error("--threads must be ≥ 0 (0: all cores; got " + std::to_string(flags.threads) + ")");
+  if (flags.sweeps < 0)
+    throw Error("--sweeps must be ≥ 0 (got " + std::to_string(flags.sweeps) + ")");
+  if (!flags.resume.empty()) return restore_session(model, flags);
+
+  inference::SessionOptions s;
+  if (!flags.config.empty()) s.config = read_config(flags.config);
+  const SamplingOptions o = flags.merged_with(s.config.run());
   if (o.chains < 1)
     throw Error("--chains must be at least 1 (got " + std::to_string(o.chains) + ")");
-  if (o.threads < 0)
-    throw Error("--threads must be ≥ 0 (0: all cores; got " + std::to_string(o.threads) + ")");
   if (o.sweeps < 0 || o.burn_in < 0 || o.thin < 1)
-    throw Error("--sweeps and --burn-in must be ≥ 0 and --thin ≥ 1");
-  const std::size_t state_count =
-      static_cast<std::size_t>(o.chains) * static_cast<std::size_t>(model.graph->num_variables());
-  if (state_count > (std::size_t{1} << 32))
-    throw Error(std::to_string(o.chains) + " chains of " +
-                std::to_string(model.graph->num_variables()) +
-                " variables are too many states to hold; use fewer chains");
-  std::unique_ptr<tbb::global_control> threads;
-  if (o.threads > 0)
-    threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                    static_cast<std::size_t>(o.threads));
-  auto sampler = inference::make_sampler(name, model, run.config, o.seed);
-  run.chains = inference::Chains(o.chains, model.graph->num_variables());
-  initialise(run.chains, model, o, sampler->needs_valid_start());
+    throw Error("--sweeps and --burn-in must be ≥ 0 and --thin ≥ 1 (got sweeps " +
+                std::to_string(o.sweeps) + ", burn-in " + std::to_string(o.burn_in) + ", thin " +
+                std::to_string(o.thin) + ")");
+  s.sampler = o.sampler;
+  s.chains = o.chains;
+  s.seed = o.seed;
+  s.threads = o.threads;
+  s.burn_in = o.burn_in;
+  s.thin = o.thin;
+  if (!o.init_rows.empty()) {
+    s.start = inference::StartPolicy::kRows;
+    s.start_rows = read_states(o.init_rows, model.graph->num_variables(), s.num_start_rows);
+    s.start_source = o.init_rows;
+  }
+  PreparedSession p;
+  p.session = std::make_unique<inference::Session>(model, std::move(s));
+  p.sweeps = o.sweeps;
+  return p;
+}
 
+namespace {
+
+// Saves the session every minute of a long run, after the sweep's samples were written, so a
+// killed run can be resumed from at most a minute back.
+class PeriodicCheckpoint : public inference::RunObserver {
+ public:
+  PeriodicCheckpoint(const inference::Session& session, std::string path,
+                     std::function<std::int64_t()> rows)
+      : session_(session), path_(std::move(path)), rows_(std::move(rows)) {}
+  bool on_sweep(std::int64_t, const inference::Chains&, const inference::SweepStats&) override {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ >= std::chrono::seconds(60)) {
+      session_.save(path_, rows_());
+      last_ = now;
+    }
+    return true;
+  }
+
+ private:
+  const inference::Session& session_;
+  std::string path_;
+  std::function<std::int64_t()> rows_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+inference::RunSummary run_session(inference::Session& session, std::int64_t sweeps,
+                                  std::span<inference::RunObserver* const> observers,
+                                  const std::string& checkpoint,
+                                  const std::function<std::int64_t()>& output_rows) {
+  for (const std::string& note : session.notes())
+    std::fprintf(stderr, "dgm: note: %s\n", note.c_str());
   InterruptGuard interrupt;
-  ProgressObserver progress(std::string(sampler->name()), o.sweeps);
+  ProgressObserver progress(session.sampler_name(), sweeps);
   std::vector<inference::RunObserver*> all(observers.begin(), observers.end());
   all.push_back(&progress);
-  inference::RunOptions ro;
-  ro.sweeps = o.sweeps;
-  ro.burn_in = o.burn_in;
-  ro.thin = o.thin;
-  run.summary = inference::run_sampler(*sampler, run.chains, ro, all);
+  std::unique_ptr<PeriodicCheckpoint> periodic;
+  const auto rows = output_rows ? output_rows : [] { return std::int64_t{0}; };
+  if (!checkpoint.empty()) {
+    periodic = std::make_unique<PeriodicCheckpoint>(session, checkpoint, rows);
+    all.push_back(periodic.get());
+  }
+  inference::Budget budget;
+  budget.sweeps = sweeps;
+  const inference::RunSummary summary = session.run(budget, all);
+  if (!checkpoint.empty()) session.save(checkpoint, rows());
+  return summary;
+}
+
+SamplingRun describe_run(const inference::Session& session, const inference::RunSummary& summary,
+                         std::int64_t sweeps) {
+  SamplingRun run;
+  run.config = session.config();
   auto* rc = run.config.mutable_run();  // what was actually run, for reports
-  rc->set_chains(o.chains);
-  rc->set_sweeps(o.sweeps);
-  rc->set_burn_in(o.burn_in);
-  rc->set_thin(o.thin);
-  rc->set_seed(o.seed);
-  rc->set_threads(o.threads);
-  run.sampler_name = std::string(sampler->name());
-  run.has_acceptance = sampler->has_acceptance();
-  run.figures = sampler->figures();
+  rc->set_chains(session.num_chains());
+  rc->set_sweeps(sweeps);
+  rc->set_burn_in(session.burn_in());
+  rc->set_thin(session.thin());
+  rc->set_seed(session.seed());
+  rc->set_threads(session.threads());
+  run.sampler_name = session.sampler_name();
+  run.has_acceptance = session.sampler().has_acceptance();
+  run.figures = session.sampler().figures();
+  run.chains = session.chains();
+  run.summary = summary;
   return run;
+}
+
+SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptions& options,
+                         std::span<inference::RunObserver* const> observers) {
+  // A resumed session is only read: these commands write no samples, so the session file
+  // stays with the samples file it belongs to.
+  PreparedSession p = prepare_session(model, options);
+  const inference::RunSummary summary = run_session(*p.session, p.sweeps, observers);
+  return describe_run(*p.session, summary, p.sweeps);
 }
 
 }  // namespace dgm::cli

@@ -1,18 +1,24 @@
 #pragma once
 // Options shared by every command that runs a sampler (dgm sample, dgm marginals --method
-// SAMPLER): the sampler and its configuration file, the run's size, the initial states, threads.
+// SAMPLER): the sampler and its configuration file, the run's size, the initial states, threads,
+// resuming. A thin shell over inference::Session, which owns the sampler, the chains and the
+// random streams' positions.
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "dgm.h"
+#include "inference/session/session.h"
 
 namespace dgm::cli {
 
 struct SamplingOptions {
-  std::string sampler = "gibbs";
+  // Empty: the backend --config selects, else gibbs.
+  std::string sampler;
   std::string config;  // SamplerConfig in protobuf text
   std::int32_t chains = 64;
   std::int64_t sweeps = 1000;
@@ -21,7 +27,9 @@ struct SamplingOptions {
   std::uint64_t seed = 0;
   int threads = 0;
   std::string init_rows;  // .npy of states: chain b starts from row b mod rows
-  std::string resume;     // samples .npy of an earlier run: each chain continues from its last row
+  // A saved session (SESSION file, or a samples file with SAMPLES.session beside it): the run
+  // continues it.
+  std::string resume;
 
   // Adds the options; `with_sampler_flag` adds --sampler (dgm marginals uses --method).
   void add_to(CLI::App& cmd, bool with_sampler_flag);
@@ -29,10 +37,37 @@ struct SamplingOptions {
   // These options with the run settings of `config` filled in where no flag was given.
   SamplingOptions merged_with(const proto::RunConfig& config) const;
 
- private:
-  CLI::Option *chains_flag_ = nullptr, *sweeps_flag_ = nullptr, *burn_in_flag_ = nullptr,
-              *thin_flag_ = nullptr, *seed_flag_ = nullptr, *threads_flag_ = nullptr;
+  // Which run-setting flags were given on the command line.
+  bool given(const CLI::Option* flag) const { return flag != nullptr && flag->count() > 0; }
+
+  CLI::Option *chains_flag = nullptr, *sweeps_flag = nullptr, *burn_in_flag = nullptr,
+              *thin_flag = nullptr, *seed_flag = nullptr, *threads_flag = nullptr,
+              *config_flag = nullptr, *sampler_flag = nullptr;
 };
+
+// The session file kept beside a samples file.
+std::string session_path_for(const std::string& samples_path);
+
+// A session ready to run: every input read and every flag checked, nothing written yet.
+struct PreparedSession {
+  std::unique_ptr<inference::Session> session;
+  std::int64_t sweeps = 0;  // to run now
+  // When resuming: the saved session's file, and the samples file it belongs to ("" when the
+  // resume argument was a session file) with the rows it held when saved.
+  std::string resumed_from;
+  std::string resumed_samples;
+  std::int64_t resumed_rows = 0;
+};
+
+PreparedSession prepare_session(const engine::CompiledModel& model, const SamplingOptions& options);
+
+// Runs the session with `observers`, a progress bar and Ctrl-C handling. `checkpoint` (may be
+// empty) is where the session is saved at the end, on Ctrl-C and every minute of the run.
+// `output_rows` reports the rows of the samples file, recorded in the checkpoint.
+inference::RunSummary run_session(inference::Session& session, std::int64_t sweeps,
+                                  std::span<inference::RunObserver* const> observers,
+                                  const std::string& checkpoint = "",
+                                  const std::function<std::int64_t()>& output_rows = {});
 
 struct SamplingRun {
   proto::SamplerConfig config;  // with the run settings actually used
@@ -43,9 +78,12 @@ struct SamplingRun {
   inference::RunSummary summary;
 };
 
-// Builds the sampler (flags override the configuration file), initialises the chains, and runs
-// them with `observers` plus a progress bar and Ctrl-C handling.
+// prepare_session + run_session, for commands that keep no files (dgm marginals --method).
 SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptions& options,
                          std::span<inference::RunObserver* const> observers);
+
+// What a finished session ran with, for reports.
+SamplingRun describe_run(const inference::Session& session, const inference::RunSummary& summary,
+                         std::int64_t sweeps);
 
 }  // namespace dgm::cli
