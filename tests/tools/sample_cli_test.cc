@@ -81,6 +81,17 @@ TEST(SampleCli, ConfigFileAndFlagsOverrideIt) {
   EXPECT_EQ(j["sampler"], "chromatic-gibbs");
   EXPECT_EQ(j["chains"], 5);
   EXPECT_EQ(j["sweeps"], 3);
+  // --sampler must agree with the file's backend: never silently another sampler.
+  testing::write_file(dir, "gwg.pbtxt", "gwg { num_flips: 2 }\n");
+  const auto clash = run_dgm("sample '" + kIsing + "' --sampler chromatic-gibbs --config '" + dir +
+                             "/gwg.pbtxt' --sweeps 2");
+  EXPECT_EQ(clash.exit_code, 1);
+  EXPECT_THAT(clash.err, HasSubstr("sampler 'chromatic-gibbs' reads `chromatic_gibbs` settings "
+                                   "but the configuration sets `gwg`"));
+  const auto from_file =
+      run_dgm("sample '" + kIsing + "' --config '" + dir + "/gwg.pbtxt' --sweeps 2 --format json");
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  EXPECT_EQ(nlohmann::json::parse(from_file.out)["sampler"], "gwg");
   testing::write_file(dir, "bad.pbtxt", "gibbs { scan: SIDEWAYS }\n");
   const auto bad = run_dgm("sample '" + kIsing + "' --config '" + dir + "/bad.pbtxt'");
   EXPECT_EQ(bad.exit_code, 1);
@@ -176,6 +187,32 @@ TEST(SampleCli, CtrlCStopsCleanlyAndKeepsAValidFile) {
   EXPECT_GT(a.shape[0], 0);
   EXPECT_EQ(a.shape[0] % 2, 0);
   EXPECT_EQ(static_cast<std::int64_t>(a.values.size()), a.shape[0] * 1024);
+  // The session was saved on the way out: the run continues from where it stopped.
+  const auto more = run_dgm("sample '" + kIsing + "' --sweeps 3 --resume '" + dir + "/s.npy'");
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  EXPECT_EQ(engine::read_npy(dir + "/s.npy", true).shape[0], a.shape[0] + 6);
+}
+
+// SIGKILL leaves no chance to save; the session saved when the run started is enough to
+// resume, and the rows written after it are drawn again, identically.
+TEST(SampleCli, KilledRunsResumeToTheUninterruptedSamples) {
+  const std::string dir = testing::scratch_dir();
+  const std::string cmd = "timeout -s KILL 1 '" + std::string(DGM_BINARY) + "' sample '" + kIsing +
+                          "' --chains 2 --seed 4 --sweeps 100000000 --out '" + dir +
+                          "/k.npy' >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status) || WIFSIGNALED(status));
+  ASSERT_TRUE(std::filesystem::exists(dir + "/k.npy.session"));
+  const auto r = run_dgm("sample '" + kIsing + "' --sweeps 30 --resume '" + dir + "/k.npy'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(run_dgm("sample '" + kIsing + "' --chains 2 --seed 4 --sweeps 30 --out '" + dir +
+                    "/whole.npy'")
+                .exit_code,
+            0);
+  const auto whole = engine::read_npy(dir + "/whole.npy", true);
+  const auto resumed = engine::read_npy(dir + "/k.npy", true);
+  EXPECT_EQ(resumed.shape, whole.shape);
+  EXPECT_EQ(resumed.values, whole.values);
 }
 
 TEST(SampleCli, GibbsMarginalsAgreeWithExactWithinTheirErrorBars) {

@@ -204,6 +204,9 @@ inference::RunSummary run_session(inference::Session& session, std::int64_t swee
   std::unique_ptr<PeriodicCheckpoint> periodic;
   const auto rows = output_rows ? output_rows : [] { return std::int64_t{0}; };
   if (!checkpoint.empty()) {
+    // Saved before the first sweep too, so that a run killed at any moment can be resumed
+    // (from its start, at worst; the rows written since are drawn again identically).
+    session.save(checkpoint, rows());
     periodic = std::make_unique<PeriodicCheckpoint>(session, checkpoint, rows);
     all.push_back(periodic.get());
   }

@@ -62,7 +62,8 @@ struct PreparedSession {
 PreparedSession prepare_session(const engine::CompiledModel& model, const SamplingOptions& options);
 
 // Runs the session with `observers`, a progress bar and Ctrl-C handling. `checkpoint` (may be
-// empty) is where the session is saved at the end, on Ctrl-C and every minute of the run.
+// empty) is where the session is saved: before the first sweep, every minute, and at the end
+// (also after Ctrl-C).
 // `output_rows` reports the rows of the samples file, recorded in the checkpoint.
 inference::RunSummary run_session(inference::Session& session, std::int64_t sweeps,
                                   std::span<inference::RunObserver* const> observers,
