@@ -385,8 +385,68 @@ void JunctionTree::send_to_children(std::span<const std::int32_t> kids, std::spa
   }
 }
 
+void JunctionTree::prepare_factor_marginals(std::span<const std::int32_t> evidence,
+                                            ExactResult& out) const {
+  const engine::Graph& g = *graph_;
+  out.factor_marginal_offsets.assign(static_cast<std::size_t>(g.num_factors()) + 1, 0);
+  for (std::int64_t f = 0; f < g.num_factors(); ++f) {
+    std::int64_t size = 1;
+    for (const std::int32_t u : g.scope(f)) size *= g.cardinality[u];
+    out.factor_marginal_offsets[static_cast<std::size_t>(f) + 1] =
+        out.factor_marginal_offsets[static_cast<std::size_t>(f)] + size;
+    if (out.factor_marginal_offsets[static_cast<std::size_t>(f) + 1] > (std::int64_t{1} << 28))
+      throw Error("exact factor marginals: the factors' tables hold more than 2^28 entries in all");
+  }
+  out.factor_marginals.assign(static_cast<std::size_t>(out.factor_marginal_offsets.back()), 0.0);
+  for (const std::int64_t f : constant_factors_) {
+    std::int64_t index = 0;
+    for (const std::int32_t u : g.scope(f)) index = index * g.cardinality[u] + evidence[u];
+    out.factor_marginals[static_cast<std::size_t>(out.factor_marginal_offsets[f] + index)] = 1.0;
+  }
+}
+
+void JunctionTree::factor_marginal(std::int64_t f, LogTableView belief,
+                                   std::span<const std::int32_t> evidence,
+                                   std::vector<double>& scratch, ExactResult& out) const {
+  const engine::Graph& g = *graph_;
+  const auto scope = g.scope(f);
+  std::vector<std::int32_t> free_vars;
+  std::int64_t free_size = 1;
+  for (const std::int32_t u : scope)
+    if (!clamped_[u]) {
+      free_vars.push_back(u);
+      free_size *= g.cardinality[u];
+    }
+  // The belief summed onto the factor's free variables, in scope order (last fastest).
+  scratch.assign(static_cast<std::size_t>(free_size), 0.0);
+  sum_onto(belief, free_vars, scratch);
+  const double log_norm = log_sum_exp(scratch);
+  // Spread over the full scope: clamped positions stay at their evidence states, so entry c
+  // of the free table goes to the full configuration with the free digits of c.
+  double* table = out.factor_marginals.data() + out.factor_marginal_offsets[f];
+  std::vector<std::int32_t> digit(scope.size(), 0);
+  for (std::int64_t c = 0; c < free_size; ++c) {
+    std::int64_t rest = c;
+    for (std::size_t j = scope.size(); j-- > 0;) {
+      const std::int32_t u = scope[j];
+      if (clamped_[u]) continue;
+      digit[j] = static_cast<std::int32_t>(rest % g.cardinality[u]);
+      rest /= g.cardinality[u];
+    }
+    std::int64_t index = 0;
+    for (std::size_t j = 0; j < scope.size(); ++j)
+      index =
+          index * g.cardinality[scope[j]] + (clamped_[scope[j]] ? evidence[scope[j]] : digit[j]);
+    table[index] = scratch[static_cast<std::size_t>(c)] == kLogZero
+                       ? 0.0
+                       : std::exp(scratch[static_cast<std::size_t>(c)] - log_norm);
+  }
+}
+
 void JunctionTree::distribute(std::span<const double> factor_values, std::span<const double> up,
-                              std::vector<double>& down, std::vector<double>& marginals) const {
+                              std::vector<double>& down, std::vector<double>& marginals,
+                              ExactResult* factor_marginals,
+                              std::span<const std::int32_t> evidence) const {
   const engine::Graph& g = *graph_;
   down.assign(up.size(), 0.0);
   // Scratch tables for the halving recursion: one per level.
@@ -415,6 +475,11 @@ void JunctionTree::distribute(std::span<const double> factor_values, std::span<c
                LogTableView{
                    separator_vars(c), separator_cards(c),
                    up.subspan(message_offsets_[c], message_offsets_[c + 1] - message_offsets_[c])});
+    if (factor_marginals != nullptr) {
+      for (const std::int32_t t : bucket(i))
+        factor_marginal(factor_ids_[static_cast<std::size_t>(t)], LogTableView{vars, cards, belief},
+                        evidence, marginal, *factor_marginals);
+    }
     // The clique belief's marginal on its eliminated variable (the first axis).
     const std::int32_t v = order_[i];
     marginal.assign(cards[0], 0.0);
@@ -486,17 +551,20 @@ ExactResult JunctionTree::run(const engine::Params& params, std::span<const std:
     return total;
   };
 
-  if (options.log_z || options.marginals) {
+  const bool marginals = options.marginals || options.factor_marginals;
+  if (options.log_z || marginals) {
     std::vector<double> up;
     collect(factor_values, false, up);
     result.log_z = root_total(up);
-    if (options.marginals) {
+    if (marginals) {
       if (result.log_z == kLogZero) throw_zero_probability(has_evidence);
       result.marginals.assign(static_cast<std::size_t>(g.state_offset.back()), 0.0);
       for (std::int32_t v = 0; v < g.num_variables(); ++v)
         if (clamped_[v]) result.marginals[g.state_offset[v] + evidence[v]] = 1.0;
+      if (options.factor_marginals) prepare_factor_marginals(evidence, result);
       std::vector<double> down;
-      distribute(factor_values, up, down, result.marginals);
+      distribute(factor_values, up, down, result.marginals,
+                 options.factor_marginals ? &result : nullptr, evidence);
     }
   }
   if (options.map) {

@@ -33,6 +33,7 @@
 #include "engine/compiled_model.h"
 #include "engine/graph.h"
 #include "engine/params.h"
+#include "inference/exact/log_table.h"
 
 namespace dgm::inference {
 
@@ -46,6 +47,9 @@ struct ExactOptions {
   bool log_z = true;
   bool marginals = true;
   bool map = true;
+  // Every factor's marginal over its whole scope (learning's exact model statistics, the
+  // expectations of the sufficient statistics). Implies marginals.
+  bool factor_marginals = false;
 };
 
 struct ExactResult {
@@ -62,6 +66,11 @@ struct ExactResult {
   // Its unnormalised log-probability f(map_state), log_constant included; NaN when not
   // computed.
   double map_log_potential = std::numeric_limits<double>::quiet_NaN();
+  // With ExactOptions::factor_marginals: p(x_f = c | evidence) for factor f's configuration c
+  // (row-major over its scope in scope order, last position fastest) at
+  // factor_marginal_offsets[f] + c; clamped scope positions are one-hot.
+  std::vector<double> factor_marginals;
+  std::vector<std::int64_t> factor_marginal_offsets;  // size F + 1
   // Of the elimination order used: largest clique size − 1, and the largest clique table.
   int induced_width = 0;
   std::int64_t largest_table = 0;
@@ -111,8 +120,16 @@ class JunctionTree {
                         std::span<const double> messages, std::vector<double>& out) const;
   void collect(std::span<const double> factor_values, bool max_product,
                std::vector<double>& messages) const;
+  // `factor_marginals`: when not null, each bucket factor's marginal is filled in from its
+  // clique's belief (ExactResult::factor_marginals, offsets sized by the caller).
   void distribute(std::span<const double> factor_values, std::span<const double> up,
-                  std::vector<double>& down, std::vector<double>& marginals) const;
+                  std::vector<double>& down, std::vector<double>& marginals,
+                  ExactResult* factor_marginals = nullptr,
+                  std::span<const std::int32_t> evidence = {}) const;
+  void factor_marginal(std::int64_t f, LogTableView belief, std::span<const std::int32_t> evidence,
+                       std::vector<double>& scratch, ExactResult& out) const;
+  // Sizes ExactResult::factor_marginals and fills the factors whose scope is all clamped.
+  void prepare_factor_marginals(std::span<const std::int32_t> evidence, ExactResult& out) const;
   void send_to_children(std::span<const std::int32_t> kids, std::span<const double> up,
                         std::span<const double> acc, int i, int depth,
                         std::vector<std::vector<double>>& scratch, std::vector<double>& down) const;
