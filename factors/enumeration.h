@@ -2,8 +2,9 @@
 // Sparse enumeration factors: only the listed configurations are possible (as PGMax's
 // EnumFactor). The configurations are rows of `arity` states; θ of row c is w[c].
 #include <cstdint>
-#include <limits>
 #include <span>
+
+#include "factors/infinity.h"
 
 namespace dgm::factors {
 
@@ -26,7 +27,7 @@ inline double enumeration_log_potential(std::span<const std::int32_t> configs,
                                         std::int64_t num_configs, const double* w,
                                         std::span<const std::int32_t> states) {
   const std::int64_t c = find_configuration(configs, num_configs, states);
-  if (c < 0) return -std::numeric_limits<double>::infinity();
+  if (c < 0) return kNegInf;
   return w != nullptr ? w[c] : 0.0;
 }
 

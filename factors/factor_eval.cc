@@ -1,10 +1,10 @@
 #include "factors/factor_eval.h"
 
 #include <algorithm>
-#include <limits>
 #include <vector>
 
 #include "factors/enumeration.h"
+#include "factors/infinity.h"
 #include "factors/logical.h"
 #include "factors/potential.h"
 
@@ -42,7 +42,6 @@ double log_potential(const FactorBlock& block, std::int64_t r, std::span<const d
 void fill_table(const FactorBlock& block, std::int64_t r, std::span<const double> params,
                 std::span<const std::int32_t> enum_configs, std::span<const std::int32_t> cards,
                 std::span<double> out) {
-  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   if (block.kind == FactorKind::kEnumeration) {
     std::fill(out.begin(), out.end(), kNegInf);
     const double* w = factor_params(block, r, params);

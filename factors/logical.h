@@ -2,10 +2,10 @@
 // Logical OR and AND factors over binary variables: the scope lists the parents, then the
 // child; θ = 0 when child = OR (or AND) of the parents, −inf otherwise.
 #include <cstdint>
-#include <limits>
 #include <span>
 
 #include "factors/factor_kind.h"
+#include "factors/infinity.h"
 
 namespace dgm::factors {
 
@@ -21,7 +21,7 @@ inline bool logical_satisfied(FactorKind kind, std::span<const std::int32_t> sta
 }
 
 inline double logical_log_potential(FactorKind kind, std::span<const std::int32_t> states) {
-  return logical_satisfied(kind, states) ? 0.0 : -std::numeric_limits<double>::infinity();
+  return logical_satisfied(kind, states) ? 0.0 : kNegInf;
 }
 
 }  // namespace dgm::factors

@@ -2,17 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <span>
 #include <string>
 
 #include "engine/error.h"
 #include "factors/factor_eval.h"
+#include "factors/infinity.h"
 
 namespace dgm::inference::bp {
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 using factors::FactorBlock;
 using factors::FactorKind;

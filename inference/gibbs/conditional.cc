@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <limits>
 
+#include "factors/infinity.h"
 #include "factors/table_layout.h"
 
 namespace dgm::inference {
 
 namespace {
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // Enumeration blocks whose dense table has at most this many entries get a dense row index
 // (4 bytes per entry); larger ones a sorted (key, row) list searched by bisection.
 constexpr std::int64_t kDenseEnumerationLimit = std::int64_t{1} << 20;

@@ -2,17 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
 
 #include "engine/error.h"
 #include "factors/factor_eval.h"
+#include "factors/infinity.h"
 
 namespace dgm::inference {
-
-namespace {
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-}  // namespace
 
 FlipScores::FlipScores(const engine::CompiledModel& model, bool generic_only)
     : model_(&model), graph_(model.graph.get()), generic_only_(generic_only), conditional_(model) {
@@ -109,7 +105,7 @@ double LocalDifference::operator()(std::span<std::int32_t> x,
 
 void require_usable_scores(std::span<const double> delta, const char* sampler) {
   for (const double d : delta) {
-    if (std::isnan(d) || d == std::numeric_limits<double>::infinity()) {
+    if (std::isnan(d) || d == kPosInf) {
       throw Error(std::string(sampler) +
                   ": a flip score is +inf or NaN: the chain is in a state of probability zero, "
                   "or the log-potentials are too large for double precision");
