@@ -715,6 +715,8 @@ class Compiler {
       case proto::FactorGroup::KIND_NOT_SET:
         break;
     }
+    g_->factor_block.insert(g_->factor_block.end(), static_cast<std::size_t>(block.num_factors),
+                            static_cast<std::int32_t>(g_->blocks.size()));
     g_->blocks.push_back(std::move(block));
   }
 

@@ -299,7 +299,7 @@ BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserve
   using Entry = std::pair<double, std::int64_t>;
   std::priority_queue<Entry> heap;
   const auto refresh = [&](std::int64_t f) {
-    const std::int32_t ui = block_update_[&graph.block_of(f) - graph.blocks.data()];
+    const std::int32_t ui = block_update_[graph.block_index(f)];
     if (ui < 0) return;
     const UpdateBlock& u = g.updates[ui];
     residual[f] = factor_residual(s, u, f - u.first_factor, settings);
@@ -346,7 +346,7 @@ BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserve
       if (heap.empty() || (use_tolerance && value < params.tolerance)) break;
       const std::int64_t f = -heap.top().second;
       heap.pop();
-      const std::int32_t ui = block_update_[&graph.block_of(f) - graph.blocks.data()];
+      const std::int32_t ui = block_update_[graph.block_index(f)];
       const UpdateBlock& u = g.updates[ui];
       change = keep_nan_max(
           change, update_factors(s, u, f - u.first_factor, f - u.first_factor + 1, settings));

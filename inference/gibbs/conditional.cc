@@ -20,12 +20,9 @@ Conditional::Conditional(const engine::CompiledModel& model)
   using factors::Potential;
   const engine::Graph& g = *graph_;
   for (std::int32_t k : g.cardinality) max_cardinality_ = std::max(max_cardinality_, k);
-  factor_block_.resize(static_cast<std::size_t>(g.num_factors()));
   blocks_.reserve(g.blocks.size());
   for (std::size_t b = 0; b < g.blocks.size(); ++b) {
     const factors::FactorBlock& block = g.blocks[b];
-    std::fill(factor_block_.begin() + block.first_factor,
-              factor_block_.begin() + block.end_factor(), static_cast<std::int32_t>(b));
     BlockEval e;
     e.first_factor = block.first_factor;
     if (block.param >= 0) {
@@ -173,7 +170,7 @@ void Conditional::log_probabilities(std::int32_t v, std::span<const std::int32_t
   for (std::int64_t i = begin; i < end; ++i) {
     const std::int32_t f = g.var_factors[i];
     const std::int32_t slot = g.var_slots[i];
-    const BlockEval& e = blocks_[factor_block_[f]];
+    const BlockEval& e = blocks_[g.factor_block[f]];
     // Unweighted blocks have offset and stride 0 and never read w.
     const double* w = values + e.param_offset + (f - e.first_factor) * e.param_stride;
     const std::span<const std::int32_t> scope = g.scope(f);

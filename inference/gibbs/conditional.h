@@ -73,8 +73,7 @@ class Conditional {
 
   const engine::CompiledModel* model_;
   const engine::Graph* graph_;
-  std::vector<BlockEval> blocks_;
-  std::vector<std::int32_t> factor_block_;  // per factor: index into blocks_
+  std::vector<BlockEval> blocks_;  // per block of the Graph (Graph::block_index)
   std::vector<std::int64_t> strides_;
   std::vector<std::int32_t> enum_dense_;
   std::vector<std::pair<std::int64_t, std::int32_t>> enum_sorted_;

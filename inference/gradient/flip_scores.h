@@ -127,8 +127,7 @@ class LocalDifference {
 
  private:
   const engine::CompiledModel* model_;
-  std::vector<std::int32_t> factor_block_;  // per factor: its block
-  std::vector<std::uint32_t> mark_;         // per factor: epoch_ when collected
+  std::vector<std::uint32_t> mark_;  // per factor: epoch_ when collected
   std::uint32_t epoch_ = 0;
   std::vector<std::int32_t> factors_;
   std::vector<std::int32_t> states_;
