@@ -11,7 +11,7 @@
 #include "engine/error.h"
 #include "engine/random.h"
 #include "factors/infinity.h"
-#include "inference/gibbs/chain_checks.h"
+#include "inference/sampling/chain_checks.h"
 
 namespace dgm::inference {
 

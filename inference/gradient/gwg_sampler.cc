@@ -10,7 +10,7 @@
 
 #include "engine/error.h"
 #include "factors/infinity.h"
-#include "inference/gibbs/chain_checks.h"
+#include "inference/sampling/chain_checks.h"
 
 namespace dgm::inference {
 

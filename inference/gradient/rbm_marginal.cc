@@ -12,7 +12,7 @@
 #include "engine/vector_math.h"
 #include "factors/factor_block.h"
 #include "factors/infinity.h"
-#include "inference/gibbs/chain_checks.h"
+#include "inference/sampling/chain_checks.h"
 
 namespace dgm::inference {
 

@@ -1,4 +1,4 @@
-#include "inference/gibbs/conditional.h"
+#include "inference/model_views/conditional.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "inference/gibbs/binary_pairwise.h"
+#include "inference/model_views/binary_pairwise.h"
 
 #include <algorithm>
 #include <cmath>
