@@ -64,4 +64,19 @@ void fill_table(const FactorBlock& block, std::int64_t r, std::span<const double
   }
 }
 
+void add_statistics(const FactorBlock& block, std::int64_t r,
+                    std::span<const std::int32_t> enum_configs,
+                    std::span<const std::int32_t> states, double weight,
+                    std::span<double> statistics) {
+  if (block.param < 0) return;
+  double* phi = statistics.data() + block.param_offset + r * block.param_stride;
+  if (block.kind == FactorKind::kEnumeration) {
+    add_enumeration_statistics(
+        enum_configs.subspan(block.config_offset, block.num_configs * block.arity),
+        block.num_configs, states, weight, phi);
+    return;
+  }
+  add_potential_statistics(block.potential, block.cards, states, weight, phi);
+}
+
 }  // namespace dgm::factors

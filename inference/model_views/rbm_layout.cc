@@ -3,49 +3,23 @@
 #include <algorithm>
 #include <cmath>
 
-#include "factors/factor_block.h"
+#include "factors/binary_affine.h"
 
 namespace dgm::inference {
 
-namespace {
-
 using factors::FactorBlock;
 using factors::FactorKind;
-using factors::Potential;
-
-// Whether a block can be folded into the biases: one binary variable per factor, read as a
-// table, log-odds or spin field.
-bool is_unary_bias(const FactorBlock& block) {
-  if (block.arity != 1 || (block.kind != FactorKind::kUnary && block.kind != FactorKind::kTable))
-    return false;
-  if (block.cards.size() != 1 || block.cards[0] != 2) return false;
-  return block.potential == Potential::kTable || block.potential == Potential::kLogOdds ||
-         block.potential == Potential::kSpin;
-}
-
-// log θ(1) − θ(0) of factor r of a unary-bias block.
-double unary_log_odds(const FactorBlock& block, std::int64_t r, const std::vector<double>& values) {
-  const double* w = values.data() + block.param_offset + r * block.param_stride;
-  switch (block.potential) {
-    case Potential::kLogOdds:
-      return w[0];
-    case Potential::kSpin:  // h·s with s = ±1
-      return 2.0 * w[0];
-    default:  // kTable
-      return w[1] - w[0];
-  }
-}
-
-}  // namespace
 
 std::vector<double> rbm_bias_log_odds(const engine::CompiledModel& model) {
   const engine::Graph& g = *model.graph;
   std::vector<double> bias(static_cast<std::size_t>(g.num_variables()), 0.0);
   for (const FactorBlock& block : g.blocks) {
     if (block.kind == FactorKind::kBipartite) continue;
-    for (std::int64_t r = 0; r < block.num_factors; ++r)
+    for (std::int64_t r = 0; r < block.num_factors; ++r) {
+      const double* w = model.params.values.data() + block.param_offset + r * block.param_stride;
       bias[static_cast<std::size_t>(g.scope(block.first_factor + r)[0])] +=
-          unary_log_odds(block, r, model.params.values);
+          factors::unary_log_odds(block.potential, w);
+    }
   }
   return bias;
 }
@@ -62,8 +36,8 @@ std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model) {
       layout.num_visible = block.left_count;
       layout.hidden_begin = block.right_begin;
       layout.num_hidden = block.right_count;
-    } else if (!is_unary_bias(block)) {
-      return std::nullopt;
+    } else if (block.arity != 1 || !factors::has_binary_affine_form(block)) {
+      return std::nullopt;  // every other block must be a bias: one binary variable per factor
     }
   }
   if (layout.block < 0) return std::nullopt;
