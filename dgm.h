@@ -28,6 +28,7 @@
 #include "inference/bp/bethe.h"
 #include "inference/bp/bp_inference.h"
 #include "inference/bp/bp_params.h"
+#include "inference/builtin_samplers.h"
 #include "inference/exact/enumeration.h"
 #include "inference/exact/junction_tree.h"
 #include "inference/pmp/pmp_sampler.h"
@@ -37,4 +38,5 @@
 #include "inference/sampling/sample_writer.h"
 #include "inference/sampling/sampler.h"
 #include "inference/sampling/sampler_registry.h"
+#include "inference/session/session.h"
 #include "learning/sufficient_statistics.h"

@@ -14,6 +14,7 @@
 #include "engine/npy.h"
 #include "engine/random.h"
 #include "engine/variable_refs.h"
+#include "factors/infinity.h"
 #include "factors/table_layout.h"
 
 namespace dgm::engine {
@@ -205,7 +206,7 @@ class Compiler {
         values = initialise(p, size, ctx);
       }
       for (std::size_t k = 0; k < values.size(); ++k) {
-        if (std::isnan(values[k]) || values[k] == std::numeric_limits<double>::infinity())
+        if (std::isnan(values[k]) || values[k] == kPosInf)
           fail(ctx, "value " + std::to_string(k) + " is " + value_text(values[k]) +
                         "; log-potentials must be finite or -inf (a hard zero)");
       }
@@ -714,6 +715,8 @@ class Compiler {
       case proto::FactorGroup::KIND_NOT_SET:
         break;
     }
+    g_->factor_block.insert(g_->factor_block.end(), static_cast<std::size_t>(block.num_factors),
+                            static_cast<std::int32_t>(g_->blocks.size()));
     g_->blocks.push_back(std::move(block));
   }
 

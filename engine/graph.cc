@@ -4,16 +4,6 @@
 
 namespace dgm::engine {
 
-const factors::FactorBlock& Graph::block_of(std::int64_t f) const {
-  auto it = std::upper_bound(
-      blocks.begin(), blocks.end(), f,
-      [](std::int64_t x, const factors::FactorBlock& b) { return x < b.first_factor; });
-  // Blocks with no factors share first_factor with their successor; step back past them.
-  --it;
-  while (it->num_factors == 0 || f >= it->end_factor()) --it;
-  return *it;
-}
-
 int Graph::group_of(std::int32_t v) const {
   auto it =
       std::upper_bound(groups.begin(), groups.end(), v,
@@ -53,11 +43,11 @@ std::size_t bytes(const std::vector<T>& v) {
 }  // namespace
 
 std::size_t Graph::memory_bytes() const {
-  std::size_t total = bytes(cardinality) + bytes(state_offset) + bytes(factor_offsets) +
-                      bytes(factor_vars) + bytes(enum_configs) + bytes(var_factor_offsets) +
-                      bytes(var_factors) + bytes(var_slots) + bytes(neighbour_offsets) +
-                      bytes(neighbours) + bytes(analysis.colour) + bytes(analysis.component) +
-                      bytes(analysis.side);
+  std::size_t total = bytes(cardinality) + bytes(state_offset) + bytes(factor_block) +
+                      bytes(factor_offsets) + bytes(factor_vars) + bytes(enum_configs) +
+                      bytes(var_factor_offsets) + bytes(var_factors) + bytes(var_slots) +
+                      bytes(neighbour_offsets) + bytes(neighbours) + bytes(analysis.colour) +
+                      bytes(analysis.component) + bytes(analysis.side);
   total += blocks.size() * sizeof(factors::FactorBlock);
   return total;
 }

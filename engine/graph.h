@@ -1,8 +1,8 @@
 #pragma once
 // The compiled model structure (the IR every backend reads). Flat arrays throughout:
 //   * variables: cardinality and state offsets per variable, grouped as declared;
-//   * factors: numbered 0..F−1, one contiguous block per factor group (FactorBlock), scopes
-//     in CSR form (factor_offsets / factor_vars);
+//   * factors: numbered 0..F−1, one contiguous block per factor group (FactorBlock), each
+//     factor's block index, scopes in CSR form (factor_offsets / factor_vars);
 //   * the reverse adjacency variable → factors in CSR form, with each variable's position
 //     (slot) in the factor's scope;
 //   * the interaction graph (variables sharing a factor) in CSR form, sorted and deduplicated;
@@ -46,6 +46,7 @@ struct Graph {
 
   // --- factors ---
   std::vector<factors::FactorBlock> blocks;  // one per factor group, in declaration order
+  std::vector<std::int32_t> factor_block;    // per factor: the index of its block in `blocks`
   std::vector<std::int64_t> factor_offsets;  // size F+1
   std::vector<std::int32_t> factor_vars;     // scope of factor f: [offsets[f], offsets[f+1])
   std::vector<std::int32_t> enum_configs;    // rows of enumeration factors, all blocks
@@ -83,8 +84,10 @@ struct Graph {
             static_cast<std::size_t>(neighbour_offsets[v + 1] - neighbour_offsets[v])};
   }
 
-  // The block that factor f belongs to.
-  const factors::FactorBlock& block_of(std::int64_t f) const;
+  // The block that factor f belongs to, and its index in `blocks`: the one factor → block map
+  // (backends index their per-block dispatch tables with block_index).
+  std::int32_t block_index(std::int64_t f) const { return factor_block[f]; }
+  const factors::FactorBlock& block_of(std::int64_t f) const { return blocks[factor_block[f]]; }
   // Index of the group of variable v.
   int group_of(std::int32_t v) const;
   // "s[3,4]" (multi-index in the group's shape), or "s" for a scalar group.

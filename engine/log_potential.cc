@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "factors/factor_eval.h"
+#include "factors/infinity.h"
 
 namespace dgm::engine {
 
@@ -19,6 +20,27 @@ double total_log_potential(const CompiledModel& model, std::span<const std::int3
     }
   }
   return total;
+}
+
+std::string zero_probability_reason(const CompiledModel& model,
+                                    std::span<const std::int32_t> state) {
+  const Graph& g = *model.graph;
+  std::vector<std::int32_t> states;
+  for (const auto& block : g.blocks)
+    for (std::int64_t r = 0; r < block.num_factors; ++r) {
+      auto scope = g.scope(block.first_factor + r);
+      states.resize(scope.size());
+      for (std::size_t j = 0; j < scope.size(); ++j) states[j] = state[scope[j]];
+      const double theta =
+          factors::log_potential(block, r, model.params.values, g.enum_configs, states);
+      if (theta != kNegInf) continue;
+      std::string where;
+      for (std::size_t j = 0; j < scope.size(); ++j)
+        where += (j ? ", " : "") + g.variable_name(scope[j]) + "=" + std::to_string(states[j]);
+      return "factor " + std::to_string(r) + " of group '" + block.name + "' forbids (" + where +
+             ")";
+    }
+  return "";
 }
 
 }  // namespace dgm::engine

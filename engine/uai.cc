@@ -13,13 +13,13 @@
 
 #include "engine/error.h"
 #include "factors/factor_eval.h"
+#include "factors/infinity.h"
 #include "factors/table_layout.h"
 
 namespace dgm::engine {
 
 namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr double kLn10 = 2.302585092994045684;
 
 // Same bounds as the compiler's defaults (CompileOptions), so that a file the compiler would

@@ -1,9 +1,12 @@
 #pragma once
 // Sparse enumeration factors: only the listed configurations are possible (as PGMax's
-// EnumFactor). The configurations are rows of `arity` states; θ of row c is w[c].
+// EnumFactor). The configurations are rows of `arity` states; θ of row c is w[c], or 0 for
+// every row when the factor has no weights (w = nullptr), and −inf for unlisted configurations.
+// θ is linear in w, so its sufficient statistic is the indicator of the listed row.
 #include <cstdint>
-#include <limits>
 #include <span>
+
+#include "factors/infinity.h"
 
 namespace dgm::factors {
 
@@ -22,12 +25,25 @@ inline std::int64_t find_configuration(std::span<const std::int32_t> configs,
   return -1;
 }
 
+// θ of row `row` (−1: a configuration that is not listed).
+inline double enumeration_row_log_potential(std::int64_t row, const double* w) {
+  if (row < 0) return kNegInf;
+  return w != nullptr ? w[row] : 0.0;
+}
+
 inline double enumeration_log_potential(std::span<const std::int32_t> configs,
                                         std::int64_t num_configs, const double* w,
                                         std::span<const std::int32_t> states) {
+  return enumeration_row_log_potential(find_configuration(configs, num_configs, states), w);
+}
+
+// Adds weight·∂θ/∂w at `states` to `phi` (one entry per row): weight on the listed row.
+inline void add_enumeration_statistics(std::span<const std::int32_t> configs,
+                                       std::int64_t num_configs,
+                                       std::span<const std::int32_t> states, double weight,
+                                       double* phi) {
   const std::int64_t c = find_configuration(configs, num_configs, states);
-  if (c < 0) return -std::numeric_limits<double>::infinity();
-  return w != nullptr ? w[c] : 0.0;
+  if (c >= 0) phi[c] += weight;
 }
 
 }  // namespace dgm::factors

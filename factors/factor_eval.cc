@@ -1,10 +1,10 @@
 #include "factors/factor_eval.h"
 
 #include <algorithm>
-#include <limits>
 #include <vector>
 
 #include "factors/enumeration.h"
+#include "factors/infinity.h"
 #include "factors/logical.h"
 #include "factors/potential.h"
 
@@ -42,7 +42,6 @@ double log_potential(const FactorBlock& block, std::int64_t r, std::span<const d
 void fill_table(const FactorBlock& block, std::int64_t r, std::span<const double> params,
                 std::span<const std::int32_t> enum_configs, std::span<const std::int32_t> cards,
                 std::span<double> out) {
-  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   if (block.kind == FactorKind::kEnumeration) {
     std::fill(out.begin(), out.end(), kNegInf);
     const double* w = factor_params(block, r, params);
@@ -63,6 +62,21 @@ void fill_table(const FactorBlock& block, std::int64_t r, std::span<const double
     unravel_index(cards, static_cast<std::int64_t>(i), states);
     out[i] = log_potential(block, r, params, enum_configs, states);
   }
+}
+
+void add_statistics(const FactorBlock& block, std::int64_t r,
+                    std::span<const std::int32_t> enum_configs,
+                    std::span<const std::int32_t> states, double weight,
+                    std::span<double> statistics) {
+  if (block.param < 0) return;
+  double* phi = statistics.data() + block.param_offset + r * block.param_stride;
+  if (block.kind == FactorKind::kEnumeration) {
+    add_enumeration_statistics(
+        enum_configs.subspan(block.config_offset, block.num_configs * block.arity),
+        block.num_configs, states, weight, phi);
+    return;
+  }
+  add_potential_statistics(block.potential, block.cards, states, weight, phi);
 }
 
 }  // namespace dgm::factors

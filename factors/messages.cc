@@ -4,14 +4,12 @@
 #include <cassert>
 #include <cmath>
 #include <cstddef>
-#include <limits>
 #include <vector>
+
+#include "factors/infinity.h"
 
 namespace dgm::factors {
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-constexpr double kPosInf = std::numeric_limits<double>::infinity();
 
 // log(e^x + e^y) that keeps ±inf exact (never inf − inf).
 double log_add(double x, double y) {

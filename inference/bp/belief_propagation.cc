@@ -7,16 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <limits>
 #include <queue>
 #include <utility>
 
 #include "engine/error.h"
+#include "factors/infinity.h"
 
 namespace dgm::inference::bp {
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 // Factors per parallel task: enough work to amortise scheduling, few enough to balance.
 std::int64_t factor_grain(const UpdateBlock& u, std::int32_t lanes) {
@@ -130,8 +128,7 @@ void BeliefPropagation::copy_lane(const BeliefPropagation& other, std::int32_t l
 void BeliefPropagation::clamp(std::int32_t v, std::int32_t k, std::int32_t lane) {
   const MessageGraph& g = *graph_;
   if (g.mode == MessageMode::kBinaryRatio) {
-    unary_[g.var_offset[v] * lanes_ + lane] =
-        k == 1 ? std::numeric_limits<double>::infinity() : kNegInf;
+    unary_[g.var_offset[v] * lanes_ + lane] = k == 1 ? kPosInf : kNegInf;
     return;
   }
   for (std::int64_t j = 0; j < g.width(v); ++j) {
@@ -302,7 +299,7 @@ BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserve
   using Entry = std::pair<double, std::int64_t>;
   std::priority_queue<Entry> heap;
   const auto refresh = [&](std::int64_t f) {
-    const std::int32_t ui = block_update_[&graph.block_of(f) - graph.blocks.data()];
+    const std::int32_t ui = block_update_[graph.block_index(f)];
     if (ui < 0) return;
     const UpdateBlock& u = g.updates[ui];
     residual[f] = factor_residual(s, u, f - u.first_factor, settings);
@@ -349,7 +346,7 @@ BpStatus BeliefPropagation::run_residual(const BpParams& params, const BpObserve
       if (heap.empty() || (use_tolerance && value < params.tolerance)) break;
       const std::int64_t f = -heap.top().second;
       heap.pop();
-      const std::int32_t ui = block_update_[&graph.block_of(f) - graph.blocks.data()];
+      const std::int32_t ui = block_update_[graph.block_index(f)];
       const UpdateBlock& u = g.updates[ui];
       change = keep_nan_max(
           change, update_factors(s, u, f - u.first_factor, f - u.first_factor + 1, settings));

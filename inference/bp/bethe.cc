@@ -2,16 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <span>
 #include <vector>
 
+#include "factors/infinity.h"
 #include "factors/messages.h"
 
 namespace dgm::inference::bp {
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 double log_sum_exp(std::span<const double> values) {
   const double hi = *std::max_element(values.begin(), values.end());

@@ -8,7 +8,6 @@
 
 #include "engine/log_potential.h"
 #include "inference/bp/bethe.h"
-#include "inference/sampling/chains.h"
 
 namespace dgm::inference::bp {
 
@@ -84,7 +83,7 @@ BpMap bp_map(const engine::CompiledModel& model, const BpParams& params,
   }
   result.log_potential = engine::total_log_potential(model, result.state);
   if (result.log_potential == -std::numeric_limits<double>::infinity()) {
-    result.violation = zero_probability_reason(model, result.state);
+    result.violation = engine::zero_probability_reason(model, result.state);
   }
   return result;
 }

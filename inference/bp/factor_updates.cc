@@ -7,13 +7,11 @@
 #include <span>
 #include <vector>
 
+#include "factors/infinity.h"
 #include "factors/messages.h"
 
 namespace dgm::inference::bp {
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-constexpr double kPosInf = std::numeric_limits<double>::infinity();
 
 // max(a, b) that keeps NaN (std::max would drop it), so a numerical failure is never
 // mistaken for convergence.

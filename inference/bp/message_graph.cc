@@ -2,25 +2,22 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <span>
 #include <string>
 
 #include "engine/error.h"
+#include "factors/binary_affine.h"
 #include "factors/factor_eval.h"
+#include "factors/infinity.h"
 
 namespace dgm::inference::bp {
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 using factors::FactorBlock;
 using factors::FactorKind;
 
 bool is_binary_pairwise(const FactorBlock& block) {
-  return (block.kind == FactorKind::kPairwise || block.kind == FactorKind::kTable ||
-          block.kind == FactorKind::kBipartite) &&
-         block.arity == 2 && block.cards.size() == 2 && block.cards[0] == 2 && block.cards[1] == 2;
+  return block.arity == 2 && factors::has_binary_affine_form(block);
 }
 
 // Whether the ratio representation applies: all variables binary, every message-carrying
@@ -114,7 +111,6 @@ std::shared_ptr<const MessageGraph> build_message_graph(const engine::CompiledMo
   }
 
   // Update blocks; in ratio mode the factors' unary parts join full_unary.
-  double table[4];
   if (ratio) mg->initial_messages.assign(mg->msg_offset.back(), 0.0);
   for (std::size_t b = 0; b < g.blocks.size(); ++b) {
     const FactorBlock& block = g.blocks[b];
@@ -133,18 +129,17 @@ std::shared_ptr<const MessageGraph> build_message_graph(const engine::CompiledMo
       u.data_stride = shared ? 0 : 1;
       u.data_size = 1;
       for (std::int64_t r = 0; r < block.num_factors; ++r) {
-        if (r < distinct || !shared) {
-          factors::fill_table(block, r, params, g.enum_configs, block.cards, table);
-        }
-        // θ(x_i, x_j) = θ00 + (θ10 − θ00)·x_i + (θ01 − θ00)·x_j + w·x_i·x_j.
+        // θ(x_i, x_j) = c + a·x_i + b·x_j + w·x_i·x_j (factors/binary_affine.h).
+        const factors::PairwiseAffine f = factors::pairwise_affine(
+            block.potential, params.data() + block.param_offset + r * block.param_stride);
         const auto scope = g.scope(block.first_factor + r);
-        full_unary[g.state_offset[scope[0]] + 1] += table[2] - table[0];
-        full_unary[g.state_offset[scope[1]] + 1] += table[1] - table[0];
+        full_unary[g.state_offset[scope[0]] + 1] += f.bias_a;
+        full_unary[g.state_offset[scope[1]] + 1] += f.bias_b;
         const std::int64_t e = g.factor_offsets[block.first_factor + r];
-        mg->initial_messages[mg->msg_offset[e]] = -(table[2] - table[0]);
-        mg->initial_messages[mg->msg_offset[e + 1]] = -(table[1] - table[0]);
-        mg->log_constant += table[0];
-        if (r < distinct) mg->couplings.push_back(table[0] - table[1] - table[2] + table[3]);
+        mg->initial_messages[mg->msg_offset[e]] = -f.bias_a;
+        mg->initial_messages[mg->msg_offset[e + 1]] = -f.bias_b;
+        mg->log_constant += f.constant;
+        if (r < distinct) mg->couplings.push_back(f.coupling);
       }
     } else {
       switch (block.kind) {

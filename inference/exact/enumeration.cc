@@ -6,13 +6,12 @@
 
 #include "engine/error.h"
 #include "factors/factor_eval.h"
+#include "factors/infinity.h"
 #include "factors/table_layout.h"
 
 namespace dgm::inference {
 
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 // f(x) = log_constant + Σ_f θ_f(x_f) over the configurations of the free variables in
 // odometer order (last free variable fastest). Factors are grouped by the deepest odometer
@@ -165,7 +164,7 @@ EnumerationResult enumerate(const engine::CompiledModel& model, const Enumeratio
     double max = kNegInf, scaled_sum = 0.0;  // Z = exp(max)·scaled_sum
     do {
       const double f = e.value();
-      if (std::isnan(f) || f == std::numeric_limits<double>::infinity())
+      if (std::isnan(f) || f == kPosInf)
         throw Error("enumeration: a configuration has log-potential " + std::to_string(f) +
                     "; log-potentials must be finite or -inf");
       if (f == kNegInf) continue;

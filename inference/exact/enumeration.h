@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/compiled_model.h"
+#include "factors/infinity.h"
 
 namespace dgm::inference {
 
@@ -27,7 +28,7 @@ struct EnumerationOptions {
 
 struct EnumerationResult {
   // log Z (log_constant and evidence included); −inf if no configuration is possible.
-  double log_z = -std::numeric_limits<double>::infinity();
+  double log_z = kNegInf;
   // p(x_v = k | evidence) at graph.state_offset[v] + k (clamped variables one-hot); empty if
   // not asked for.
   std::vector<double> marginals;

@@ -9,6 +9,7 @@
 #include "engine/elimination_order.h"
 #include "engine/error.h"
 #include "factors/factor_eval.h"
+#include "factors/infinity.h"
 #include "factors/table_layout.h"
 #include "inference/exact/log_table.h"
 
@@ -58,7 +59,7 @@ std::string entries_text(std::int64_t entries) {
 // Checks a restricted factor table for values that are not log-potentials.
 void check_values(std::span<const double> values, const engine::Graph& graph, std::int64_t f) {
   for (double x : values) {
-    if (std::isnan(x) || x == std::numeric_limits<double>::infinity()) {
+    if (std::isnan(x) || x == kPosInf) {
       const factors::FactorBlock& block = graph.block_of(f);
       throw Error("exact inference: factor " + std::to_string(f - block.first_factor) +
                   " of factor group '" + block.name + "' has log-potential " +
@@ -253,7 +254,7 @@ double JunctionTree::restrict_factors(const engine::Params& params,
     const auto restricted_size = static_cast<std::int64_t>(out.size());
     if (block.kind == factors::FactorKind::kEnumeration) {
       // Scatter the listed configurations that agree with the evidence; the rest are −inf.
-      std::fill(out.begin(), out.end(), kLogZero);
+      std::fill(out.begin(), out.end(), kNegInf);
       const std::int32_t* rows = g.enum_configs.data() + block.config_offset;
       const double* w = block.param >= 0
                             ? params.values.data() + block.param_offset + r * block.param_stride
@@ -437,7 +438,7 @@ void JunctionTree::factor_marginal(std::int64_t f, LogTableView belief,
     for (std::size_t j = 0; j < scope.size(); ++j)
       index =
           index * g.cardinality[scope[j]] + (clamped_[scope[j]] ? evidence[scope[j]] : digit[j]);
-    table[index] = scratch[static_cast<std::size_t>(c)] == kLogZero
+    table[index] = scratch[static_cast<std::size_t>(c)] == kNegInf
                        ? 0.0
                        : std::exp(scratch[static_cast<std::size_t>(c)] - log_norm);
   }
@@ -487,7 +488,7 @@ void JunctionTree::distribute(std::span<const double> factor_values, std::span<c
     const double log_norm = log_sum_exp(marginal);
     for (std::int32_t k = 0; k < cards[0]; ++k)
       marginals[g.state_offset[v] + k] =
-          marginal[k] == kLogZero ? 0.0 : std::exp(marginal[k] - log_norm);
+          marginal[k] == kNegInf ? 0.0 : std::exp(marginal[k] - log_norm);
   }
 }
 
@@ -501,7 +502,7 @@ std::vector<std::int32_t> JunctionTree::traceback(std::span<const double> factor
   for (int i = static_cast<int>(order_.size()) - 1; i >= 0; --i) {
     const std::int32_t v = order_[i];
     const std::int32_t card = clique_cards(i)[0];
-    double best = kLogZero;
+    double best = kNegInf;
     std::int32_t best_state = 0;
     for (std::int32_t k = 0; k < card; ++k) {
       state[v] = k;
@@ -557,7 +558,7 @@ ExactResult JunctionTree::run(const engine::Params& params, std::span<const std:
     collect(factor_values, false, up);
     result.log_z = root_total(up);
     if (marginals) {
-      if (result.log_z == kLogZero) throw_zero_probability(has_evidence);
+      if (result.log_z == kNegInf) throw_zero_probability(has_evidence);
       result.marginals.assign(static_cast<std::size_t>(g.state_offset.back()), 0.0);
       for (std::int32_t v = 0; v < g.num_variables(); ++v)
         if (clamped_[v]) result.marginals[g.state_offset[v] + evidence[v]] = 1.0;
@@ -571,7 +572,7 @@ ExactResult JunctionTree::run(const engine::Params& params, std::span<const std:
     std::vector<double> max_up;
     collect(factor_values, true, max_up);
     result.map_log_potential = root_total(max_up);
-    if (result.map_log_potential == kLogZero) throw_zero_probability(has_evidence);
+    if (result.map_log_potential == kNegInf) throw_zero_probability(has_evidence);
     result.map_state = traceback(factor_values, max_up, evidence);
   }
   return result;

@@ -277,7 +277,7 @@ LogTable product(std::span<const LogTableView> tables, std::span<const std::int3
 
 void max_onto(LogTableView table, std::span<const std::int32_t> keep, std::span<double> out) {
   check_out_size(out, kept_entries(table, keep));
-  std::fill(out.begin(), out.end(), kLogZero);
+  std::fill(out.begin(), out.end(), kNegInf);
   Runs runs;
   reduction_runs(table, keep, runs);
   max_reduce(table.values.data(), runs, out.data());
@@ -289,13 +289,13 @@ void sum_onto(LogTableView table, std::span<const std::int32_t> keep, std::span<
   // underflows to a wrong zero; a slice that is all −inf keeps max = −inf and yields −inf.
   Runs runs;
   reduction_runs(table, keep, runs);
-  std::fill(out.begin(), out.end(), kLogZero);
+  std::fill(out.begin(), out.end(), kNegInf);
   const double* in = table.values.data();
   double* m = out.data();
   max_reduce(in, runs, m);
   AxisVector<double> sum(out.size(), 0.0);
   double* acc = sum.data();
-  auto term = [](double x, double max) { return x == kLogZero ? 0.0 : std::exp(x - max); };
+  auto term = [](double x, double max) { return x == kNegInf ? 0.0 : std::exp(x - max); };
   for_each_run(
       runs, 0, 0,
       [&](std::int64_t n, std::int64_t a, std::int64_t sa, std::int64_t b, std::int64_t sb) {
@@ -310,7 +310,7 @@ void sum_onto(LogTableView table, std::span<const std::int32_t> keep, std::span<
         }
       });
   for (std::size_t o = 0; o < out.size(); ++o)
-    if (m[o] != kLogZero) out[o] = m[o] + std::log(acc[o]);
+    if (m[o] != kNegInf) out[o] = m[o] + std::log(acc[o]);
 }
 
 LogTable sum_out(LogTableView table, std::span<const std::int32_t> eliminate) {
@@ -396,12 +396,12 @@ LogTable restrict(LogTableView table, std::span<const std::int32_t> evidence) {
 }
 
 double log_sum_exp(std::span<const double> values) {
-  double m = kLogZero;
+  double m = kNegInf;
   for (double x : values) m = std::max(m, x);
-  if (m == kLogZero) return kLogZero;
+  if (m == kNegInf) return kNegInf;
   double s = 0.0;
   for (double x : values)
-    if (x != kLogZero) s += std::exp(x - m);
+    if (x != kNegInf) s += std::exp(x - m);
   return m + std::log(s);
 }
 

@@ -17,9 +17,10 @@
 // so the inner loop is as long as possible and, in the common cases (eliminating the first or
 // the last axes, adding a table over a suffix of the scope), unit-stride.
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <vector>
+
+#include "factors/infinity.h"
 
 namespace dgm::inference {
 
@@ -51,8 +52,6 @@ struct LogTable {
   LogTableView view() const { return {vars, cards, values}; }
   operator LogTableView() const { return view(); }  // NOLINT: a view of a table is the table
 };
-
-inline constexpr double kLogZero = -std::numeric_limits<double>::infinity();
 
 // Π cards; throws dgm::Error if it overflows int64.
 std::int64_t num_entries(std::span<const std::int32_t> cards);

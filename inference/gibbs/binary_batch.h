@@ -13,14 +13,14 @@
 // The decisions are exactly draw_binary's: where the estimate could be on the wrong side of
 // the threshold (q within 2^−16 of 1, or |Δ| beyond its range) draw_binary itself decides. So
 // the batched path, the scalar fast path and the generic path agree as before (they differ
-// only through the rounding of Δ, inference/gibbs/binary_pairwise.h), and since each site's
+// only through the rounding of Δ, inference/model_views/binary_pairwise.h), and since each site's
 // decision depends only on its own Δ and uniform, not on where it falls in a batch, the
 // result does not depend on how the work is split between threads.
 #include <cstdint>
 #include <span>
 
-#include "inference/gibbs/binary_pairwise.h"
 #include "inference/gibbs/site_uniforms.h"
+#include "inference/model_views/binary_pairwise.h"
 
 namespace dgm::inference {
 

@@ -8,8 +8,9 @@
 // can differ only when u falls within rounding of a threshold.
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <span>
+
+#include "factors/infinity.h"
 
 namespace dgm::inference {
 
@@ -29,7 +30,6 @@ inline std::int32_t draw_binary(double log_odds, double u) {
 // state already has probability zero) the variable keeps `current`. `logp` is overwritten.
 inline std::int32_t draw_from_log_probabilities(std::span<double> logp, double u,
                                                 std::int32_t current) {
-  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   const std::size_t n = logp.size();
   if (n == 2) {
     if (logp[0] == kNegInf && logp[1] == kNegInf) return current;

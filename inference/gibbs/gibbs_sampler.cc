@@ -7,8 +7,8 @@
 #include <numeric>
 
 #include "engine/random.h"
-#include "inference/gibbs/chain_checks.h"
 #include "inference/gibbs/site_uniforms.h"
+#include "inference/sampling/chain_checks.h"
 
 namespace dgm::inference {
 

@@ -12,51 +12,13 @@
 #include "engine/parallel_tiles.h"
 #include "engine/random.h"
 #include "factors/factor_block.h"
-#include "inference/gibbs/chain_checks.h"
+#include "inference/sampling/chain_checks.h"
 
 namespace dgm::inference {
 
 namespace {
 
 using factors::FactorBlock;
-using factors::FactorKind;
-using factors::Potential;
-
-// Whether a block can be folded into the biases: one binary variable per factor, read as a
-// table, log-odds or spin field.
-bool is_unary_bias(const FactorBlock& block) {
-  if (block.arity != 1 || (block.kind != FactorKind::kUnary && block.kind != FactorKind::kTable))
-    return false;
-  if (block.cards.size() != 1 || block.cards[0] != 2) return false;
-  return block.potential == Potential::kTable || block.potential == Potential::kLogOdds ||
-         block.potential == Potential::kSpin;
-}
-
-// log θ(1) − θ(0) of factor r of a unary-bias block.
-double unary_log_odds(const FactorBlock& block, std::int64_t r, const std::vector<double>& values) {
-  const double* w = values.data() + block.param_offset + r * block.param_stride;
-  switch (block.potential) {
-    case Potential::kLogOdds:
-      return w[0];
-    case Potential::kSpin:  // h·s with s = ±1
-      return 2.0 * w[0];
-    default:  // kTable
-      return w[1] - w[0];
-  }
-}
-
-// Per-variable log-odds biases (indexed by variable id) from every unary-bias block.
-std::vector<double> bias_log_odds(const engine::CompiledModel& model) {
-  const engine::Graph& g = *model.graph;
-  std::vector<double> bias(static_cast<std::size_t>(g.num_variables()), 0.0);
-  for (const FactorBlock& block : g.blocks) {
-    if (block.kind == FactorKind::kBipartite) continue;
-    for (std::int64_t r = 0; r < block.num_factors; ++r)
-      bias[static_cast<std::size_t>(g.scope(block.first_factor + r)[0])] +=
-          unary_log_odds(block, r, model.params.values);
-  }
-  return bias;
-}
 
 // Column tiles of a layer of n units: [bounds[t], bounds[t + 1]). One tile below 128 units,
 // two below 256, otherwise four or more of at most about 256 columns; inner bounds on
@@ -83,42 +45,6 @@ std::vector<std::int32_t> column_bounds(std::int32_t n) {
 constexpr std::int64_t kParallelWork = std::int64_t{1} << 16;
 
 }  // namespace
-
-std::vector<double> rbm_bias_log_odds(const engine::CompiledModel& model) {
-  return bias_log_odds(model);
-}
-
-std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model) {
-  const engine::Graph& g = *model.graph;
-  RbmLayout layout;
-  for (std::size_t i = 0; i < g.blocks.size(); ++i) {
-    const FactorBlock& block = g.blocks[i];
-    if (block.kind == FactorKind::kBipartite) {
-      if (layout.block >= 0) return std::nullopt;  // a second bipartite block
-      layout.block = static_cast<std::int32_t>(i);
-      layout.visible_begin = block.left_begin;
-      layout.num_visible = block.left_count;
-      layout.hidden_begin = block.right_begin;
-      layout.num_hidden = block.right_count;
-    } else if (!is_unary_bias(block)) {
-      return std::nullopt;
-    }
-  }
-  if (layout.block < 0) return std::nullopt;
-  const std::int64_t nv = layout.num_visible, nh = layout.num_hidden;
-  const bool disjoint = layout.visible_begin + nv <= layout.hidden_begin ||
-                        layout.hidden_begin + nh <= layout.visible_begin;
-  if (!disjoint || nv + nh != g.num_variables()) return std::nullopt;
-  for (std::int32_t v = 0; v < g.num_variables(); ++v)
-    if (g.cardinality[v] != 2) return std::nullopt;
-
-  const FactorBlock& block = g.blocks[static_cast<std::size_t>(layout.block)];
-  const double* w = model.params.values.data() + block.param_offset;
-  if (!std::all_of(w, w + nv * nh, [](double x) { return std::isfinite(x); })) return std::nullopt;
-  for (double b : bias_log_odds(model))
-    if (std::isnan(b)) return std::nullopt;
-  return layout;
-}
 
 RbmBlockGibbs::RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout,
                              std::uint64_t seed)
@@ -156,7 +82,7 @@ void RbmBlockGibbs::refresh_parameters() {
                   "; RBM weights must be finite");
     weights_.data()[i] = static_cast<float>(w[i]);
   }
-  const std::vector<double> bias = bias_log_odds(model_);
+  const std::vector<double> bias = rbm_bias_log_odds(model_);
   for (Layer* layer : {&visible_, &hidden_}) {
     layer->bias.resize(layer->size);
     for (std::int32_t i = 0; i < layer->size; ++i) {

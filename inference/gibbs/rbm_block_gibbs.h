@@ -39,31 +39,14 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "engine/compiled_model.h"
+#include "inference/model_views/rbm_layout.h"
 #include "inference/sampling/sampler.h"
 
 namespace dgm::inference {
-
-// Where the two layers of an RBM-shaped model are.
-struct RbmLayout {
-  std::int32_t block = -1;                          // index of the bipartite block in Graph::blocks
-  std::int32_t visible_begin = 0, num_visible = 0;  // the block's left range
-  std::int32_t hidden_begin = 0, num_hidden = 0;    // the block's right range
-};
-
-// The layout of `model` when it is RBM-shaped: exactly one bipartite block, whose two ranges
-// are disjoint and together hold every variable, and otherwise only arity-1 blocks (unary or
-// table kind) read as a table, log-odds or spin field. The parameters must give finite weights
-// and biases that are not NaN (a variable with both states impossible). nullopt otherwise.
-std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model);
-
-// The log-odds bias of every variable of an RBM-shaped model (indexed by variable id), summed
-// over its unary blocks as block Gibbs reads them (log-odds w, spin field 2h, table t1 − t0).
-std::vector<double> rbm_bias_log_odds(const engine::CompiledModel& model);
 
 class RbmBlockGibbs final : public Sampler {
  public:

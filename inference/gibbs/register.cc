@@ -6,6 +6,8 @@
 //                      proto default, indistinguishable from "not set", so the name wins.
 //   chromatic-gibbs    reads ChromaticGibbsConfig.
 //   block-gibbs        reads BlockGibbsConfig; the RBM fast path when the model is RBM-shaped.
+#include "inference/gibbs/register.h"
+
 #include <memory>
 
 #include "dgm/sampler.pb.h"
@@ -13,7 +15,6 @@
 #include "inference/gibbs/chromatic_gibbs.h"
 #include "inference/gibbs/gibbs_params.h"
 #include "inference/gibbs/gibbs_sampler.h"
-#include "inference/sampling/builtin_samplers.h"
 #include "inference/sampling/sampler_registry.h"
 
 namespace dgm::inference {
@@ -30,17 +31,16 @@ GibbsParams gibbs_params(const proto::SamplerConfig& config, bool random_scan) {
 
 }  // namespace
 
-void register_gibbs_samplers() {
-  register_sampler(
-      {"gibbs",
-       "single-site Gibbs, systematic scan (variables in id order; gibbs { scan: RANDOM } "
-       "for random scan); chains in parallel",
-       "gibbs",
-       [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
-          std::uint64_t seed) -> std::unique_ptr<Sampler> {
-         return std::make_unique<GibbsSampler>(model, gibbs_params(config, false), seed);
-       }});
-  register_sampler(
+void register_gibbs_samplers(SamplerRegistry& registry) {
+  registry.add({"gibbs",
+                "single-site Gibbs, systematic scan (variables in id order; gibbs { scan: RANDOM } "
+                "for random scan); chains in parallel",
+                "gibbs",
+                [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
+                   std::uint64_t seed) -> std::unique_ptr<Sampler> {
+                  return std::make_unique<GibbsSampler>(model, gibbs_params(config, false), seed);
+                }});
+  registry.add(
       {"random-scan-gibbs",
        "single-site Gibbs, random scan (N uniformly drawn free variables per sweep); chains "
        "in parallel",
@@ -49,7 +49,7 @@ void register_gibbs_samplers() {
           std::uint64_t seed) -> std::unique_ptr<Sampler> {
          return std::make_unique<GibbsSampler>(model, gibbs_params(config, true), seed);
        }});
-  register_sampler(
+  registry.add(
       {"chromatic-gibbs",
        "parallel Gibbs by colour classes of the interaction graph (exact Gibbs, all cores)",
        "chromatic_gibbs",
@@ -59,15 +59,15 @@ void register_gibbs_samplers() {
          p.generic_only = config.chromatic_gibbs().generic_only();
          return std::make_unique<ChromaticGibbsSampler>(model, p, seed);
        }});
-  register_sampler({"block-gibbs",
-                    "block Gibbs on a bipartite model (RBM): one whole side given the other",
-                    "block_gibbs",
-                    [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
-                       std::uint64_t seed) -> std::unique_ptr<Sampler> {
-                      BlockGibbsParams p;
-                      p.generic_only = config.block_gibbs().generic_only();
-                      return make_block_gibbs(model, p, seed);
-                    }});
+  registry.add({"block-gibbs",
+                "block Gibbs on a bipartite model (RBM): one whole side given the other",
+                "block_gibbs",
+                [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
+                   std::uint64_t seed) -> std::unique_ptr<Sampler> {
+                  BlockGibbsParams p;
+                  p.generic_only = config.block_gibbs().generic_only();
+                  return make_block_gibbs(model, p, seed);
+                }});
 }
 
 }  // namespace dgm::inference

@@ -6,18 +6,16 @@
 #include <Random123/uniform.hpp>
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
 
 #include "engine/error.h"
 #include "engine/random.h"
-#include "inference/gibbs/chain_checks.h"
+#include "factors/infinity.h"
+#include "inference/sampling/chain_checks.h"
 
 namespace dgm::inference {
 
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 // log σ(z), stable for large |z|; log σ(−∞) = −∞, log σ(+∞) = 0.
 double log_sigmoid(double z) {

@@ -2,17 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
 
 #include "engine/error.h"
 #include "factors/factor_eval.h"
+#include "factors/infinity.h"
 
 namespace dgm::inference {
-
-namespace {
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-}  // namespace
 
 FlipScores::FlipScores(const engine::CompiledModel& model, bool generic_only)
     : model_(&model), graph_(model.graph.get()), generic_only_(generic_only), conditional_(model) {
@@ -61,14 +57,7 @@ void FlipScores::compute_all(std::span<const std::int32_t> x, std::span<double> 
 }
 
 LocalDifference::LocalDifference(const engine::CompiledModel& model)
-    : model_(&model),
-      factor_block_(static_cast<std::size_t>(model.graph->num_factors())),
-      mark_(static_cast<std::size_t>(model.graph->num_factors()), 0) {
-  const engine::Graph& g = *model.graph;
-  for (std::size_t b = 0; b < g.blocks.size(); ++b)
-    std::fill(factor_block_.begin() + g.blocks[b].first_factor,
-              factor_block_.begin() + g.blocks[b].end_factor(), static_cast<std::int32_t>(b));
-}
+    : model_(&model), mark_(static_cast<std::size_t>(model.graph->num_factors()), 0) {}
 
 double LocalDifference::operator()(std::span<std::int32_t> x,
                                    std::span<const std::pair<std::int32_t, std::int32_t>> changes) {
@@ -87,7 +76,7 @@ double LocalDifference::operator()(std::span<std::int32_t> x,
   auto sum = [&] {
     double total = 0.0;
     for (const std::int32_t f : factors_) {
-      const factors::FactorBlock& block = g.blocks[static_cast<std::size_t>(factor_block_[f])];
+      const factors::FactorBlock& block = g.block_of(f);
       states_.clear();
       for (const std::int32_t u : g.scope(f)) states_.push_back(x[u]);
       total += factors::log_potential(block, f - block.first_factor, model_->params.values,
@@ -109,7 +98,7 @@ double LocalDifference::operator()(std::span<std::int32_t> x,
 
 void require_usable_scores(std::span<const double> delta, const char* sampler) {
   for (const double d : delta) {
-    if (std::isnan(d) || d == std::numeric_limits<double>::infinity()) {
+    if (std::isnan(d) || d == kPosInf) {
       throw Error(std::string(sampler) +
                   ": a flip score is +inf or NaN: the chain is in a state of probability zero, "
                   "or the log-potentials are too large for double precision");

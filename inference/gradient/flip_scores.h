@@ -13,11 +13,12 @@
 // proposed. Slots are laid out by variable id.
 //
 // Two ways to compute Δ, one result:
-//  * generic (every factor kind): Conditional::log_probabilities(v, x) (inference/gibbs), the
-//    same per-factor code the Gibbs samplers use, minus its value at x_v;
-//  * binary pairwise fast path (BinaryPairwise's exact affine form, inference/gibbs): with the
-//    field L_v(x) = b_v + Σ_j W_vj x_j (the log-odds of x_v = 1), Δ_v = (1 − 2x_v)·L_v. The
-//    field is kept per chain and moved by W_vj·(x'_j − x_j) when a neighbour changes, O(degree)
+//  * generic (every factor kind): Conditional::log_probabilities(v, x)
+//    (inference/model_views), the same per-factor code the Gibbs samplers use, minus its value
+//    at x_v;
+//  * binary pairwise fast path (BinaryPairwise's exact affine form, inference/model_views):
+//    with the field L_v(x) = b_v + Σ_j W_vj x_j (the log-odds of x_v = 1), Δ_v = (1 − 2x_v)·L_v.
+//    The field is kept per chain and moved by W_vj·(x'_j − x_j) when a neighbour changes, O(degree)
 //    per change.
 // Hard zeros (−∞ log-potentials) take the generic path, where Δ = −∞ for a move into a state of
 // probability zero.
@@ -28,8 +29,8 @@
 #include <vector>
 
 #include "engine/compiled_model.h"
-#include "inference/gibbs/binary_pairwise.h"
-#include "inference/gibbs/conditional.h"
+#include "inference/model_views/binary_pairwise.h"
+#include "inference/model_views/conditional.h"
 
 namespace dgm::inference {
 
@@ -127,8 +128,7 @@ class LocalDifference {
 
  private:
   const engine::CompiledModel* model_;
-  std::vector<std::int32_t> factor_block_;  // per factor: its block
-  std::vector<std::uint32_t> mark_;         // per factor: epoch_ when collected
+  std::vector<std::uint32_t> mark_;  // per factor: epoch_ when collected
   std::uint32_t epoch_ = 0;
   std::vector<std::int32_t> factors_;
   std::vector<std::int32_t> states_;

@@ -22,9 +22,9 @@ enum class RbmScores {
 struct GradientCommon {
   // Use the generic per-factor scores even where the binary pairwise fast path applies.
   bool generic_only = false;
-  // On an RBM-shaped model (inference/gibbs/rbm_block_gibbs.h, rbm_layout) with no clamped
-  // hidden unit, sample the visible marginal p(v) ∝ exp(bᵀv + Σ_j softplus((Wᵀv + c)_j)) with
-  // the hidden units summed out (the benchmark target of both papers), drawing h | v exactly
+  // On an RBM-shaped model (inference/model_views/rbm_layout.h) with no clamped hidden unit,
+  // sample the visible marginal p(v) ∝ exp(bᵀv + Σ_j softplus((Wᵀv + c)_j)) with the hidden
+  // units summed out (the benchmark target of both papers), drawing h | v exactly
   // after every sweep. false: sample (v, h) jointly as any other factor graph.
   bool rbm_marginal = true;
   RbmScores rbm_scores = RbmScores::kFirstOrder;

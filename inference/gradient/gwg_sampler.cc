@@ -6,17 +6,16 @@
 #include <Random123/uniform.hpp>
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
 
 #include "engine/error.h"
-#include "inference/gibbs/chain_checks.h"
+#include "factors/infinity.h"
+#include "inference/sampling/chain_checks.h"
 
 namespace dgm::inference {
 
 namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // Range of the stored weights exp(Δ/2 − shift): beyond it the tree is rebuilt with a new shift.
 constexpr double kMaxExponent = 200.0;
 const double kMinTotal = std::exp(-200.0);

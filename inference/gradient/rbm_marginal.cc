@@ -6,19 +6,18 @@
 #include <Random123/uniform.hpp>
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "engine/parallel_tiles.h"
 #include "engine/random.h"
 #include "engine/vector_math.h"
 #include "factors/factor_block.h"
-#include "inference/gibbs/chain_checks.h"
+#include "factors/infinity.h"
+#include "inference/sampling/chain_checks.h"
 
 namespace dgm::inference {
 
 namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // Steps between two recomputations of every chain's cache from its states.
 constexpr std::int64_t kRefreshSteps = 4096;
 // Tiles of the score product: blocks of chains × column ranges of the visible layer, fixed by

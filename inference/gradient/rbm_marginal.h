@@ -61,8 +61,8 @@
 #include <vector>
 
 #include "engine/compiled_model.h"
-#include "inference/gibbs/rbm_block_gibbs.h"
 #include "inference/gradient/gradient_params.h"
+#include "inference/model_views/rbm_layout.h"
 #include "inference/sampling/sampler.h"
 
 namespace dgm::inference {

@@ -22,6 +22,8 @@
 //          rbm { joint: true }.
 //   dula   reads DulaConfig (step size default 0.1); no MH test.
 //   dmala  reads DmalaConfig (step size default 0.2); MH test.
+#include "inference/gradient/register.h"
+
 #include <memory>
 #include <sstream>
 #include <string>
@@ -32,7 +34,6 @@
 #include "inference/gradient/gradient_params.h"
 #include "inference/gradient/gwg_sampler.h"
 #include "inference/gradient/rbm_marginal.h"
-#include "inference/sampling/builtin_samplers.h"
 #include "inference/sampling/sampler_registry.h"
 
 namespace dgm::inference {
@@ -100,30 +101,30 @@ void validate_step_size(const char* sampler, double step_size) {
   }
 }
 
-void register_gradient_samplers() {
-  register_sampler({"gwg",
-                    "Gibbs-with-gradients (Grathwohl et al. 2021): MH with a softmax(Δ/2) "
-                    "proposal over exact flip differences kept incrementally; gwg { num_flips: "
-                    "n } for GWG-n; RBMs: visible marginal; a sweep = N proposals",
-                    "gwg", make_gwg});
-  register_sampler({"dula",
-                    "discrete unadjusted Langevin (Zhang et al. 2022): every variable moves at "
-                    "once, no MH test (biased); step size 0.1; a sweep = one step",
-                    "dula",
-                    [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
-                       std::uint64_t seed) {
-                      const proto::DulaConfig& c = config.dula();
-                      return make_dlp(model, false, c.step_size(), c.generic_only(), c.rbm(), seed);
-                    }});
-  register_sampler({"dmala",
-                    "discrete Metropolis-adjusted Langevin (Zhang et al. 2022): every variable "
-                    "moves at once, MH test; step size 0.2; a sweep = one step",
-                    "dmala",
-                    [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
-                       std::uint64_t seed) {
-                      const proto::DmalaConfig& c = config.dmala();
-                      return make_dlp(model, true, c.step_size(), c.generic_only(), c.rbm(), seed);
-                    }});
+void register_gradient_samplers(SamplerRegistry& registry) {
+  registry.add({"gwg",
+                "Gibbs-with-gradients (Grathwohl et al. 2021): MH with a softmax(Δ/2) "
+                "proposal over exact flip differences kept incrementally; gwg { num_flips: "
+                "n } for GWG-n; RBMs: visible marginal; a sweep = N proposals",
+                "gwg", make_gwg});
+  registry.add({"dula",
+                "discrete unadjusted Langevin (Zhang et al. 2022): every variable moves at "
+                "once, no MH test (biased); step size 0.1; a sweep = one step",
+                "dula",
+                [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
+                   std::uint64_t seed) {
+                  const proto::DulaConfig& c = config.dula();
+                  return make_dlp(model, false, c.step_size(), c.generic_only(), c.rbm(), seed);
+                }});
+  registry.add({"dmala",
+                "discrete Metropolis-adjusted Langevin (Zhang et al. 2022): every variable "
+                "moves at once, MH test; step size 0.2; a sweep = one step",
+                "dmala",
+                [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
+                   std::uint64_t seed) {
+                  const proto::DmalaConfig& c = config.dmala();
+                  return make_dlp(model, true, c.step_size(), c.generic_only(), c.rbm(), seed);
+                }});
 }
 
 }  // namespace dgm::inference

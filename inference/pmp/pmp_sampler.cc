@@ -13,11 +13,10 @@
 #include "engine/random.h"
 #include "factors/factor_eval.h"
 #include "factors/factor_kind.h"
+#include "factors/infinity.h"
 
 namespace dgm::inference {
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 // Uniform in the open interval (0, 1) from 64 random bits, so that log(u) and log(1 − u)
 // are finite.

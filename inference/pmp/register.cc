@@ -1,16 +1,17 @@
 // Registration of perturb-and-max-product as sampler "pmp", configured by PmpConfig (its
 // `bp { }` block: schedule, iterations, damping, tolerance, temperature; and noise_scale).
+#include "inference/pmp/register.h"
+
 #include <memory>
 
 #include "dgm/sampler.pb.h"
 #include "inference/pmp/pmp_sampler.h"
-#include "inference/sampling/builtin_samplers.h"
 #include "inference/sampling/sampler_registry.h"
 
 namespace dgm::inference {
 
-void register_pmp_sampler() {
-  register_sampler(
+void register_pmp_sampler(SamplerRegistry& registry) {
+  registry.add(
       {"pmp",
        "perturb-and-max-product: each sample is the max-product MAP under fresh Gumbel noise "
        "on the unaries (independent samples; chains = parallel BP problems)",

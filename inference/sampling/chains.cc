@@ -1,10 +1,9 @@
 #include "inference/sampling/chains.h"
 
-#include <cmath>
+#include <algorithm>
 
 #include "engine/error.h"
 #include "engine/random.h"
-#include "factors/factor_eval.h"
 
 namespace dgm::inference {
 
@@ -49,27 +48,6 @@ void init_from_rows(Chains& chains, const engine::CompiledModel& model,
     for (std::int32_t v = 0; v < n; ++v)
       x[v] = model.evidence[v] != engine::kFree ? model.evidence[v] : row[v];
   }
-}
-
-std::string zero_probability_reason(const engine::CompiledModel& model,
-                                    std::span<const std::int32_t> state) {
-  const engine::Graph& g = *model.graph;
-  std::vector<std::int32_t> states;
-  for (const auto& block : g.blocks)
-    for (std::int64_t r = 0; r < block.num_factors; ++r) {
-      auto scope = g.scope(block.first_factor + r);
-      states.resize(scope.size());
-      for (std::size_t j = 0; j < scope.size(); ++j) states[j] = state[scope[j]];
-      const double theta =
-          factors::log_potential(block, r, model.params.values, g.enum_configs, states);
-      if (theta != -INFINITY) continue;
-      std::string where;
-      for (std::size_t j = 0; j < scope.size(); ++j)
-        where += (j ? ", " : "") + g.variable_name(scope[j]) + "=" + std::to_string(states[j]);
-      return "factor " + std::to_string(r) + " of group '" + block.name + "' forbids (" + where +
-             ")";
-    }
-  return "";
 }
 
 std::int32_t replace_impossible_starts(Chains& chains, const engine::CompiledModel& model,

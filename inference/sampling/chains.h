@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/compiled_model.h"
+#include "engine/log_potential.h"
 
 namespace dgm::inference {
 
@@ -47,10 +48,9 @@ void init_from_rows(Chains& chains, const engine::CompiledModel& model,
                     std::span<const std::int32_t> rows, std::int64_t num_rows,
                     const std::string& source);
 
-// "" when `state` has positive probability, else a description of a factor that forbids it
-// ("factor 0 of group 'or' forbids (a=1, c=0)").
-std::string zero_probability_reason(const engine::CompiledModel& model,
-                                    std::span<const std::int32_t> state);
+// A model-level function (engine/log_potential.h), named here too for the callers of the
+// chain checks below.
+using engine::zero_probability_reason;
 
 // Replaces the start of every chain whose state has probability zero by `valid` (a full state
 // of positive probability, e.g. the exact MAP state). Returns how many chains were replaced.

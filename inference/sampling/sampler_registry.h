@@ -1,6 +1,8 @@
 #pragma once
-// Samplers by name. Each backend registers a factory in its own .cc file; the dgm program and
-// applications create samplers from a name and a SamplerConfig.
+// A table of samplers by name: what each is called, which SamplerConfig settings it reads and
+// how to make one. The table knows no sampler itself. The built-in samplers are added by
+// inference/builtin_samplers.cc, the layer above every backend, which also keeps the
+// process-wide table that make_sampler and the dgm program read.
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,22 +25,26 @@ struct SamplerInfo {
   SamplerFactory factory;
 };
 
-// All registered samplers, sorted by name.
-const std::vector<SamplerInfo>& sampler_registry();
+class SamplerRegistry {
+ public:
+  // Adds `info`, replacing the sampler of the same name if there is one.
+  void add(SamplerInfo info);
 
-// Creates the sampler called `name`; it shares ownership of `model`. Throws dgm::Error listing
-// the registered names when `name` is unknown, or when `config` selects a different backend
-// than `name` reads.
-std::unique_ptr<Sampler> make_sampler(const std::string& name,
-                                      std::shared_ptr<const engine::CompiledModel> model,
-                                      const proto::SamplerConfig& config, std::uint64_t seed);
+  // Every sampler, sorted by name.
+  const std::vector<SamplerInfo>& samplers() const { return samplers_; }
+
+  // Creates the sampler called `name`. Throws dgm::Error listing the names when `name` is
+  // unknown, or when `config` selects a different backend than `name` reads.
+  std::unique_ptr<Sampler> make(const std::string& name, const engine::CompiledModel& model,
+                                const proto::SamplerConfig& config, std::uint64_t seed) const;
+
+ private:
+  std::vector<SamplerInfo> samplers_;
+};
 
 // The registry name of the backend `config` selects ("" when it selects none): gibbs (or
 // random-scan-gibbs for gibbs { scan: RANDOM }), chromatic-gibbs, block-gibbs, pmp, gwg, dula,
 // dmala.
 std::string sampler_name_of(const proto::SamplerConfig& config);
-
-// Registration, called by each backend's registrar (see inference/sampling/register.cc).
-void register_sampler(SamplerInfo info);
 
 }  // namespace dgm::inference

@@ -13,7 +13,7 @@
 #include "engine/error.h"
 #include "engine/fingerprint.h"
 #include "inference/exact/junction_tree.h"
-#include "inference/sampling/sampler_registry.h"
+#include "inference/builtin_samplers.h"
 
 namespace dgm::inference {
 namespace {

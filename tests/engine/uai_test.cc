@@ -8,7 +8,6 @@
 
 #include <cctype>
 #include <cmath>
-#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -18,6 +17,7 @@
 #include "engine/evidence_file.h"
 #include "engine/log_potential.h"
 #include "engine/uai_results.h"
+#include "factors/infinity.h"
 #include "tests/support/random_models.h"
 #include "tests/support/test_models.h"
 
@@ -25,8 +25,6 @@ namespace dgm::engine {
 namespace {
 
 using ::testing::HasSubstr;
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 CompiledModel compile_uai(const std::string& text, const std::string& name = "test.uai") {
   return compile(parse_uai(text, name), SourceMap(name), "");

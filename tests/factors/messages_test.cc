@@ -5,19 +5,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "factors/factor_kind.h"
+#include "factors/infinity.h"
 #include "factors/logical.h"
 #include "factors/table_layout.h"
 
 namespace dgm::factors {
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 // The definition, by enumeration: out_j(x_j) = T-reduce_{x_{-j}} [θ(x) + Σ_{i≠j} in_i(x_i)],
 // summed left to right, then normalised.

@@ -10,8 +10,8 @@
 
 #include "dgm/sampler.pb.h"
 #include "engine/compiler.h"
+#include "inference/builtin_samplers.h"
 #include "inference/sampling/chains.h"
-#include "inference/sampling/sampler_registry.h"
 #include "tests/support/random_models.h"
 #include "tests/support/sampling_checks.h"
 

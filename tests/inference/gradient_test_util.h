@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "dgm/sampler.pb.h"
+#include "inference/builtin_samplers.h"
 #include "inference/gibbs/rbm_block_gibbs.h"
 #include "inference/gradient/dlp_sampler.h"
 #include "inference/gradient/gwg_sampler.h"
 #include "inference/gradient/rbm_marginal.h"
-#include "inference/sampling/sampler_registry.h"
 #include "tests/inference/gibbs_test_util.h"
 #include "tests/support/random_models.h"
 #include "tests/support/sampling_checks.h"

@@ -15,7 +15,7 @@
 #include "engine/error.h"
 #include "inference/exact/enumeration.h"
 #include "inference/sampling/marginal_estimator.h"
-#include "inference/sampling/sampler_registry.h"
+#include "inference/builtin_samplers.h"
 #include "tests/support/test_models.h"
 
 namespace dgm::inference {

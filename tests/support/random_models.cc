@@ -13,10 +13,11 @@
 #include <tuple>
 #include <utility>
 
+#include "factors/infinity.h"
+
 namespace dgm::testing {
 namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr int kMaxVariables = 16;
 constexpr int kMaxCardinality = 8;
 

@@ -33,9 +33,9 @@
 #include <vector>
 
 #include "dgm.h"
+#include "inference/builtin_samplers.h"
 #include "inference/gibbs/rbm_block_gibbs.h"
 #include "inference/sampling/chains.h"
-#include "inference/sampling/sampler_registry.h"
 #include "tools/bench/bench_common.h"
 
 namespace {

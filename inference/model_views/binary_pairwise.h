@@ -1,24 +1,16 @@
 #pragma once
-// The binary pairwise fast path of Gibbs sampling. When every variable is binary and every
-// factor is unary or pairwise (dense tables, log-odds, spin/Ising, Potts, bipartite weights),
-// the conditional log-odds of x_v = 1 is affine in the neighbours' states:
+// The affine view of a binary pairwise model, the fast path of the Gibbs samplers
+// (inference/gibbs) and of the gradient samplers' flip scores (inference/gradient). When every
+// variable is binary and every factor is unary or pairwise (dense tables, log-odds,
+// spin/Ising, Potts, bipartite weights), the conditional log-odds of x_v = 1 is affine in the
+// neighbours' states:
 //   Δ_v(x) = θ-sum(x_v = 1) − θ-sum(x_v = 0) = b_v + Σ_{j ∈ N(v)} W_vj·x_j,
 // so one update is a dot product over v's neighbours, with no per-factor dispatch.
 //
-// Contributions of one factor, derived from each parametrisation (a at scope position 0,
-// b at position 1; x ∈ {0, 1}, s = 2x − 1):
-//   unary table [t0, t1]:   b_a += t1 − t0
-//   unary log-odds w:       b_a += w                       (θ = w·x)
-//   unary field h:          b_a += 2h                      (θ = h·s)
-//   2×2 table M:            W_ab += M11 − M01 − M10 + M00,
-//                           b_a += M10 − M00,  b_b += M01 − M00
-//   log-odds w (bipartite): W_ab += w                      (θ = w·x_a·x_b)
-//   spin J (Ising):         W_ab += 4J, b_a += −2J, b_b += −2J
-//                           (J·s_a·s_b = J(2x_a − 1)(2x_b − 1): Δ_a = 2J(2x_b − 1))
-//   Potts J:                W_ab += 2J, b_a += −J,  b_b += −J
-//                           (J·[x_a = x_b]: Δ_a = J·x_b − J·(1 − x_b))
-// Factors on the same pair are summed into one coupling; the couplings are laid out along the
-// IR's interaction graph (Graph::neighbour_offsets / neighbours), so no index of our own.
+// b_v sums the log-odds of v's unary factors and the bias parts of its pairwise factors, W_vj
+// the couplings of the factors on the pair (v, j); what one factor contributes is derived from
+// its parametrisation in factors/binary_affine.h. The couplings are laid out along the IR's
+// interaction graph (Graph::neighbour_offsets / neighbours), so no index of our own.
 //
 // Rows: log_odds reads (b_v, W_v·) from a table of distinct rows, one entry per distinct
 // (bias, couplings in neighbour order), and each variable names its row. Models with tied
@@ -27,7 +19,7 @@
 // (measured: a fifth of the time of a binary update on a 512×512 Ising lattice). Rows are
 // compared bit for bit and summed in the same order, so Δ is the same number either way.
 //
-// Precision: double. The decision u ≤ σ(Δ) is the generic path's (inference/gibbs/draw.h),
+// Precision: double. The Gibbs decision u ≤ σ(Δ) is the generic path's (inference/gibbs/draw.h),
 // and Δ here differs from the generic path's sum by rounding only (~1e−16 relative), so with
 // the same uniforms both paths give the same chains except when a uniform lands within
 // rounding of the threshold (probability ~1e−15 per update). Float couplings would save

@@ -1,12 +1,15 @@
 #pragma once
-// The generic single-site conditional of Gibbs sampling, for every factor kind:
+// The generic single-site conditional, for every factor kind: what Gibbs sampling draws from
+// (inference/gibbs) and the gradient samplers' flip scores are differences of
+// (inference/gradient):
 //   log p(x_v = k | x_{−v}) = Σ_{f ∋ v} θ_f(x_f with x_v = k) + const,   k = 0..K_v − 1,
-// computed from the IR's variable → factor adjacency (Graph::factors_of / slots_of).
+// computed from the IR's variable → factor adjacency (Graph::factors_of / slots_of). Each
+// factor's term is its kind's (factors/potential.h, logical.h, enumeration.h).
 //
-// Dispatch is per factor through a table built once: each factor's block index, and per block
-// a small descriptor (how to read the numbers, table strides, an index of enumeration rows),
-// so the update loop does no search and no allocation. Parameters are read from the model's
-// Params at every call, so a learner's updates are seen at once.
+// Dispatch is per factor through a table built once: per block (Graph::block_index) a small
+// descriptor (how to read the numbers, table strides, an index of enumeration rows), so the
+// update loop does no search and no allocation. Parameters are read from the model's Params at
+// every call, so a learner's updates are seen at once.
 //
 // The caller must keep the model alive and unmoved while the Conditional is in use.
 #include <cstdint>
@@ -65,16 +68,13 @@ class Conditional {
                                                         std::span<const std::int32_t> scope,
                                                         std::int32_t slot,
                                                         std::span<const std::int32_t> x) const;
-  void add_table(const BlockEval& e, const double* w, std::span<const std::int32_t> scope,
-                 std::int32_t slot, std::span<const std::int32_t> x, std::span<double> out) const;
   void add_enumeration(const BlockEval& e, const double* w, std::span<const std::int32_t> scope,
                        std::int32_t slot, std::span<const std::int32_t> x,
                        std::span<double> out) const;
 
   const engine::CompiledModel* model_;
   const engine::Graph* graph_;
-  std::vector<BlockEval> blocks_;
-  std::vector<std::int32_t> factor_block_;  // per factor: index into blocks_
+  std::vector<BlockEval> blocks_;  // per block of the Graph (Graph::block_index)
   std::vector<std::int64_t> strides_;
   std::vector<std::int32_t> enum_dense_;
   std::vector<std::pair<std::int64_t, std::int32_t>> enum_sorted_;

@@ -1,28 +1,19 @@
-#include "inference/gibbs/binary_pairwise.h"
+#include "inference/model_views/binary_pairwise.h"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <unordered_map>
 
+#include "factors/binary_affine.h"
+
 namespace dgm::inference {
 
 bool BinaryPairwise::eligible(const engine::Graph& graph) {
-  using factors::FactorKind;
-  using factors::Potential;
   for (std::int32_t k : graph.cardinality)
     if (k != 2) return false;
-  for (const factors::FactorBlock& block : graph.blocks) {
-    if (block.num_factors == 0) continue;
-    const bool dense_kind =
-        block.kind == FactorKind::kUnary || block.kind == FactorKind::kPairwise ||
-        block.kind == FactorKind::kTable || block.kind == FactorKind::kBipartite;
-    const bool parametrised = block.potential == Potential::kTable ||
-                              block.potential == Potential::kLogOdds ||
-                              block.potential == Potential::kSpin ||
-                              (block.potential == Potential::kPotts && block.arity == 2);
-    if (!dense_kind || !parametrised || block.arity < 1 || block.arity > 2) return false;
-  }
+  for (const factors::FactorBlock& block : graph.blocks)
+    if (block.num_factors > 0 && !factors::has_binary_affine_form(block)) return false;
   return true;
 }
 
@@ -34,7 +25,6 @@ BinaryPairwise::BinaryPairwise(const engine::CompiledModel& model)
 }
 
 bool BinaryPairwise::refresh() {
-  using factors::Potential;
   const engine::Graph& g = *model_->graph;
   const double* values = model_->params.values.data();
   bias_.assign(static_cast<std::size_t>(g.num_variables()), 0.0);
@@ -50,48 +40,14 @@ bool BinaryPairwise::refresh() {
       const double* w = values + block.param_offset + r * block.param_stride;
       const auto scope = g.scope(block.first_factor + r);
       if (block.arity == 1) {
-        const std::int32_t a = scope[0];
-        switch (block.potential) {
-          case Potential::kTable:
-            bias_[a] += w[1] - w[0];
-            break;
-          case Potential::kLogOdds:
-            bias_[a] += w[0];
-            break;
-          case Potential::kSpin:
-            bias_[a] += 2.0 * w[0];
-            break;
-          default:
-            break;
-        }
+        bias_[scope[0]] += factors::unary_log_odds(block.potential, w);
         continue;
       }
-      const std::int32_t a = scope[0], b = scope[1];
-      double coupling = 0.0, bias_a = 0.0, bias_b = 0.0;
-      switch (block.potential) {
-        case Potential::kTable:  // M[x_a][x_b] at w[2·x_a + x_b]
-          coupling = w[3] - w[1] - w[2] + w[0];
-          bias_a = w[2] - w[0];
-          bias_b = w[1] - w[0];
-          break;
-        case Potential::kLogOdds:
-          coupling = w[0];
-          break;
-        case Potential::kSpin:
-          coupling = 4.0 * w[0];
-          bias_a = bias_b = -2.0 * w[0];
-          break;
-        case Potential::kPotts:
-          coupling = 2.0 * w[0];
-          bias_a = bias_b = -w[0];
-          break;
-        default:
-          break;
-      }
-      bias_[a] += bias_a;
-      bias_[b] += bias_b;
-      add_coupling(a, b, coupling);
-      add_coupling(b, a, coupling);
+      const factors::PairwiseAffine f = factors::pairwise_affine(block.potential, w);
+      bias_[scope[0]] += f.bias_a;
+      bias_[scope[1]] += f.bias_b;
+      add_coupling(scope[0], scope[1], f.coupling);
+      add_coupling(scope[1], scope[0], f.coupling);
     }
   }
   auto all_finite = [](const std::vector<double>& v) {

@@ -1,14 +1,16 @@
-#include "inference/gibbs/conditional.h"
+#include "inference/model_views/conditional.h"
 
 #include <algorithm>
 #include <limits>
 
+#include "factors/enumeration.h"
+#include "factors/logical.h"
+#include "factors/potential.h"
 #include "factors/table_layout.h"
 
 namespace dgm::inference {
 
 namespace {
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // Enumeration blocks whose dense table has at most this many entries get a dense row index
 // (4 bytes per entry); larger ones a sorted (key, row) list searched by bisection.
 constexpr std::int64_t kDenseEnumerationLimit = std::int64_t{1} << 20;
@@ -20,12 +22,9 @@ Conditional::Conditional(const engine::CompiledModel& model)
   using factors::Potential;
   const engine::Graph& g = *graph_;
   for (std::int32_t k : g.cardinality) max_cardinality_ = std::max(max_cardinality_, k);
-  factor_block_.resize(static_cast<std::size_t>(g.num_factors()));
   blocks_.reserve(g.blocks.size());
   for (std::size_t b = 0; b < g.blocks.size(); ++b) {
     const factors::FactorBlock& block = g.blocks[b];
-    std::fill(factor_block_.begin() + block.first_factor,
-              factor_block_.begin() + block.end_factor(), static_cast<std::int32_t>(b));
     BlockEval e;
     e.first_factor = block.first_factor;
     if (block.param >= 0) {
@@ -115,19 +114,12 @@ std::pair<std::int64_t, std::int64_t> Conditional::flat_index_line(
   return {base, stride[slot]};
 }
 
-void Conditional::add_table(const BlockEval& e, const double* w,
-                            std::span<const std::int32_t> scope, std::int32_t slot,
-                            std::span<const std::int32_t> x, std::span<double> out) const {
-  const auto [base, step] = flat_index_line(e, scope, slot, x);
-  for (std::size_t k = 0; k < out.size(); ++k)
-    out[k] += w[base + static_cast<std::int64_t>(k) * step];
-}
-
 void Conditional::add_enumeration(const BlockEval& e, const double* w,
                                   std::span<const std::int32_t> scope, std::int32_t slot,
                                   std::span<const std::int32_t> x, std::span<double> out) const {
+  const double* weights = e.weighted ? w : nullptr;
   auto add_row = [&](std::size_t k, std::int64_t row) {
-    out[k] += row < 0 ? kNegInf : (e.weighted ? w[row] : 0.0);
+    out[k] += factors::enumeration_row_log_potential(row, weights);
   };
   if (e.dense_offset >= 0 || e.sorted_offset >= 0) {
     const auto [base, step] = flat_index_line(e, scope, slot, x);
@@ -173,72 +165,44 @@ void Conditional::log_probabilities(std::int32_t v, std::span<const std::int32_t
   for (std::int64_t i = begin; i < end; ++i) {
     const std::int32_t f = g.var_factors[i];
     const std::int32_t slot = g.var_slots[i];
-    const BlockEval& e = blocks_[factor_block_[f]];
+    const BlockEval& e = blocks_[g.block_index(f)];
     // Unweighted blocks have offset and stride 0 and never read w.
     const double* w = values + e.param_offset + (f - e.first_factor) * e.param_stride;
     const std::span<const std::int32_t> scope = g.scope(f);
+    const auto state_at = [&](std::size_t j) { return x[scope[j]]; };
     switch (e.eval) {
       case Eval::kUnaryTable:
-        for (std::size_t k = 0; k < out.size(); ++k) out[k] += w[k];
+        factors::add_unary_table_term(w, out);
         break;
       case Eval::kPairTable:
-        if (slot == 0) {
-          const std::int32_t other = x[scope[1]];
-          for (std::size_t k = 0; k < out.size(); ++k) out[k] += w[k * e.second_card + other];
-        } else {
-          const double* row = w + static_cast<std::int64_t>(x[scope[0]]) * e.second_card;
-          for (std::size_t k = 0; k < out.size(); ++k) out[k] += row[k];
-        }
+        factors::add_pair_table_term(w, e.second_card, slot, x[scope[1 - slot]], out);
         break;
-      case Eval::kTable:
-        add_table(e, w, scope, slot, x, out);
-        break;
-      case Eval::kLogOdds: {  // w·x_v·Π_{j≠v} x_j
-        bool others = true;
-        for (std::size_t j = 0; j < scope.size(); ++j)
-          others = others && (static_cast<std::int32_t>(j) == slot || x[scope[j]] != 0);
-        if (others) out[1] += w[0];
+      case Eval::kTable: {
+        const auto [base, step] = flat_index_line(e, scope, slot, x);
+        factors::add_table_line_term(w, base, step, out);
         break;
       }
-      case Eval::kSpin: {  // J·s_v·Π_{j≠v} s_j
-        double sign = 1.0;
-        for (std::size_t j = 0; j < scope.size(); ++j)
-          if (static_cast<std::int32_t>(j) != slot && x[scope[j]] == 0) sign = -sign;
-        out[0] -= sign * w[0];
-        out[1] += sign * w[0];
+      case Eval::kLogOdds:
+        factors::add_log_odds_term(w[0], scope.size(), static_cast<std::size_t>(slot), state_at,
+                                   out);
         break;
-      }
-      case Eval::kPotts: {
-        const std::int32_t other = x[scope[1 - slot]];
-        if (other < static_cast<std::int32_t>(out.size())) out[other] += w[0];
+      case Eval::kSpin:
+        factors::add_spin_term(w[0], scope.size(), static_cast<std::size_t>(slot), state_at, out);
         break;
-      }
+      case Eval::kPotts:
+        factors::add_potts_term(w[0], x[scope[1 - slot]], out);
+        break;
       case Eval::kEnumeration:
         add_enumeration(e, w, scope, slot, x, out);
         break;
       case Eval::kOr:
-      case Eval::kAnd: {
-        // Scope: parents, then the child. Only the states that satisfy the constraint stay.
-        const std::size_t child = scope.size() - 1;
-        const bool is_or = e.eval == Eval::kOr;
-        if (static_cast<std::size_t>(slot) == child) {
-          bool value = !is_or;  // OR of nothing is 0, AND of nothing is 1
-          for (std::size_t j = 0; j < child; ++j)
-            value = is_or ? (value || x[scope[j]] != 0) : (value && x[scope[j]] != 0);
-          out[value ? 0 : 1] = kNegInf;
-        } else {
-          bool rest = !is_or;  // OR / AND of the other parents
-          for (std::size_t j = 0; j < child; ++j)
-            if (static_cast<std::int32_t>(j) != slot)
-              rest = is_or ? (rest || x[scope[j]] != 0) : (rest && x[scope[j]] != 0);
-          const bool c = x[scope[child]] != 0;
-          for (std::int32_t k = 0; k < 2; ++k) {
-            const bool value = is_or ? (rest || k != 0) : (rest && k != 0);
-            if (value != c) out[k] = kNegInf;
-          }
-        }
+        factors::add_logical_term(factors::FactorKind::kOr, scope.size(),
+                                  static_cast<std::size_t>(slot), state_at, out);
         break;
-      }
+      case Eval::kAnd:
+        factors::add_logical_term(factors::FactorKind::kAnd, scope.size(),
+                                  static_cast<std::size_t>(slot), state_at, out);
+        break;
     }
   }
 }

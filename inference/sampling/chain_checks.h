@@ -1,5 +1,5 @@
 #pragma once
-// The check every Gibbs sampler makes before touching a batch of chains.
+// The check every sampler makes before touching a batch of chains.
 #include <string>
 #include <string_view>
 
