@@ -4,7 +4,8 @@
 #
 #   factors/                   factors/
 #   engine/                    engine/, factors/, dgm/ (generated protobuf headers)
-#   learning/                  learning/, engine/, factors/, dgm/
+#   learning/                  learning/, inference/ (sessions, exact inference, model views),
+#                              engine/, factors/, dgm/
 #   inference/sampling/        itself, engine/, factors/, dgm/: what every sampler builds on
 #   inference/model_views/     itself, engine/, factors/, dgm/: model views several backends read
 #   inference/<backend>/       itself, sampling/, model_views/, engine/, factors/, dgm/ — never
@@ -23,7 +24,7 @@ get_filename_component(SOURCE_DIR "${SOURCE_DIR}" ABSOLUTE)
 set(lower engine/ factors/ dgm/)
 set(rule_factors factors/)
 set(rule_engine ${lower})
-set(rule_learning learning/ ${lower})
+set(rule_learning learning/ inference/ ${lower})
 set(rule_inference inference/ ${lower})
 set(rule_inference/sampling inference/sampling/ ${lower})
 set(rule_inference/model_views inference/model_views/ ${lower})

@@ -1,0 +1,250 @@
+#include "learning/gradient.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+
+#include "engine/error.h"
+#include "engine/random.h"
+#include "factors/factor_eval.h"
+#include "inference/exact/junction_tree.h"
+#include "inference/model_views/rbm_layout.h"
+
+namespace dgm::learning {
+namespace {
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Seeds of the estimator's sessions: one Philox key each, so their streams never overlap.
+constexpr std::uint64_t kCdSeed = 0x6364;            // "cd"
+constexpr std::uint64_t kPersistentSeed = 0x706364;  // "pcd"
+constexpr std::uint64_t kFreshSeed = 0x66726573;     // "fres"
+constexpr std::uint64_t kRefineSeed = 0x726566;      // "ref"
+
+double logistic(double a) {
+  return a >= 0 ? 1.0 / (1.0 + std::exp(-a)) : std::exp(a) / (1.0 + std::exp(a));
+}
+
+}  // namespace
+
+GradientEstimator::GradientEstimator(const engine::CompiledModel& model,
+                                     const VisibleLayout& visible, std::int32_t batch_size,
+                                     const GradientSettings& settings)
+    : model_(std::make_shared<engine::CompiledModel>(model)),
+      visible_(visible),
+      batch_size_(batch_size),
+      settings_(settings),
+      statistics_(model) {
+  const engine::Graph& g = *model.graph;
+  if (batch_size < 1) throw Error("learning: the batch size must be at least 1");
+  const bool sampled = settings.negatives != Negatives::kExact;
+  if ((settings.negatives == Negatives::kCd || settings.negatives == Negatives::kPcd) &&
+      settings.k < 1)
+    throw Error("learning: cd and pcd need k ≥ 1 sampler sweeps per update (got " +
+                std::to_string(settings.k) + ")");
+  if (settings.k < 0)
+    throw Error("learning: k must be ≥ 0 (got " + std::to_string(settings.k) + ")");
+  if (sampled && settings.negatives != Negatives::kCd && settings.chains < 1)
+    throw Error("learning: at least one chain is needed (got " + std::to_string(settings.chains) +
+                ")");
+  // Hidden variables: those the data does not hold (and the evidence does not clamp).
+  std::vector<std::uint8_t> in_data(static_cast<std::size_t>(g.num_variables()), 0);
+  for (const std::int32_t v : visible.variables) in_data[static_cast<std::size_t>(v)] = 1;
+  std::vector<std::int32_t> hidden;
+  for (std::int32_t v = 0; v < g.num_variables(); ++v)
+    if (!in_data[static_cast<std::size_t>(v)] && model.evidence[v] == engine::kFree)
+      hidden.push_back(v);
+  if (!hidden.empty()) {
+    const std::optional<inference::RbmLayout> layout = inference::rbm_layout(model);
+    bool fits =
+        layout.has_value() && static_cast<std::int32_t>(hidden.size()) == layout->num_hidden;
+    for (std::size_t j = 0; fits && j < hidden.size(); ++j)
+      fits = hidden[j] == layout->hidden_begin + static_cast<std::int32_t>(j);
+    if (!fits)
+      throw Error("learning: the data leaves " + std::to_string(hidden.size()) +
+                  " variables hidden (first: " + g.variable_name(hidden.front()) +
+                  "); hidden variables are summed out only as an RBM's hidden layer so far — "
+                  "give data for every variable, or an RBM-shaped model");
+    rbm_ = Rbm{layout->block, layout->visible_begin, layout->num_visible, layout->hidden_begin,
+               layout->num_hidden};
+    soft_vars_.assign(static_cast<std::size_t>(g.num_variables()), 0);
+    for (const std::int32_t v : hidden) soft_vars_[static_cast<std::size_t>(v)] = 1;
+  }
+  data_stats_.assign(model.params.values.size(), 0.0);
+  model_stats_.assign(model.params.values.size(), 0.0);
+
+  auto session = [&](const std::string& name, const proto::SamplerConfig& config,
+                     std::int32_t chains, std::uint64_t salt) {
+    inference::SessionOptions o;
+    o.sampler = name;
+    o.config = config;
+    o.chains = chains;
+    o.seed = settings.seed ^ salt;
+    o.threads = settings.threads;
+    return std::make_unique<inference::Session>(model_, std::move(o));
+  };
+  switch (settings.negatives) {
+    case Negatives::kExact:
+      break;
+    case Negatives::kCd:
+      cd_ = session(settings.sampler, settings.sampler_config, batch_size, kCdSeed);
+      break;
+    case Negatives::kPcd:
+      persistent_ =
+          session(settings.sampler, settings.sampler_config, settings.chains, kPersistentSeed);
+      break;
+    case Negatives::kFresh:
+      fresh_ = session(settings.fresh_sampler, settings.fresh_config, settings.chains, kFreshSeed);
+      if (settings.k > 0)
+        refine_ = session(settings.sampler, settings.sampler_config, settings.chains, kRefineSeed);
+      break;
+  }
+}
+
+GradientEstimator::~GradientEstimator() = default;
+
+void GradientEstimator::set_parameters(std::span<const double> values) {
+  if (values.size() != model_->params.values.size())
+    throw Error("learning: " + std::to_string(values.size()) +
+                " parameter values for a model with " +
+                std::to_string(model_->params.values.size()));
+  std::copy(values.begin(), values.end(), model_->params.values.begin());
+  ++model_->params.version;
+  for (inference::Session* s : {cd_.get(), persistent_.get(), fresh_.get(), refine_.get()})
+    if (s != nullptr) s->set_parameters(values);
+}
+
+void GradientEstimator::fill_states(const Dataset& data, std::span<const std::int64_t> rows,
+                                    std::vector<std::int32_t>& states) const {
+  const engine::Graph& g = *model_->graph;
+  const std::int32_t n = g.num_variables();
+  states.assign(rows.size() * static_cast<std::size_t>(n), 0);
+  for (std::size_t b = 0; b < rows.size(); ++b) {
+    std::int32_t* x = states.data() + b * static_cast<std::size_t>(n);
+    for (std::int32_t v = 0; v < n; ++v)
+      if (model_->evidence[v] != engine::kFree) x[v] = model_->evidence[v];
+    const std::span<const std::int32_t> example = data.example(rows[b]);
+    for (std::size_t c = 0; c < visible_.variables.size(); ++c)
+      x[visible_.variables[c]] = example[c];
+  }
+}
+
+void GradientEstimator::hidden_probabilities(std::span<const std::int32_t> states,
+                                             std::int64_t rows) {
+  const engine::Graph& g = *model_->graph;
+  const Rbm& r = *rbm_;
+  const std::int32_t n = g.num_variables();
+  RowMatrix v(rows, r.num_visible);
+  for (std::int64_t b = 0; b < rows; ++b)
+    for (std::int32_t i = 0; i < r.num_visible; ++i)
+      v(b, i) = states[static_cast<std::size_t>(b * n + r.visible_begin + i)];
+  const factors::FactorBlock& block = g.blocks[static_cast<std::size_t>(r.block)];
+  const Eigen::Map<const RowMatrix> w(model_->params.values.data() + block.param_offset,
+                                      r.num_visible, r.num_hidden);
+  const std::vector<double> bias = inference::rbm_bias_log_odds(*model_);
+  const RowMatrix a = v * w;
+  soft_.assign(static_cast<std::size_t>(rows * n), 0.0);
+  for (std::int64_t b = 0; b < rows; ++b)
+    for (std::int32_t j = 0; j < r.num_hidden; ++j)
+      soft_[static_cast<std::size_t>(b * n + r.hidden_begin + j)] =
+          logistic(a(b, j) + bias[static_cast<std::size_t>(r.hidden_begin + j)]);
+}
+
+void GradientEstimator::statistics_of(std::span<const std::int32_t> states, std::int64_t rows,
+                                      std::vector<double>& out) {
+  if (rbm_) {
+    hidden_probabilities(states, rows);
+    statistics_.mean({states, rows, soft_, soft_vars_}, out);
+  } else {
+    statistics_.mean({states, rows, {}, {}}, out);
+  }
+}
+
+void GradientEstimator::exact_model_statistics() {
+  inference::ExactOptions options;
+  options.factor_marginals = true;
+  options.map = false;
+  const inference::ExactResult r = inference::exact_inference(*model_, options);
+  const engine::Graph& g = *model_->graph;
+  std::fill(model_stats_.begin(), model_stats_.end(), 0.0);
+  std::vector<std::int32_t> x;
+  for (const factors::FactorBlock& block : g.blocks) {
+    if (block.param < 0) continue;
+    for (std::int64_t k = 0; k < block.num_factors; ++k) {
+      const std::int64_t f = block.first_factor + k;
+      const auto scope = g.scope(f);
+      x.assign(scope.size(), 0);
+      const std::int64_t begin = r.factor_marginal_offsets[static_cast<std::size_t>(f)];
+      const std::int64_t end = r.factor_marginal_offsets[static_cast<std::size_t>(f) + 1];
+      for (std::int64_t c = begin; c < end; ++c) {
+        const double p = r.factor_marginals[static_cast<std::size_t>(c)];
+        if (p != 0.0) factors::add_statistics(block, k, g.enum_configs, x, p, model_stats_);
+        // Next configuration, last scope position fastest.
+        for (std::size_t j = scope.size(); j-- > 0;) {
+          if (++x[j] < g.cardinality[scope[j]]) break;
+          x[j] = 0;
+        }
+      }
+    }
+  }
+}
+
+void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64_t> rows,
+                                 std::span<double> out) {
+  if (static_cast<std::int32_t>(rows.size()) != batch_size_)
+    throw Error("learning: " + std::to_string(rows.size()) + " examples for a batch of " +
+                std::to_string(batch_size_));
+  if (out.size() != data_stats_.size())
+    throw Error("learning: the gradient has " + std::to_string(data_stats_.size()) + " entries");
+  fill_states(data, rows, states_);
+  const auto b = static_cast<std::int64_t>(rows.size());
+  statistics_of(states_, b, data_stats_);
+
+  switch (settings_.negatives) {
+    case Negatives::kExact:
+      exact_model_statistics();
+      break;
+    case Negatives::kCd: {
+      if (rbm_) {
+        // Chains start at (v, h ~ p(h | v)): a sweep that resamples v first then sees a proper h.
+        const engine::Graph& g = *model_->graph;
+        const std::int32_t n = g.num_variables();
+        const std::int64_t update = cd_->sweeps_done();
+        for (std::int64_t row = 0; row < b; ++row) {
+          const engine::CounterRng rng(settings_.seed ^ kCdSeed,
+                                       engine::stream_id(engine::StreamPurpose::kChainInit,
+                                                         static_cast<std::uint64_t>(row)));
+          for (std::int32_t j = 0; j < rbm_->num_hidden; ++j) {
+            const std::size_t i = static_cast<std::size_t>(row * n + rbm_->hidden_begin + j);
+            const double u = rng.uniform(engine::sweep_counter(static_cast<std::uint64_t>(update),
+                                                               static_cast<std::uint64_t>(j)));
+            states_[i] = u <= soft_[i] ? 1 : 0;
+          }
+        }
+      }
+      cd_->set_states(states_, "the minibatch");
+      cd_->run(inference::Budget::for_sweeps(settings_.k));
+      statistics_of(cd_->chains().states(), cd_->num_chains(), model_stats_);
+      break;
+    }
+    case Negatives::kPcd:
+      persistent_->run(inference::Budget::for_sweeps(settings_.k));
+      statistics_of(persistent_->chains().states(), persistent_->num_chains(), model_stats_);
+      break;
+    case Negatives::kFresh: {
+      fresh_->run(inference::Budget::for_sweeps(1));
+      const inference::Session* source = fresh_.get();
+      if (refine_) {
+        refine_->set_states(fresh_->chains().states(),
+                            "fresh " + settings_.fresh_sampler + " draws");
+        refine_->run(inference::Budget::for_sweeps(settings_.k));
+        source = refine_.get();
+      }
+      statistics_of(source->chains().states(), source->num_chains(), model_stats_);
+      break;
+    }
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = data_stats_[i] - model_stats_[i];
+}
+
+}  // namespace dgm::learning

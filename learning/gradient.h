@@ -1,0 +1,101 @@
+#pragma once
+// The maximum-likelihood gradient of the average log-likelihood of a minibatch,
+//   ∂/∂θ (1/n) Σ_b log p(v_b) = E_data[φ] − E_model[φ],
+// for every parameter value (tied values collect the statistics of every factor sharing them;
+// the optimiser moves only learnable ones).
+//
+// Data side: the visible columns of each example set; hidden variables (the model's variables
+// that the data does not hold) are summed out exactly when they are an RBM's hidden layer — the
+// statistics use p(h_j = 1 | v) = σ((Wᵀv + c)_j) (Rao–Blackwellised) — and are otherwise not
+// supported yet (an error says so).
+//
+// Model side, interchangeable (the "negatives"):
+//   kExact  junction-tree factor marginals (small models);
+//   kCd     k sweeps of sampler T started at the minibatch (Hinton 2002): chains = batch size;
+//   kPcd    k sweeps of sampler T on persistent chains kept across updates (Tieleman 2008);
+//   kFresh  fresh draws of sampler S each update (S = pmp is PMP learning, Zhou et al. 2022),
+//           refined by k ≥ 0 sweeps of T; k = 0 takes S's draws as they are (its bias is S's).
+// Sampled negatives of an RBM use p(h | v) at the sampled v, like the data side.
+//
+// Every sampler runs in an inference::Session, so parameter changes reach it through
+// Session::set_parameters and the random streams continue across updates: results are a
+// function of the seed alone, for any number of threads.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dgm/sampler.pb.h"
+#include "engine/compiled_model.h"
+#include "inference/session/session.h"
+#include "learning/batch_statistics.h"
+#include "learning/dataset.h"
+
+namespace dgm::learning {
+
+enum class Negatives { kExact, kCd, kPcd, kFresh };
+
+struct GradientSettings {
+  Negatives negatives = Negatives::kCd;
+  std::string sampler = "gibbs";        // T: the MCMC refinement (cd, pcd, fresh with k > 0)
+  proto::SamplerConfig sampler_config;  // T's settings
+  std::string fresh_sampler = "pmp";    // S: fresh draws (kFresh)
+  proto::SamplerConfig fresh_config;
+  std::int64_t k = 1;         // sweeps of T per update (≥ 1 for cd/pcd, ≥ 0 fresh)
+  std::int32_t chains = 100;  // persistent chains (pcd) or fresh draws per update
+  std::uint64_t seed = 0;
+  int threads = 0;
+};
+
+class GradientEstimator {
+ public:
+  // `batch_size` is the number of examples per gradient (CD runs that many chains). Throws
+  // dgm::Error for bad settings, unknown samplers, or hidden variables it cannot sum out.
+  GradientEstimator(const engine::CompiledModel& model, const VisibleLayout& visible,
+                    std::int32_t batch_size, const GradientSettings& settings);
+  ~GradientEstimator();
+
+  // The parameter values the next gradients are taken at (Params::values layout).
+  void set_parameters(std::span<const double> values);
+
+  // out = E_data[φ] − E_model[φ] over the examples `rows` of `data` (rows.size() ==
+  // batch_size). Also keeps the two sides for diagnostics.
+  void gradient(const Dataset& data, std::span<const std::int64_t> rows, std::span<double> out);
+
+  std::span<const double> data_statistics() const { return data_stats_; }
+  std::span<const double> model_statistics() const { return model_stats_; }
+  // The persistent chains (pcd), for checkpoints and mixing diagnostics; null otherwise.
+  const inference::Session* persistent() const { return persistent_.get(); }
+  inference::Session* persistent() { return persistent_.get(); }
+  bool rao_blackwellised() const { return rbm_.has_value(); }
+
+ private:
+  struct Rbm {
+    std::int32_t block = -1, visible_begin = 0, num_visible = 0, hidden_begin = 0, num_hidden = 0;
+  };
+  // Full states of the examples: visible from the data, hidden (RBM) left 0 (soft values are
+  // used instead).
+  void fill_states(const Dataset& data, std::span<const std::int64_t> rows,
+                   std::vector<std::int32_t>& states) const;
+  // p(h = 1 | v) for every row of `states` into soft_ (RBM only).
+  void hidden_probabilities(std::span<const std::int32_t> states, std::int64_t rows);
+  void statistics_of(std::span<const std::int32_t> states, std::int64_t rows,
+                     std::vector<double>& out);
+  void exact_model_statistics();
+
+  std::shared_ptr<engine::CompiledModel> model_;  // the current parameters
+  VisibleLayout visible_;
+  std::int32_t batch_size_;
+  GradientSettings settings_;
+  BatchStatistics statistics_;
+  std::optional<Rbm> rbm_;
+  std::vector<std::uint8_t> soft_vars_;
+  std::vector<double> soft_;
+  std::vector<std::int32_t> states_;
+  std::vector<double> data_stats_, model_stats_;
+  std::unique_ptr<inference::Session> cd_, persistent_, fresh_, refine_;
+};
+
+}  // namespace dgm::learning
