@@ -200,7 +200,7 @@ TEST(Gradient, TrainingWithTheExactGradientRecoversTheParameters) {
     factors { name: "bonds" ising { coupling: "J" } lattice { group: "s" } }
     factors { name: "field" unary { log_odds: "h" } each: "s" })");
   const inference::EnumerationResult p = inference::enumerate(truth);
-  // 40,000 exact draws by inverse CDF over the 16 states.
+  // 20,000 exact draws by inverse CDF over the 16 states.
   std::vector<double> prob(16);
   for (int x = 0; x < 16; ++x) {
     std::vector<std::int32_t> s = {(x >> 3) & 1, (x >> 2) & 1, (x >> 1) & 1, x & 1};
@@ -210,7 +210,7 @@ TEST(Gradient, TrainingWithTheExactGradientRecoversTheParameters) {
   std::discrete_distribution<int> draw(prob.begin(), prob.end());
   Dataset data;
   data.source = "exact draws";
-  data.num_examples = 40000;
+  data.num_examples = 20000;
   data.width = 4;
   for (std::int64_t r = 0; r < data.num_examples; ++r) {
     const int x = draw(gen);
