@@ -33,6 +33,11 @@ struct BpParams {
   // MAP decoding (T = 0): when max-marginals tie, clamp a tied variable and continue
   // max-product (decimation) instead of deciding every tied variable independently.
   bool decimate_ties = true;
+  // MAP decoding (T = 0): when the decoded state violates a hard factor (unconverged or
+  // near-tied max-marginals around a constraint), repair it by decimation: clamp the least
+  // certain variable of the violated factor and continue max-product (repair_by_decimation in
+  // bp_inference.h, as PMP repairs its samples).
+  bool repair_violations = true;
 };
 
 // The defaults for a purpose, overridden by the fields set in `config`.

@@ -11,8 +11,8 @@
 #include "engine/error.h"
 #include "engine/log_potential.h"
 #include "engine/random.h"
-#include "factors/factor_eval.h"
 #include "factors/factor_kind.h"
+#include "inference/bp/bp_inference.h"
 
 namespace dgm::inference {
 namespace {
@@ -190,29 +190,13 @@ SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
 }
 
 std::int64_t PmpSampler::violated_factor(std::span<const std::int32_t> x) const {
-  const engine::Graph& graph = *model_.graph;
-  std::vector<std::int32_t> scope_states;
-  for (std::size_t bi = 0; bi < graph.blocks.size(); ++bi) {
-    const factors::FactorBlock& block = graph.blocks[bi];
-    for (std::int64_t r = 0; r < block.num_factors; ++r) {
-      const auto scope = graph.scope(block.first_factor + r);
-      scope_states.resize(scope.size());
-      for (std::size_t j = 0; j < scope.size(); ++j) scope_states[j] = x[scope[j]];
-      if (factors::log_potential(block, r, model_.params.values, graph.enum_configs,
-                                 scope_states) == kNegInf) {
-        return block.first_factor + r;
-      }
-    }
-  }
-  return -1;
+  return bp::first_violated_factor(model_, x);
 }
 
-// Decimation (as in survey-propagation-guided decimation, Braunstein et al. 2005): loopy
-// max-product on hard constraints often ends with tied max-marginals (y = z forced, both at
-// b(0) = b(1)), and independent argmax decoding then breaks the constraint. Repair clamps,
-// among the variables of a violated factor, the one whose decision is least certain to its
-// current state, continues max-product on this lane alone, decodes again, and repeats until
-// the decoding is valid, every variable of the violated factors is clamped, or 32 rounds.
+// Decimation on the violated factors' variables (bp::repair_by_decimation), on a copy of this
+// lane, for at most min(N, 32) rounds: each round is a whole max-product run on one lane, and
+// a decoding that needs more is counted as invalid rather than making one sample arbitrarily
+// expensive.
 bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
   const engine::Graph& graph = *model_.graph;
   if (!repair_bp_) repair_bp_ = std::make_unique<bp::BeliefPropagation>(message_graph_, 1);
@@ -221,37 +205,9 @@ bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
   for (std::int32_t v = 0; v < graph.num_variables(); ++v) {
     fixed[v] = !model_.evidence.empty() && model_.evidence[v] != engine::kFree;
   }
-  std::vector<double> belief;
-  // Each round is a whole max-product run on one lane; a decoding that needs more rounds than
-  // this is counted as invalid rather than making one sample arbitrarily expensive.
   const std::int32_t max_rounds = std::min<std::int32_t>(graph.num_variables(), 32);
-  for (std::int32_t round = 0; round < max_rounds; ++round) {
-    const std::int64_t f = violated_factor(x);
-    if (f < 0) return true;
-    std::int32_t pick = -1;
-    double smallest = std::numeric_limits<double>::infinity();
-    for (const std::int32_t v : graph.scope(f)) {
-      if (fixed[v]) continue;
-      belief.resize(graph.cardinality[v]);
-      repair_bp_->log_belief(v, 0, belief, false);
-      // Margin between the chosen state (max-normalised belief 0) and the runner-up.
-      double runner_up = -std::numeric_limits<double>::infinity();
-      for (std::int32_t k = 0; k < graph.cardinality[v]; ++k) {
-        if (k != x[v]) runner_up = std::max(runner_up, belief[k]);
-      }
-      const double margin = belief[x[v]] - runner_up;
-      if (margin < smallest) {
-        smallest = margin;
-        pick = v;
-      }
-    }
-    if (pick < 0) return false;
-    fixed[pick] = 1;
-    repair_bp_->clamp(pick, x[pick], 0);
-    repair_bp_->run(params_.bp);
-    repair_bp_->decode(0, x);
-  }
-  return violated_factor(x) < 0;
+  return bp::repair_by_decimation(model_, *repair_bp_, params_.bp, fixed, x, max_rounds)
+             .violated_factor < 0;
 }
 
 std::vector<SamplerFigure> PmpSampler::figures() const {

@@ -111,7 +111,7 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.approximate_log_z = true;
     inference::bp::BpStatus status;
     inference::bp::MessageMode mode;
-    std::int32_t decimation_rounds = 0;
+    std::int32_t decimation_rounds = 0, repair_rounds = 0;
     if (query == Query::kMap) {
       const inference::bp::BpMap r = inference::bp::bp_map(model, p, progress.observer());
       a.map_state = r.state;
@@ -119,9 +119,16 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
       status = r.status;
       mode = r.mode;
       decimation_rounds = r.decimation_rounds;
-      if (!r.violation.empty()) {
-        std::fprintf(stderr, "dgm: warning: the max-product decoding violates a hard factor: %s\n",
-                     r.violation.c_str());
+      repair_rounds = r.repair_rounds;
+      if (!r.violation.empty() && status.contradiction_variable < 0) {
+        throw Error(
+            opt.model.path +
+            ": BP MAP decoding failed: the decoded state violates a hard factor (" + r.violation +
+            ") and decimation did not repair it" +
+            (r.repair_rounds > 0 ? " in " + std::to_string(r.repair_rounds) + " round(s)" : "") +
+            "; max-product " + inference::bp::describe(r.status, p, *model.graph) +
+            ". The hard constraints may have no solution (--method exact decides); "
+            "otherwise try more --iterations or another --damping or --schedule");
       }
     } else {
       const inference::bp::BpMarginals r =
@@ -135,6 +142,9 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     if (decimation_rounds > 0)
       a.method_detail += "; then " + std::to_string(decimation_rounds) +
                          " round(s) of decimation on tied max-marginals";
+    if (repair_rounds > 0)
+      a.method_detail += "; then " + std::to_string(repair_rounds) +
+                         " round(s) of decimation repairing a violated hard factor";
     if (!status.converged && !status.interrupted && p.tolerance > 0.0)
       std::fprintf(stderr, "dgm: warning: BP %s\n",
                    inference::bp::describe(status, p, *model.graph).c_str());
