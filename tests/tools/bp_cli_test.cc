@@ -173,7 +173,64 @@ TEST(BpCli, BadSettingsAreErrors) {
   }
   r = run_dgm("marginals '" + kChain + "' --method exact --damping 0.2");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("apply to --method bp only"));
+  EXPECT_THAT(r.err, HasSubstr("--damping applies to --method bp only (got --method exact)"));
+}
+
+// --method bp reads --config as a BeliefPropagationConfig (all three queries), flags override
+// it, and a file that does not parse, does not exist or holds a bad value is an error naming
+// it. --config with a method that takes none is an error, and so are the flags of other methods.
+TEST(BpCli, ConfigFileIsReadAndFlagsOverrideIt) {
+  const std::string dir = testing::scratch_dir();
+  const std::string config = testing::write_file(
+      dir, "bp.pbtxt", "schedule: SEQUENTIAL\ndamping: 0.95\nmax_iterations: 3\n");
+  for (const char* query : {"map", "marginals", "logz"}) {
+    auto r = run_dgm(std::string(query) + " '" + kChain + "' --method bp --config '" + config +
+                     "' --format json");
+    ASSERT_EQ(r.exit_code, 0) << query << ": " << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_THAT(j["detail"].get<std::string>(), HasSubstr("sequential, damping 0.95")) << query;
+    EXPECT_THAT(j["detail"].get<std::string>(), HasSubstr("in 3 iterations")) << query;
+    r = run_dgm(std::string(query) + " '" + kChain + "' --method bp --config '" + config +
+                "' --damping 0.2 --schedule flooding --iterations 500 --format json");
+    ASSERT_EQ(r.exit_code, 0) << query << ": " << r.err;
+    j = nlohmann::json::parse(r.out);
+    EXPECT_THAT(j["detail"].get<std::string>(), HasSubstr("flooding, damping 0.2")) << query;
+    EXPECT_THAT(j["detail"].get<std::string>(), HasSubstr("converged")) << query;
+  }
+}
+
+TEST(BpCli, ConfigErrorsNameTheFile) {
+  const std::string dir = testing::scratch_dir();
+  const std::string garbage = testing::write_file(dir, "garbage.pbtxt", "this is { not a config");
+  const std::string sampler = testing::write_file(dir, "pmp.pbtxt", "pmp { bp { damping: 0.5 } }");
+  const std::string bad = testing::write_file(dir, "bad.pbtxt", "damping: 1.5\n");
+  const std::string hot = testing::write_file(dir, "hot.pbtxt", "temperature: 0\n");
+  for (const char* query : {"map", "marginals", "logz"}) {
+    const std::string base = std::string(query) + " '" + kChain + "' --method bp --config ";
+    auto r = run_dgm(base + "'" + garbage + "'");
+    EXPECT_EQ(r.exit_code, 1) << query;
+    EXPECT_THAT(r.err, HasSubstr("garbage.pbtxt:1:")) << query;
+    EXPECT_THAT(r.err, HasSubstr("BeliefPropagationConfig")) << query;
+    r = run_dgm(base + "'" + sampler + "'");
+    EXPECT_EQ(r.exit_code, 1) << query;
+    EXPECT_THAT(r.err, HasSubstr("no field named \"pmp\"")) << query;
+    r = run_dgm(base + "'" + dir + "/missing.pbtxt'");
+    EXPECT_EQ(r.exit_code, 1) << query;
+    EXPECT_THAT(r.err, HasSubstr("missing.pbtxt: cannot open")) << query;
+    r = run_dgm(base + "'" + bad + "'");
+    EXPECT_EQ(r.exit_code, 1) << query;
+    EXPECT_THAT(r.err, HasSubstr("bad.pbtxt: BP damping must be in [0, 1) (got 1.5)")) << query;
+    // --config with a method that reads none.
+    r = run_dgm(std::string(query) + " '" + kChain + "' --config '" + bad + "'");
+    EXPECT_EQ(r.exit_code, 1) << query;
+    EXPECT_THAT(r.err, HasSubstr("--method exact takes no configuration file")) << query;
+  }
+  auto r = run_dgm("logz '" + kChain + "' --method bp --config '" + hot + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("needs sum-product BP: temperature 1 (got 0 from --config"));
+  r = run_dgm("marginals '" + kChain + "' --method bp --chains 8");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--chains applies to sampler methods only"));
 }
 
 TEST(PmpCli, SamplesFiguresAndConfigFile) {

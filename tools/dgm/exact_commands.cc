@@ -27,28 +27,89 @@ struct QueryOptions {
   std::string out;
   std::int64_t max_table_size = inference::ExactOptions{}.max_table_entries;
   std::int64_t max_configurations = inference::EnumerationOptions{}.max_configurations;
-  SamplingOptions sampling;  // when the method is a sampler
-  // --method bp; flags not given keep the defaults of the query (inference/bp/bp_params.h).
+  SamplingOptions sampling;  // when the method is a sampler (dgm marginals only)
+  // --config: a BeliefPropagationConfig for --method bp, a SamplerConfig for a sampler. In dgm
+  // marginals it is SamplingOptions::config.
+  std::string config;
+  // --method bp; flags not given keep the configuration file's values, then the defaults of
+  // the query (inference/bp/bp_params.h).
   std::string schedule = "flooding";
   std::int32_t iterations = 0;
   double damping = 0.0, tolerance = 0.0, temperature = 0.0;
   // The options, to tell "given" from "default" (CLI::Option::count()).
+  std::vector<CLI::Option*> bp_flags;        // --schedule ... --temperature
+  std::vector<CLI::Option*> sampling_flags;  // --chains ... --resume (dgm marginals)
   CLI::Option *schedule_flag = nullptr, *iterations_flag = nullptr, *damping_flag = nullptr,
               *tolerance_flag = nullptr, *temperature_flag = nullptr;
-  bool any_bp_flag() const {
-    for (const CLI::Option* o :
-         {schedule_flag, iterations_flag, damping_flag, tolerance_flag, temperature_flag})
-      if (o != nullptr && o->count() > 0) return true;
-    return false;
-  }
+
+  const std::string& config_path() const { return config.empty() ? sampling.config : config; }
 };
 
+std::string number_text(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+
+bool is_sampler(const std::string& method) {
+  return method != "exact" && method != "enumerate" && method != "bp";
+}
+
+// Flags given that do not apply to the method are errors, not silently ignored.
+void check_flags_apply(const QueryOptions& opt) {
+  const auto given = [](const std::vector<CLI::Option*>& flags) -> std::string {
+    for (const CLI::Option* o : flags)
+      if (o != nullptr && o->count() > 0) return o->get_name();
+    return "";
+  };
+  if (const std::string flag = given(opt.bp_flags); !flag.empty() && opt.method != "bp")
+    throw Error(flag + " applies to --method bp only (got --method " + opt.method + ")");
+  if (const std::string flag = given(opt.sampling_flags); !flag.empty() && !is_sampler(opt.method))
+    throw Error(flag + " applies to sampler methods only (see `dgm samplers`; got --method " +
+                opt.method + ")");
+  if (!opt.config_path().empty() && opt.method != "bp" && !is_sampler(opt.method))
+    throw Error(
+        "--config applies to --method bp (a BeliefPropagationConfig) or a sampler (a "
+        "SamplerConfig); --method " +
+        opt.method + " takes no configuration file");
+}
+
+// The BeliefPropagationConfig of --config (protobuf text), or the defaults when none is given.
+proto::BeliefPropagationConfig read_bp_config(const std::string& path) {
+  proto::BeliefPropagationConfig config;
+  if (path.empty()) return config;
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open the BP configuration (--config)");
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    engine::parse_text_message(text.str(), path, config);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) +
+                " (--method bp reads --config as a BeliefPropagationConfig in protobuf text, "
+                "e.g. `schedule: SEQUENTIAL damping: 0.8 max_iterations: 500`; see "
+                "proto/dgm/sampler.proto)");
+  }
+  return config;
+}
+
 inference::bp::BpParams bp_params_from(const QueryOptions& opt, Query query) {
+  const std::string& path = opt.config_path();
   inference::bp::BpParams p = inference::bp::bp_params(
-      proto::BeliefPropagationConfig(),
+      read_bp_config(path),
       query == Query::kMap ? inference::bp::BpPurpose::kMap : inference::bp::BpPurpose::kMarginals);
-  if (opt.schedule == "sequential") p.schedule = inference::bp::Schedule::kSequential;
-  if (opt.schedule == "residual") p.schedule = inference::bp::Schedule::kResidual;
+  if (!path.empty()) {
+    try {
+      inference::bp::validate(p);
+    } catch (const Error& e) {
+      throw Error(path + ": " + e.what());
+    }
+  }
+  if (opt.schedule_flag->count() > 0) {
+    p.schedule = opt.schedule == "sequential" ? inference::bp::Schedule::kSequential
+                 : opt.schedule == "residual" ? inference::bp::Schedule::kResidual
+                                              : inference::bp::Schedule::kFlooding;
+  }
   // Given values are used as given (NaN, 0, negative), so that validate() rejects them.
   if (opt.iterations_flag->count() > 0) p.max_iterations = opt.iterations;
   if (opt.damping_flag->count() > 0) p.damping = opt.damping;
@@ -56,7 +117,9 @@ inference::bp::BpParams bp_params_from(const QueryOptions& opt, Query query) {
   if (opt.temperature_flag->count() > 0) p.temperature = opt.temperature;
   inference::bp::validate(p);
   if (query == Query::kLogZ && p.temperature != 1.0)
-    throw Error("the Bethe log Z needs sum-product BP (--temperature 1)");
+    throw Error("the Bethe log Z needs sum-product BP: temperature 1 (got " +
+                number_text(p.temperature) + (path.empty() ? "" : " from --config " + path) +
+                " and the flags)");
   return p;
 }
 
@@ -274,10 +337,7 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
 }
 
 void run_query(const QueryOptions& opt, Query query) {
-  if (opt.method != "bp" && opt.any_bp_flag())
-    throw Error(
-        "--schedule, --iterations, --damping, --tolerance and --temperature apply to "
-        "--method bp only");
+  check_flags_apply(opt);
   const engine::CompiledModel model = opt.model.load();
   const Answer a = solve(model, opt, query);
   // Sampling methods compute no log Z; BP computes the Bethe estimate only at temperature 1.
@@ -321,6 +381,17 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
     for (const auto& info : inference::sampler_registry()) methods.push_back(info.name);
     method_help += ", or a sampler (see `dgm samplers`)";
     opt->sampling.add_to(*cmd, /*with_sampler_flag=*/false);
+    cmd->get_option("--config")
+        ->description(
+            "--method bp: a BeliefPropagationConfig; a sampler: a SamplerConfig (protobuf text, "
+            "proto/dgm/sampler.proto). Flags given on the command line override the file");
+    for (const char* name : {"--chains", "--sweeps", "--burn-in", "--thin", "--seed", "--threads",
+                             "--init-rows", "--resume"})
+      opt->sampling_flags.push_back(cmd->get_option(name));
+  } else {
+    cmd->add_option("--config", opt->config,
+                    "--method bp: a BeliefPropagationConfig in protobuf text "
+                    "(proto/dgm/sampler.proto); flags given on the command line override it");
   }
   cmd->add_option("--method", opt->method, method_help)
       ->check(CLI::IsMember(methods))
@@ -350,6 +421,8 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
       cmd->add_option("--temperature", opt->temperature,
                       "bp: 0 max-product, 1 sum-product (default: 1 for marginals and logz, 0 for "
                       "map)");
+  opt->bp_flags = {opt->schedule_flag, opt->iterations_flag, opt->damping_flag, opt->tolerance_flag,
+                   opt->temperature_flag};
   cmd->callback([opt, query] { run_query(*opt, query); });
 }
 
