@@ -33,7 +33,7 @@ std::string bytes_text(std::size_t bytes) {
 struct CheckOptions {
   ModelOptions model;
   std::string format = "text";
-  int width_cap = 64;
+  int width_cap = engine::kReportedWidthCap;
 };
 
 void run_check(const CheckOptions& opt) {
@@ -43,12 +43,12 @@ void run_check(const CheckOptions& opt) {
   std::vector<std::int32_t> free_vars;
   for (std::int32_t v = 0; v < g.num_variables(); ++v)
     if (model.evidence[v] == engine::kFree) free_vars.push_back(v);
-  // The induced width (the best of min-fill, min-degree and the natural order, as exact
-  // inference plans it) tells whether exact inference is affordable; the searches stop once
-  // the width passes the cap, so huge lattices answer "> cap" after one pass each.
+  // The induced width of the best of the min-fill, min-degree and natural orders, the order
+  // exact inference plans with (and names when it refuses): an upper bound on the treewidth.
+  // The searches stop once the width passes the cap, so huge lattices answer "> cap" after one
+  // pass each.
   const engine::EliminationOrder order = engine::best_elimination_order(
       g, free_vars, std::numeric_limits<std::int64_t>::max(), opt.width_cap);
-  const std::string heuristic(engine::heuristic_name(order.heuristic));
 
   std::int64_t learnable = 0;
   for (const auto& p : model.params.info) learnable += p.learnable ? p.size : 0;
@@ -118,21 +118,17 @@ void run_check(const CheckOptions& opt) {
       a.num_components, a.num_colours, a.bipartite ? "yes" : "no", a.forest ? "yes" : "no",
       a.factor_graph_forest ? "yes" : "no",
       a.factor_graph_forest ? "; --method bp is exact" : "; --method bp is approximate (loops)");
+  std::string table;
   if (order.complete && order.largest_table < std::numeric_limits<std::int64_t>::max())
-    std::printf(
-        "width      induced width %d (best of min-fill, min-degree, natural order: %s; "
-        "free variables), largest clique table %lld\n",
-        order.induced_width, heuristic.c_str(), static_cast<long long>(order.largest_table));
+    table = ", largest clique table " + std::to_string(order.largest_table) + " entries";
   else if (order.complete)
-    std::printf(
-        "width      induced width %d (best of min-fill, min-degree, natural order: %s; "
-        "free variables), largest clique table beyond 2^63 entries\n",
-        order.induced_width, heuristic.c_str());
-  else
-    std::printf(
-        "width      induced width > %d (min-fill, min-degree and natural order all "
-        "stopped at the cap; exact inference is not affordable)\n",
-        opt.width_cap);
+    table = ", largest clique table beyond 2^63 entries";
+  const bool affordable =
+      order.complete && order.largest_table <= inference::ExactOptions{}.max_table_entries;
+  std::printf("width      %s, of the free variables%s; %s\n",
+              engine::describe_width(order, opt.width_cap).c_str(), table.c_str(),
+              affordable ? "exact inference fits the default --max-table-size"
+                         : "too large for exact inference at the default --max-table-size");
   const double per_factor =
       g.num_factors() > 0 ? static_cast<double>(g.memory_bytes()) / g.num_factors() : 0.0;
   std::printf("memory     IR %s (%.1f B per factor), parameters %s\n",
