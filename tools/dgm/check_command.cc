@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <iostream>
 #include <limits>
-#include <nlohmann/json.hpp>
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
 
 namespace dgm::cli {
@@ -50,30 +50,30 @@ void run_check(const CheckOptions& opt) {
   const engine::EliminationOrder order = engine::best_elimination_order(
       g, free_vars, std::numeric_limits<std::int64_t>::max(), opt.width_cap);
 
+  const bool affordable =
+      order.complete && order.largest_table <= inference::ExactOptions{}.max_table_entries;
   std::int64_t learnable = 0;
   for (const auto& p : model.params.info) learnable += p.learnable ? p.size : 0;
 
-  if (opt.format == "json") {
-    nlohmann::json j;
-    j["model"] = opt.model.path;
+  if (opt.format == "json") {  // docs/json.md
+    Json j = json_document("check", opt.model.path);
+    j["valid"] = true;
     j["variables"] = g.num_variables();
     j["factors"] = g.num_factors();
-    for (const auto& group : g.groups)
-      j["variable_groups"].push_back({{"name", group.name},
-                                      {"shape", group.shape},
-                                      {"cardinality", group.cardinality},
-                                      {"size", group.size}});
+    j["groups"] = groups_json(g);
+    j["factor_groups"] = Json::array();
     for (const auto& b : g.blocks) {
-      nlohmann::json jb = {{"name", b.name},
-                           {"kind", factors::declared_kind_name(b.kind, b.potential)},
-                           {"factors", b.num_factors},
-                           {"arity", b.arity}};
+      Json jb = {
+          {"name", b.name},           {"kind", factors::declared_kind_name(b.kind, b.potential)},
+          {"factors", b.num_factors}, {"arity", b.arity < 0 ? Json(nullptr) : Json(b.arity)},
+          {"parameter", nullptr},     {"shared", nullptr}};
       if (b.param >= 0) {
         jb["parameter"] = model.params.info[b.param].name;
         jb["shared"] = b.param_stride == 0;
       }
       j["factor_groups"].push_back(jb);
     }
+    j["parameters"] = Json::array();
     for (const auto& p : model.params.info)
       j["parameters"].push_back(
           {{"name", p.name}, {"shape", p.shape}, {"size", p.size}, {"learnable", p.learnable}});
@@ -83,10 +83,20 @@ void run_check(const CheckOptions& opt) {
     j["bipartite"] = a.bipartite;
     j["tree"] = a.forest;
     j["factor_graph_tree"] = a.factor_graph_forest;
-    j["induced_width"] = order.induced_width;
-    j["induced_width_exact"] = order.complete;
+    j["bp_exact"] = a.factor_graph_forest;
+    j["induced_width"] = order.complete ? Json(order.induced_width) : Json(nullptr);
+    j["induced_width_status"] = order.complete ? "upper_bound" : "over_cap";
+    j["induced_width_cap"] = opt.width_cap;
+    j["elimination_order"] =
+        order.complete ? Json(std::string(engine::heuristic_name(order.heuristic))) : Json(nullptr);
+    j["largest_clique_table"] =
+        order.complete && order.largest_table < std::numeric_limits<std::int64_t>::max()
+            ? Json(order.largest_table)
+            : Json(nullptr);
+    j["exact_inference_fits"] = affordable;
     j["ir_bytes"] = g.memory_bytes();
     j["parameter_bytes"] = model.params.values.size() * sizeof(double);
+    j["warnings"] = Json::array();
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -123,8 +133,6 @@ void run_check(const CheckOptions& opt) {
     table = ", largest clique table " + std::to_string(order.largest_table) + " entries";
   else if (order.complete)
     table = ", largest clique table beyond 2^63 entries";
-  const bool affordable =
-      order.complete && order.largest_table <= inference::ExactOptions{}.max_table_entries;
   std::printf("width      %s, of the free variables%s; %s\n",
               engine::describe_width(order, opt.width_cap).c_str(), table.c_str(),
               affordable ? "exact inference fits the default --max-table-size"

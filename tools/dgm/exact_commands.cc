@@ -6,10 +6,14 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
 #include "tools/dgm/progress.h"
 #include "tools/dgm/sampling_options.h"
@@ -151,7 +155,53 @@ struct Answer {
   std::vector<double> standard_errors;  // sampling methods: batch-means standard errors
   std::string method_detail;
   bool approximate_log_z = false;  // log Z is an estimate (Bethe) or absent (NaN) by design
+  // Whether the answer is exact (up to rounding); when not, why, in a few words.
+  bool exact = false;
+  std::string approximation;
+  // --method bp: the settings and how the run ended.
+  std::optional<inference::bp::BpParams> bp;
+  inference::bp::BpStatus bp_status;
+  inference::bp::MessageMode bp_mode = inference::bp::MessageMode::kFull;
+  std::int32_t decimation_rounds = 0, repair_rounds = 0;
+  // Sampling methods.
+  std::string sampler;
+  std::int32_t chains = 0;
+  std::int64_t kept_sweeps = 0;
+  bool interrupted = false;
+  std::vector<std::pair<std::string, std::string>> warnings;  // (code, message)
 };
+
+// Samplers whose samples do not follow the model even with unlimited sweeps.
+std::string sampler_bias(const std::string& sampler) {
+  if (sampler == "pmp")
+    return "PMP (perturb-and-MAP with noise on the unaries only) is an approximate sampler, even "
+           "on trees";
+  if (sampler == "dula")
+    return "DULA (unadjusted Langevin, no Metropolis-Hastings correction) is an approximate "
+           "sampler; its bias grows with the step size";
+  return "";
+}
+
+// "converged", "oscillating", "not_converged", "fixed_iterations" (tolerance 0: a fixed
+// amount of work, never "converged") or "interrupted".
+const char* convergence_status(const inference::bp::BpStatus& s, const inference::bp::BpParams& p) {
+  if (s.interrupted) return "interrupted";
+  if (s.converged) return "converged";
+  if (p.tolerance == 0.0) return "fixed_iterations";
+  return s.oscillating ? "oscillating" : "not_converged";
+}
+
+const char* schedule_name(inference::bp::Schedule schedule) {
+  switch (schedule) {
+    case inference::bp::Schedule::kFlooding:
+      return "flooding";
+    case inference::bp::Schedule::kSequential:
+      return "sequential";
+    case inference::bp::Schedule::kResidual:
+      return "residual";
+  }
+  return "flooding";
+}
 
 Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query query) {
   Answer a;
@@ -167,23 +217,22 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.map_state = r.map_state;
     a.map_log_potential = r.map_log_potential;
     a.method_detail = "junction tree, induced width " + std::to_string(r.induced_width);
+    a.exact = true;
   } else if (opt.method == "bp") {
     const inference::bp::BpParams p = bp_params_from(opt, query);
     InterruptGuard interrupt;
     const BpProgress progress("bp", p.max_iterations);
     a.approximate_log_z = true;
-    inference::bp::BpStatus status;
-    inference::bp::MessageMode mode;
-    std::int32_t decimation_rounds = 0, repair_rounds = 0;
+    a.bp = p;
     if (query == Query::kMap) {
       const inference::bp::BpMap r = inference::bp::bp_map(model, p, progress.observer());
       a.map_state = r.state;
       a.map_log_potential = r.log_potential;
-      status = r.status;
-      mode = r.mode;
-      decimation_rounds = r.decimation_rounds;
-      repair_rounds = r.repair_rounds;
-      if (!r.violation.empty() && status.contradiction_variable < 0) {
+      a.bp_status = r.status;
+      a.bp_mode = r.mode;
+      a.decimation_rounds = r.decimation_rounds;
+      a.repair_rounds = r.repair_rounds;
+      if (!r.violation.empty() && r.status.contradiction_variable < 0) {
         throw Error(
             opt.model.path +
             ": BP MAP decoding failed: the decoded state violates a hard factor (" + r.violation +
@@ -198,21 +247,44 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
           inference::bp::bp_marginals(model, p, progress.observer());
       a.marginals = r.marginals;
       a.log_z = r.log_z;
-      status = r.status;
-      mode = r.mode;
+      a.bp_status = r.status;
+      a.bp_mode = r.mode;
     }
-    a.method_detail = bp_detail(p, mode, status, *model.graph);
-    if (decimation_rounds > 0)
-      a.method_detail += "; then " + std::to_string(decimation_rounds) +
+    const inference::bp::BpStatus& status = a.bp_status;
+    a.method_detail = bp_detail(p, a.bp_mode, status, *model.graph);
+    if (a.decimation_rounds > 0)
+      a.method_detail += "; then " + std::to_string(a.decimation_rounds) +
                          " round(s) of decimation on tied max-marginals";
-    if (repair_rounds > 0)
-      a.method_detail += "; then " + std::to_string(repair_rounds) +
+    if (a.repair_rounds > 0)
+      a.method_detail += "; then " + std::to_string(a.repair_rounds) +
                          " round(s) of decimation repairing a violated hard factor";
-    if (!status.converged && !status.interrupted && p.tolerance > 0.0)
-      std::fprintf(stderr, "dgm: warning: BP %s\n",
-                   inference::bp::describe(status, p, *model.graph).c_str());
     if (status.contradiction_variable >= 0)
       throw Error(opt.model.path + ": " + inference::bp::describe(status, p, *model.graph));
+    const std::string how = convergence_status(status, p);
+    if (how == "not_converged" || how == "oscillating") {
+      const std::string message = "BP " + inference::bp::describe(status, p, *model.graph);
+      std::fprintf(stderr, "dgm: warning: %s\n", message.c_str());
+      a.warnings.emplace_back(how, message);
+    } else if (how == "interrupted") {
+      a.warnings.emplace_back(how, "BP was interrupted (Ctrl-C) after " +
+                                       std::to_string(status.iterations) + " iterations");
+    }
+    // Exact: sum-product (marginals, log Z) or max-product (MAP) that converged on a
+    // factor-graph tree, without a repair of its decoding.
+    const bool tree = model.graph->analysis.factor_graph_forest;
+    const bool right_temperature =
+        query == Query::kMap ? p.temperature == 0.0 : p.temperature == 1.0;
+    a.exact = tree && status.converged && right_temperature && a.repair_rounds == 0;
+    if (!right_temperature)
+      a.approximation = query == Query::kMap
+                            ? "soft max-product decoding (temperature not 0)"
+                            : "normalised beliefs at a temperature other than 1, not marginals";
+    else if (!tree)
+      a.approximation = "loopy belief propagation: the factor graph has cycles";
+    else if (!status.converged)
+      a.approximation = "belief propagation stopped before converging";
+    else if (a.repair_rounds > 0)
+      a.approximation = "decoding repaired by decimation";
   } else if (opt.method != "enumerate") {
     inference::MarginalEstimator estimator(*model.graph);
     inference::RunObserver* observers[] = {&estimator};
@@ -221,10 +293,20 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     const SamplingRun run = run_sampling(model, so, observers);
     a.marginals = estimator.marginals();
     a.standard_errors = estimator.standard_errors();
+    a.sampler = run.sampler_name;
+    a.chains = run.chains.num_chains();
+    a.kept_sweeps = run.summary.kept_sweeps;
+    a.interrupted = run.summary.stopped_early;
     a.method_detail = run.sampler_name + ", " + std::to_string(run.chains.num_chains()) +
                       " chains, " + std::to_string(run.summary.kept_sweeps) + " kept sweeps each" +
                       (run.summary.stopped_early ? " (interrupted)" : "") +
                       "; ± batch-means standard error";
+    a.approximation = "Monte Carlo estimate (± batch-means standard errors)";
+    if (const std::string bias = sampler_bias(run.sampler_name); !bias.empty())
+      a.approximation += "; " + bias;
+    if (a.interrupted)
+      a.warnings.emplace_back("interrupted", "sampling was interrupted (Ctrl-C) after " +
+                                                 std::to_string(a.kept_sweeps) + " kept sweeps");
   } else {
     inference::EnumerationOptions eo;
     eo.max_configurations = opt.max_configurations;
@@ -236,6 +318,7 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.map_state = r.map_state;
     a.map_log_potential = r.map_log_potential;
     a.method_detail = "enumeration of " + std::to_string(r.num_configurations) + " configurations";
+    a.exact = true;
   }
   return a;
 }
@@ -244,18 +327,13 @@ std::string state_label(const engine::VariableGroupInfo& group, std::int32_t k) 
   return group.state_names.empty() ? std::to_string(k) : group.state_names[k];
 }
 
-// JSON has no infinities: -inf (a zero-probability evidence) is written as the string "-inf".
-nlohmann::json json_number(double x) {
-  if (std::isfinite(x)) return x;
-  return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
-}
-
 void print_text(std::ostream& out, const engine::CompiledModel& model, const Answer& a, Query query,
                 const QueryOptions& opt) {
   const engine::Graph& g = *model.graph;
   char buf[128];
   std::snprintf(buf, sizeof buf, "%.10g", a.log_z);
   out << "# " << opt.model.path << ": " << a.method_detail << "\n";
+  out << "# answer: " << (a.exact ? "exact" : "approximate (" + a.approximation + ")") << "\n";
   if (model.num_clamped() > 0)
     out << "# evidence: " << model.num_clamped() << " clamped variable(s)\n";
   if (query == Query::kLogZ) {
@@ -300,38 +378,90 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
   }
 }
 
+// The documents of docs/json.md.
 void print_json(std::ostream& out, const engine::CompiledModel& model, const Answer& a, Query query,
                 const QueryOptions& opt) {
   const engine::Graph& g = *model.graph;
-  nlohmann::json j;
-  j["model"] = opt.model.path;
+  Json j = json_document(query == Query::kLogZ  ? "logz"
+                         : query == Query::kMap ? "map"
+                                                : "marginals",
+                         opt.model.path);
   j["method"] = opt.method;
+  j["exact"] = a.exact;
+  j["approximation"] = a.exact ? Json(nullptr) : Json(a.approximation);
   j["detail"] = a.method_detail;
-  j["log_z"] = json_number(a.log_z);
-  if (a.approximate_log_z && !std::isnan(a.log_z)) j["log_z_kind"] = "bethe estimate";
-  j["log_base"] = "e";
   j["clamped_variables"] = model.num_clamped();
+  j["groups"] = groups_json(g);
+  j["log_base"] = "e";
+  j["log_z"] = number_or_null(a.log_z);
+  j["log_z_status"] = std::isnan(a.log_z) ? "not_computed" : number_status(a.log_z);
+  j["log_z_kind"] = std::isnan(a.log_z)   ? Json(nullptr)
+                    : a.approximate_log_z ? Json("bethe_estimate")
+                                          : Json("exact");
+  if (query == Query::kLogZ) j["log10_z"] = number_or_null(a.log_z / std::log(10.0));
+  if (a.bp) {
+    const inference::bp::BpParams& p = *a.bp;
+    j["convergence"] = {{"status", convergence_status(a.bp_status, p)},
+                        {"iterations", a.bp_status.iterations},
+                        {"largest_change", number_or_null(a.bp_status.max_change)},
+                        {"tolerance", p.tolerance},
+                        {"max_iterations", p.max_iterations}};
+    j["bp"] = {
+        {"temperature", p.temperature},
+        {"schedule", schedule_name(p.schedule)},
+        {"damping", p.damping},
+        {"messages",
+         a.bp_mode == inference::bp::MessageMode::kBinaryRatio ? "binary_log_ratio" : "full"},
+        {"decimation_rounds", a.decimation_rounds},
+        {"repair_rounds", a.repair_rounds}};
+  } else {
+    j["convergence"] = nullptr;
+    j["bp"] = nullptr;
+  }
+  if (!a.sampler.empty()) {
+    j["sampling"] = {{"sampler", a.sampler},
+                     {"chains", a.chains},
+                     {"kept_sweeps", a.kept_sweeps},
+                     {"interrupted", a.interrupted},
+                     {"standard_errors", "batch_means"}};
+  } else {
+    j["sampling"] = nullptr;
+  }
+  j["warnings"] = Json::array();
+  for (const auto& [code, message] : a.warnings)
+    j["warnings"].push_back(warning_json(code, message));
   if (query == Query::kMarginals) {
-    nlohmann::json vars = nlohmann::json::array();
+    Json vars = Json::array();
     for (std::int32_t v = 0; v < g.num_variables(); ++v) {
-      std::vector<double> p(a.marginals.begin() + g.state_offset[v],
-                            a.marginals.begin() + g.state_offset[v + 1]);
-      nlohmann::json entry = {{"variable", g.variable_name(v)},
-                              {"clamped", model.evidence[v] != engine::kFree},
-                              {"p", p}};
-      if (!a.standard_errors.empty())
-        entry["se"] = std::vector<double>(a.standard_errors.begin() + g.state_offset[v],
-                                          a.standard_errors.begin() + g.state_offset[v + 1]);
+      Json entry = variable_json(g, v);
+      entry["clamped"] = model.evidence[v] != engine::kFree;
+      Json p = Json::array(), se = Json::array();
+      for (std::int64_t i = g.state_offset[v]; i < g.state_offset[v + 1]; ++i) {
+        p.push_back(number_or_null(a.marginals[i]));
+        if (!a.standard_errors.empty()) se.push_back(number_or_null(a.standard_errors[i]));
+      }
+      entry["p"] = p;
+      entry["se"] = a.standard_errors.empty() ? Json(nullptr) : se;
       vars.push_back(entry);
     }
     j["marginals"] = vars;
   } else if (query == Query::kMap) {
-    j["map_log_potential"] = json_number(a.map_log_potential);
-    nlohmann::json state;
+    j["map_log_potential"] = number_or_null(a.map_log_potential);
+    j["map_log_probability"] = number_or_null(a.map_log_potential - a.log_z);
+    Json state = Json::array(), by_group;
+    for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+      Json entry = variable_json(g, v);
+      entry["state"] = a.map_state[v];
+      const auto& group = g.groups[g.group_of(v)];
+      entry["state_name"] =
+          group.state_names.empty() ? Json(nullptr) : Json(group.state_names[a.map_state[v]]);
+      state.push_back(entry);
+    }
     for (const auto& group : g.groups)
-      state[group.name] = std::vector<std::int32_t>(a.map_state.begin() + group.first,
-                                                    a.map_state.begin() + group.first + group.size);
+      by_group[group.name] = std::vector<std::int32_t>(
+          a.map_state.begin() + group.first, a.map_state.begin() + group.first + group.size);
     j["map_state"] = state;
+    j["map_state_by_group"] = by_group;
   }
   out << j.dump(2) << "\n";
 }
