@@ -30,6 +30,23 @@ inline double gumbel(double u) { return -std::log(-std::log(u)); }
 // Standard Logistic(0, 1), the difference of two independent Gumbels: log(u / (1 − u)).
 inline double logistic(double u) { return std::log(u) - std::log1p(-u); }
 
+// The unscaled noise on state k of a variable with `cardinality` states whose states start at
+// `first_state` (Graph::state_offset), for chain stream `rng` at sweep `sweep`: a binary
+// variable's Logistic(0, 1) on state 1 (k = 1), or a Gumbel(0, 1), two per Philox draw.
+inline double standard_noise(const engine::CounterRng& rng, std::int64_t sweep,
+                             std::int64_t first_state, std::int32_t cardinality, std::int32_t k) {
+  const auto counter = [sweep](std::int64_t index) {
+    return engine::sweep_counter(static_cast<std::uint64_t>(sweep),
+                                 static_cast<std::uint64_t>(index));
+  };
+  if (cardinality == 2) {
+    const auto r = rng.bits(counter(first_state));
+    return logistic(open_uniform(r[0], r[1]));
+  }
+  const auto r = rng.bits(counter(first_state + k / 2));
+  return gumbel((k & 1) == 0 ? open_uniform(r[0], r[1]) : open_uniform(r[2], r[3]));
+}
+
 bool has_hard_factors(const engine::CompiledModel& model) {
   for (const factors::FactorBlock& block : model.graph->blocks) {
     if (block.kind == factors::FactorKind::kOr || block.kind == factors::FactorKind::kAnd ||
@@ -85,10 +102,6 @@ void PmpSampler::perturb(std::int64_t sweep) {
   for (std::int32_t b = 0; b < lanes; ++b) {
     rngs.emplace_back(seed_, engine::stream_id(engine::StreamPurpose::kSweep, b));
   }
-  const auto counter = [sweep](std::int64_t index) {
-    return engine::sweep_counter(static_cast<std::uint64_t>(sweep),
-                                 static_cast<std::uint64_t>(index));
-  };
   tbb::parallel_for(
       tbb::blocked_range<std::int32_t>(0, graph.num_variables(), 256),
       [&](const tbb::blocked_range<std::int32_t>& range) {
@@ -99,21 +112,34 @@ void PmpSampler::perturb(std::int64_t sweep) {
             // The log-ratio in ratio mode, state 1's entry in full mode.
             double* u = unary.data() + (ratio ? g.var_offset[v] : g.var_offset[v] + 1) * lanes;
             for (std::int32_t b = 0; b < lanes; ++b) {
-              const auto r = rngs[b].bits(counter(graph.state_offset[v]));
-              u[b] += scale * logistic(open_uniform(r[0], r[1]));
+              u[b] += scale * standard_noise(rngs[b], sweep, graph.state_offset[v], 2, 1);
             }
             continue;
           }
           for (std::int32_t k = 0; k < k_count; ++k) {
             double* u = unary.data() + (g.var_offset[v] + k) * lanes;
             for (std::int32_t b = 0; b < lanes; ++b) {
-              const auto r = rngs[b].bits(counter(graph.state_offset[v] + k / 2));
-              const double x = (k & 1) == 0 ? open_uniform(r[0], r[1]) : open_uniform(r[2], r[3]);
-              u[b] += scale * gumbel(x);
+              u[b] += scale * standard_noise(rngs[b], sweep, graph.state_offset[v], k_count, k);
             }
           }
         }
       });
+}
+
+std::vector<double> pmp_unary_noise(const engine::CompiledModel& model, std::uint64_t seed,
+                                    double noise_scale, std::int32_t chain, std::int64_t sweep) {
+  const engine::Graph& graph = *model.graph;
+  std::vector<double> noise(static_cast<std::size_t>(graph.state_offset.back()), 0.0);
+  const engine::CounterRng rng(seed, engine::stream_id(engine::StreamPurpose::kSweep, chain));
+  for (std::int32_t v = 0; v < graph.num_variables(); ++v) {
+    if (!model.evidence.empty() && model.evidence[v] != engine::kFree) continue;
+    const std::int32_t k_count = graph.cardinality[v];
+    for (std::int32_t k = k_count == 2 ? 1 : 0; k < k_count; ++k) {
+      noise[graph.state_offset[v] + k] =
+          noise_scale * standard_noise(rng, sweep, graph.state_offset[v], k_count, k);
+    }
+  }
+  return noise;
 }
 
 SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {

@@ -178,7 +178,7 @@ std::string sampler_bias(const std::string& sampler) {
            "on trees";
   if (sampler == "dula")
     return "DULA (unadjusted Langevin, no Metropolis-Hastings correction) is an approximate "
-           "sampler; its bias grows with the step size";
+           "sampler for every step size";
   return "";
 }
 
