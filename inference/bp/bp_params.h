@@ -21,7 +21,7 @@ struct BpParams {
   // Flooding: one update of every message is one iteration; sequential and residual: as
   // many single-factor updates as there are (non-unary) factors.
   std::int32_t max_iterations = 200;
-  // m ← d·m_old + (1 − d)·m_new (ALGORITHMS.md; PGMax's default).
+  // m ← d·m_old + (1 − d)·m_new (PGMax's default; Zhou et al. 2022).
   double damping = 0.5;
   // Converged when the largest change of any message entry in an iteration is below this;
   // 0 runs all max_iterations (PMP's default: a fixed amount of work per sample).

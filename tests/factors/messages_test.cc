@@ -206,8 +206,8 @@ TEST_P(LogicalMessages, EqualTheDenseTableKernel) {
 }
 
 TEST(OrMessages, MaxProductMatchesTheClosedForm) {
-  // ALGORITHMS.md, in log-ratios λ_j = in_j(1) − in_j(0): to the child
-  // Σ_j max(0, λ_j) + min(0, max_j λ_j); to parent i, with R_i = Σ_{j≠i} max(0, λ_j),
+  // The closed form of max-product OR messages, in log-ratios λ_j = in_j(1) − in_j(0): to the
+  // child Σ_j max(0, λ_j) + min(0, max_j λ_j); to parent i, with R_i = Σ_{j≠i} max(0, λ_j),
   // (λ_c + R_i) − max(0, λ_c + R_i + min(0, max_{j≠i} λ_j)).
   std::mt19937_64 rng(3);
   std::normal_distribution<double> normal(0.0, 2.0);
