@@ -298,7 +298,9 @@ TEST(EnumerationMessages, EqualTheDenseTableKernel) {
       expect_messages_near(sparse, dense, 1e-9);
       const double a = enumeration_log_partition(configs, rows, weights, cards, incoming);
       const double b = dense_table_log_partition(table, cards, incoming);
-      if (a != b) EXPECT_NEAR(a, b, 1e-9 * (1 + std::fabs(b)));
+      if (a != b) {
+        EXPECT_NEAR(a, b, 1e-9 * (1 + std::fabs(b)));
+      }
     }
   }
 }
@@ -341,7 +343,9 @@ TEST_P(LogicalMessages, LogPartitionEqualsBruteForce) {
           kind == FactorKind::kOr ? or_log_partition(incoming) : and_log_partition(incoming);
       const double expected = brute_force_log_partition(
           logical_table(kind, n), std::vector<std::int32_t>(n + 1, 2), incoming);
-      if (fast != expected) EXPECT_NEAR(fast, expected, 1e-9) << "n=" << n << " trial " << trial;
+      if (fast != expected) {
+        EXPECT_NEAR(fast, expected, 1e-9) << "n=" << n << " trial " << trial;
+      }
     }
   }
 }
@@ -355,7 +359,9 @@ TEST(DenseTableLogPartition, EqualsBruteForce) {
     for (double& v : incoming) v = random_entry(rng, false);
     const double a = dense_table_log_partition(table, cards, incoming);
     const double b = brute_force_log_partition(table, cards, incoming);
-    if (a != b) EXPECT_NEAR(a, b, 1e-9 * (1 + std::fabs(b)));
+    if (a != b) {
+      EXPECT_NEAR(a, b, 1e-9 * (1 + std::fabs(b)));
+    }
   }
 }
 
