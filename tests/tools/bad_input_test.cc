@@ -181,6 +181,12 @@ TEST(BadInput, UnknownCommandNamesTheWordTheClosestCommandAndTheList) {
   auto r = run_dgm("learn model.pbtxt");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown command 'learn' (parameter learning is planned"));
+  r = run_dgm("--frobnicate model.pbtxt");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown option '--frobnicate' before the command"));
+  EXPECT_THAT(r.err, HasSubstr(list));
+  r = run_dgm("--version");
+  EXPECT_EQ(r.exit_code, 0);
   r = run_dgm("");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("a command is required; " + list));

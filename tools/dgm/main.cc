@@ -44,12 +44,17 @@ std::string command_list(CLI::App& app) {
   return "the commands are " + list + " (`dgm COMMAND --help` describes each)";
 }
 
-// The first word of the command line when it is not a command (CLI11 would only say "A
-// subcommand is required"): the message names it, suggests the closest command and lists them.
-// Empty when the first word is a command or there is none.
+// The first word of the command line when it is not a command or a program option (CLI11
+// would only say "A subcommand is required"): the message names it, suggests the closest
+// command and lists them. Empty when the first word is a command or there is none.
 std::string unknown_command_message(CLI::App& app, int argc, char** argv) {
-  if (argc < 2 || argv[1][0] == '-') return "";
+  if (argc < 2) return "";
   const std::string word = argv[1];
+  if (word[0] == '-') {
+    if (word == "-h" || word == "--help" || word == "--version") return "";
+    return "unknown option '" + word + "' before the command (options follow it: dgm COMMAND " +
+           "--help lists them)\n" + command_list(app);
+  }
   const std::vector<std::string> names = command_names(app);
   if (std::find(names.begin(), names.end(), word) != names.end()) return "";
   std::string message = "unknown command '" + word + "'";
