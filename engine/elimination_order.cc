@@ -642,6 +642,18 @@ EliminationOrder best_elimination_order(const Graph& graph, int max_induced_widt
   return best_elimination_order(graph, every_variable(graph), kInt64Max, max_induced_width);
 }
 
+std::string describe_width(const EliminationOrder& order, int width_cap) {
+  if (!order.complete) {
+    return "induced width > " + std::to_string(width_cap) +
+           " (the min-fill, min-degree and natural orders all pass it; a bound on these "
+           "orders only: the treewidth may be smaller)";
+  }
+  return "induced width " + std::to_string(order.induced_width) + " (" +
+         std::string(heuristic_name(order.heuristic)) +
+         " order, the best of the min-fill, min-degree and natural orders; an upper bound on "
+         "the treewidth)";
+}
+
 std::int64_t width_limit_to_table_limit(const Graph& graph, int max_induced_width) {
   std::int64_t largest = 1;
   for (std::int32_t k : graph.cardinality) largest = std::max<std::int64_t>(largest, k);

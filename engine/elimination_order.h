@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -92,6 +93,20 @@ EliminationOrder best_elimination_order(const Graph& graph, std::span<const std:
 // All variables of the graph, the best order stopping once the induced width would exceed
 // `max_induced_width`.
 EliminationOrder best_elimination_order(const Graph& graph, int max_induced_width);
+
+// The width up to which the searches whose result users see are followed (dgm check's
+// default --width-cap, and exact inference's plan): every candidate order runs until it
+// completes or passes this width. No affordable order is cut short by it, since a clique of
+// 65 binary variables already has 2^65 entries.
+inline constexpr int kReportedWidthCap = 64;
+
+// What `order`, the result of best_elimination_order with no table limit and width cap
+// `width_cap`, says about the width, in the words dgm check and exact inference both use:
+//   complete: "induced width 32 (natural order, the best of the min-fill, min-degree and
+//             natural orders; an upper bound on the treewidth)";
+//   stopped:  "induced width > 64 (the min-fill, min-degree and natural orders all pass it;
+//             a bound on these orders only: the treewidth may be smaller)".
+std::string describe_width(const EliminationOrder& order, int width_cap);
 
 // The table limit that admits every clique of at most `max_induced_width` + 1 variables:
 // (largest cardinality)^(max_induced_width + 1), saturating at INT64_MAX. For models whose

@@ -2,7 +2,7 @@
 // Loopy belief propagation over a MessageGraph, for a batch of independent problems (lanes)
 // that share the graph and differ in their unary vectors (PMP's perturbed copies; one lane
 // for plain BP). Messages are log-domain, normalised per edge, damped, and start at 0
-// (ALGORITHMS.md, "Belief propagation"); T = 0 is max-product, T = 1 sum-product.
+// (as in PGMax, Zhou et al. 2022); T = 0 is max-product, T = 1 sum-product.
 //
 // Parallel with oneTBB over the factors of a block (flooding) and over variables (beliefs);
 // a factor update reads only the belief snapshot and its own messages, and every entry is

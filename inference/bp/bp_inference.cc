@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/log_potential.h"
+#include "factors/factor_eval.h"
 #include "inference/bp/bethe.h"
 
 namespace dgm::inference::bp {
@@ -63,12 +64,17 @@ BpMap bp_map(const engine::CompiledModel& model, const BpParams& params,
   const engine::Graph& g = *model.graph;
   result.state.resize(g.num_variables());
   bp.decode(0, result.state);
+  const bool max_product = params.temperature == 0.0;
+  bool stopped = result.status.interrupted || result.status.contradiction_variable >= 0;
+  // Variables that decimation may not clamp: the evidence, then those already clamped.
+  std::vector<std::uint8_t> fixed(g.num_variables(), 0);
+  for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+    fixed[v] = !model.evidence.empty() && model.evidence[v] != engine::kFree;
+  }
   // Decimation on ties: max-marginals that tie (symmetric models, several optima) make
   // independent argmax decisions inconsistent. Clamp the first tied variable to its decoded
   // state, continue max-product, decode again; at most 64 rounds.
-  if (params.temperature == 0.0 && params.decimate_ties && !result.status.interrupted &&
-      result.status.contradiction_variable < 0) {
-    std::vector<std::uint8_t> fixed(g.num_variables(), 0);
+  if (max_product && params.decimate_ties && !stopped) {
     const double tolerance = std::max(params.tolerance, 1e-9);
     for (int round = 0; round < 64; ++round) {
       const std::int32_t v = first_tied_variable(bp, fixed, tolerance);
@@ -78,13 +84,89 @@ BpMap bp_map(const engine::CompiledModel& model, const BpParams& params,
       const BpStatus status = bp.run(params, observer);
       ++result.decimation_rounds;
       bp.decode(0, result.state);
-      if (status.interrupted) break;
+      if (status.interrupted) {
+        stopped = true;
+        break;
+      }
     }
+  }
+  // Near-ties that the tolerance above does not catch (damped or unconverged messages) can
+  // still break a hard factor: repair by decimation on the violated factor's variables. Each
+  // round is a whole max-product run, hence the bound.
+  if (max_product && params.repair_violations && !stopped &&
+      first_violated_factor(model, result.state) >= 0) {
+    const std::int32_t max_rounds = std::min<std::int32_t>(g.num_variables(), 256);
+    result.repair_rounds =
+        repair_by_decimation(model, bp, params, fixed, result.state, max_rounds, observer).rounds;
   }
   result.log_potential = engine::total_log_potential(model, result.state);
   if (result.log_potential == -std::numeric_limits<double>::infinity()) {
+    result.violated_factor = first_violated_factor(model, result.state);
     result.violation = engine::zero_probability_reason(model, result.state);
   }
+  return result;
+}
+
+std::int64_t first_violated_factor(const engine::CompiledModel& model,
+                                   std::span<const std::int32_t> x) {
+  const engine::Graph& graph = *model.graph;
+  std::vector<std::int32_t> scope_states;
+  for (const factors::FactorBlock& block : graph.blocks) {
+    for (std::int64_t r = 0; r < block.num_factors; ++r) {
+      const auto scope = graph.scope(block.first_factor + r);
+      scope_states.resize(scope.size());
+      for (std::size_t j = 0; j < scope.size(); ++j) scope_states[j] = x[scope[j]];
+      if (factors::log_potential(block, r, model.params.values, graph.enum_configs, scope_states) ==
+          -std::numeric_limits<double>::infinity()) {
+        return block.first_factor + r;
+      }
+    }
+  }
+  return -1;
+}
+
+RepairResult repair_by_decimation(const engine::CompiledModel& model, BeliefPropagation& bp,
+                                  const BpParams& params, std::span<std::uint8_t> fixed,
+                                  std::span<std::int32_t> x, std::int32_t max_rounds,
+                                  const BpObserver& observer) {
+  const engine::Graph& graph = *model.graph;
+  RepairResult result;
+  std::vector<double> belief;
+  while (result.rounds < max_rounds) {
+    const std::int64_t f = first_violated_factor(model, x);
+    if (f < 0) return result;
+    std::int32_t pick = -1;
+    double smallest = std::numeric_limits<double>::infinity();
+    for (const std::int32_t v : graph.scope(f)) {
+      if (fixed[v]) continue;
+      belief.resize(graph.cardinality[v]);
+      bp.log_belief(v, 0, belief, false);
+      // Margin between the chosen state (max-normalised belief 0) and the runner-up.
+      double runner_up = -std::numeric_limits<double>::infinity();
+      for (std::int32_t k = 0; k < graph.cardinality[v]; ++k) {
+        if (k != x[v]) runner_up = std::max(runner_up, belief[k]);
+      }
+      const double margin = belief[x[v]] - runner_up;
+      if (margin < smallest) {
+        smallest = margin;
+        pick = v;
+      }
+    }
+    if (pick < 0) {
+      result.violated_factor = f;
+      return result;
+    }
+    fixed[pick] = 1;
+    bp.clamp(pick, x[pick], 0);
+    const BpStatus status = bp.run(params, observer);
+    ++result.rounds;
+    bp.decode(0, x);
+    if (status.interrupted) {
+      result.interrupted = true;
+      break;
+    }
+  }
+  result.violated_factor = first_violated_factor(model, x);
   return result;
 }
 

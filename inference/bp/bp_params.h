@@ -21,7 +21,7 @@ struct BpParams {
   // Flooding: one update of every message is one iteration; sequential and residual: as
   // many single-factor updates as there are (non-unary) factors.
   std::int32_t max_iterations = 200;
-  // m ← d·m_old + (1 − d)·m_new (ALGORITHMS.md; PGMax's default).
+  // m ← d·m_old + (1 − d)·m_new (PGMax's default; Zhou et al. 2022).
   double damping = 0.5;
   // Converged when the largest change of any message entry in an iteration is below this;
   // 0 runs all max_iterations (PMP's default: a fixed amount of work per sample).
@@ -33,6 +33,11 @@ struct BpParams {
   // MAP decoding (T = 0): when max-marginals tie, clamp a tied variable and continue
   // max-product (decimation) instead of deciding every tied variable independently.
   bool decimate_ties = true;
+  // MAP decoding (T = 0): when the decoded state violates a hard factor (unconverged or
+  // near-tied max-marginals around a constraint), repair it by decimation: clamp the least
+  // certain variable of the violated factor and continue max-product (repair_by_decimation in
+  // bp_inference.h, as PMP repairs its samples).
+  bool repair_violations = true;
 };
 
 // The defaults for a purpose, overridden by the fields set in `config`.

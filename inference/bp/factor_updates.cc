@@ -34,9 +34,10 @@ inline double damp(double old_value, double new_value, double damping) {
 // --- binary ratio mode -----------------------------------------------------------------------
 
 // The message ratio a coupling w·x_i·x_j sends to x_j given the ratio μ of x_i's message to
-// the factor: reduce(0, w + μ) − reduce(0, μ) (ALGORITHMS.md). μ = +inf (x_i clamped to 1)
-// gives w and μ = −inf gives 0, computed without inf − inf. prepare(w) does the per-factor
-// work once for all lanes.
+// the factor: reduce(0, w + μ) − reduce(0, μ), where reduce is max (T = 0) or T·logsumexp(·/T):
+// reduce over x_i of w·x_i·x_j + μ·x_i at x_j = 1, minus the same at x_j = 0. μ = +inf (x_i
+// clamped to 1) gives w and μ = −inf gives 0, computed without inf − inf. prepare(w) does the
+// per-factor work once for all lanes.
 struct MaxReduce {
   double prepare(double w) const { return w; }
   double operator()(double mu, double w) const {

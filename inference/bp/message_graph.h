@@ -16,7 +16,7 @@
 //     bipartite) with finite log-potentials: Ising models, spin glasses, RBMs. Each such factor
 //     is rewritten exactly as θ00 + a·x_i + b·x_j + w·x_i·x_j, the unary parts moved into the
 //     variables' unaries, so its messages need only the coupling w: half the memory traffic
-//     and a few instructions per message (ALGORITHMS.md, "Binary pairwise factor"; the
+//     and a few instructions per message (the message is derived in factor_updates.cc; the
 //     rewrite of each parametrisation is factors/binary_affine.h).
 #include <cstdint>
 #include <memory>

@@ -34,14 +34,18 @@ std::string entries_text(std::int64_t entries) {
   return buf;
 }
 
-[[noreturn]] void throw_too_wide(bool abandoned, int width, std::int64_t table,
-                                 std::int64_t limit) {
-  const std::string at_least = abandoned ? "at least " : "";
+// `order` comes from the search with the reported width cap (no table limit), so that the
+// refusal names the same width as dgm check.
+[[noreturn]] void throw_too_wide(const engine::EliminationOrder& order, std::int64_t limit) {
+  const std::string needs = order.complete
+                                ? "needs a clique table of " + entries_text(order.largest_table)
+                                : "needs clique tables of more than 2^" +
+                                      std::to_string(engine::kReportedWidthCap + 1) + " entries";
   throw Error(
-      "exact inference is not affordable for this model: the best elimination order found "
-      "(min-fill, min-degree or natural order) has induced width " +
-      at_least + std::to_string(width) + " and needs a clique table of " + at_least +
-      entries_text(table) + ", more than the limit of " + std::to_string(limit) +
+      "exact inference is not affordable for this model: the best elimination order "
+      "found has " +
+      engine::describe_width(order, engine::kReportedWidthCap) + " and " + needs +
+      ", more than the limit of " + std::to_string(limit) +
       " entries. Raise the limit with --max-table-size (ExactOptions::"
       "max_table_entries) if there is memory for it, or use an approximate method.");
 }
@@ -92,10 +96,13 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
       free_vars.push_back(v);
     }
   }
+  // The best order up to the reported width cap, whatever its tables: the same order dgm check
+  // reports. No order within the table limit is lost (its width is below the cap), and the
+  // order chosen is the one the table limit alone would choose when one fits.
   const engine::EliminationOrder elimination =
-      engine::best_elimination_order(g, free_vars, max_table_entries);
-  if (!elimination.complete)
-    throw_too_wide(true, elimination.induced_width, elimination.largest_table, max_table_entries);
+      engine::best_elimination_order(g, free_vars, kInt64Max, engine::kReportedWidthCap);
+  if (!elimination.complete || elimination.largest_table > max_table_entries)
+    throw_too_wide(elimination, max_table_entries);
   order_ = elimination.order;
   const int n = static_cast<int>(order_.size());
   position_.assign(num_vars, -1);
@@ -160,9 +167,12 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
     cards.clear();
     for (std::int32_t u : scope) cards.push_back(g.cardinality[u]);
     const std::int64_t entries = factors::table_size(cards, max_table_entries);
-    if (entries < 0)
-      throw_too_wide(false, static_cast<int>(scope.size()) - 1, factors::table_size(cards),
-                     max_table_entries);
+    if (entries < 0) {  // the order's simulation already said so; kept as a guard
+      engine::EliminationOrder actual = elimination;
+      actual.induced_width = std::max(actual.induced_width, static_cast<int>(scope.size()) - 1);
+      actual.largest_table = std::max(actual.largest_table, factors::table_size(cards));
+      throw_too_wide(actual, max_table_entries);
+    }
     induced_width_ = std::max(induced_width_, static_cast<int>(scope.size()) - 1);
     largest_table_ = std::max(largest_table_, entries);
     clique_vars_.insert(clique_vars_.end(), scope.begin(), scope.end());

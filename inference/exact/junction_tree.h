@@ -23,7 +23,8 @@
 //
 // Cost: O(Σ_v |C_v|) per pass, where |C_v| is the clique's table size. A model whose largest
 // clique table exceeds ExactOptions::max_table_entries is refused with a dgm::Error that
-// states the induced width and the table size needed.
+// states the induced width of the best order found (searched up to engine::kReportedWidthCap,
+// the same words as dgm check: engine::describe_width) and the table size needed.
 #include <cstdint>
 #include <limits>
 #include <memory>

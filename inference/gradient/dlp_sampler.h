@@ -1,8 +1,9 @@
 #pragma once
 // The discrete Langevin proposal on any factor graph (Zhang et al. 2022, "A Langevin-like
-// Sampler for Discrete Distributions", Alg. 1–2; ALGORITHMS.md, DLP): `dula` (every proposal
-// accepted: fast, biased for finite step size α) and `dmala` (with the Metropolis–Hastings test:
-// exact).
+// Sampler for Discrete Distributions", Alg. 1–2): `dula` (every proposal accepted: fast, but an
+// APPROXIMATE sampler: with no Metropolis–Hastings correction its stationary distribution is
+// not the model for any step size α > 0; the bias vanishes only as α → 0) and `dmala` (with the
+// MH test: the chains target the model exactly).
 //
 // One step moves every free variable at once, independently given x:
 //   binary v:       flip with probability σ(Δ_v(x)/2 − 1/(2α));
@@ -17,8 +18,9 @@
 // fast path's fields (½ Σ_v d_v (L_v(x) + L_v(x'))) or from the touched factors
 // (LocalDifference), so a proposal into a zero-probability state is always rejected.
 //
-// DULA has no MH test, but a proposal into a state of probability zero (several moves that are
-// each possible but together violate a hard constraint) is rejected all the same.
+// DULA has no MH test (hence approximate), but a proposal into a state of probability zero
+// (several moves that are each possible but together violate a hard constraint) is rejected all
+// the same.
 //
 // One sweep is one such step per chain (what the papers call one step): B proposals, each
 // moving any number of variables. The scores at the proposed state, computed for the reverse

@@ -11,9 +11,9 @@
 #include "engine/error.h"
 #include "engine/log_potential.h"
 #include "engine/random.h"
-#include "factors/factor_eval.h"
 #include "factors/factor_kind.h"
 #include "factors/infinity.h"
+#include "inference/bp/bp_inference.h"
 
 namespace dgm::inference {
 namespace {
@@ -28,6 +28,23 @@ inline double open_uniform(std::uint32_t hi, std::uint32_t lo) {
 inline double gumbel(double u) { return -std::log(-std::log(u)); }
 // Standard Logistic(0, 1), the difference of two independent Gumbels: log(u / (1 − u)).
 inline double logistic(double u) { return std::log(u) - std::log1p(-u); }
+
+// The unscaled noise on state k of a variable with `cardinality` states whose states start at
+// `first_state` (Graph::state_offset), for chain stream `rng` at sweep `sweep`: a binary
+// variable's Logistic(0, 1) on state 1 (k = 1), or a Gumbel(0, 1), two per Philox draw.
+inline double standard_noise(const engine::CounterRng& rng, std::int64_t sweep,
+                             std::int64_t first_state, std::int32_t cardinality, std::int32_t k) {
+  const auto counter = [sweep](std::int64_t index) {
+    return engine::sweep_counter(static_cast<std::uint64_t>(sweep),
+                                 static_cast<std::uint64_t>(index));
+  };
+  if (cardinality == 2) {
+    const auto r = rng.bits(counter(first_state));
+    return logistic(open_uniform(r[0], r[1]));
+  }
+  const auto r = rng.bits(counter(first_state + k / 2));
+  return gumbel((k & 1) == 0 ? open_uniform(r[0], r[1]) : open_uniform(r[2], r[3]));
+}
 
 bool has_hard_factors(const engine::CompiledModel& model) {
   for (const factors::FactorBlock& block : model.graph->blocks) {
@@ -84,10 +101,6 @@ void PmpSampler::perturb(std::int64_t sweep) {
   for (std::int32_t b = 0; b < lanes; ++b) {
     rngs.emplace_back(seed_, engine::stream_id(engine::StreamPurpose::kSweep, b));
   }
-  const auto counter = [sweep](std::int64_t index) {
-    return engine::sweep_counter(static_cast<std::uint64_t>(sweep),
-                                 static_cast<std::uint64_t>(index));
-  };
   tbb::parallel_for(
       tbb::blocked_range<std::int32_t>(0, graph.num_variables(), 256),
       [&](const tbb::blocked_range<std::int32_t>& range) {
@@ -98,21 +111,34 @@ void PmpSampler::perturb(std::int64_t sweep) {
             // The log-ratio in ratio mode, state 1's entry in full mode.
             double* u = unary.data() + (ratio ? g.var_offset[v] : g.var_offset[v] + 1) * lanes;
             for (std::int32_t b = 0; b < lanes; ++b) {
-              const auto r = rngs[b].bits(counter(graph.state_offset[v]));
-              u[b] += scale * logistic(open_uniform(r[0], r[1]));
+              u[b] += scale * standard_noise(rngs[b], sweep, graph.state_offset[v], 2, 1);
             }
             continue;
           }
           for (std::int32_t k = 0; k < k_count; ++k) {
             double* u = unary.data() + (g.var_offset[v] + k) * lanes;
             for (std::int32_t b = 0; b < lanes; ++b) {
-              const auto r = rngs[b].bits(counter(graph.state_offset[v] + k / 2));
-              const double x = (k & 1) == 0 ? open_uniform(r[0], r[1]) : open_uniform(r[2], r[3]);
-              u[b] += scale * gumbel(x);
+              u[b] += scale * standard_noise(rngs[b], sweep, graph.state_offset[v], k_count, k);
             }
           }
         }
       });
+}
+
+std::vector<double> pmp_unary_noise(const engine::CompiledModel& model, std::uint64_t seed,
+                                    double noise_scale, std::int32_t chain, std::int64_t sweep) {
+  const engine::Graph& graph = *model.graph;
+  std::vector<double> noise(static_cast<std::size_t>(graph.state_offset.back()), 0.0);
+  const engine::CounterRng rng(seed, engine::stream_id(engine::StreamPurpose::kSweep, chain));
+  for (std::int32_t v = 0; v < graph.num_variables(); ++v) {
+    if (!model.evidence.empty() && model.evidence[v] != engine::kFree) continue;
+    const std::int32_t k_count = graph.cardinality[v];
+    for (std::int32_t k = k_count == 2 ? 1 : 0; k < k_count; ++k) {
+      noise[graph.state_offset[v] + k] =
+          noise_scale * standard_noise(rng, sweep, graph.state_offset[v], k_count, k);
+    }
+  }
+  return noise;
 }
 
 SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
@@ -189,29 +215,13 @@ SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
 }
 
 std::int64_t PmpSampler::violated_factor(std::span<const std::int32_t> x) const {
-  const engine::Graph& graph = *model_.graph;
-  std::vector<std::int32_t> scope_states;
-  for (std::size_t bi = 0; bi < graph.blocks.size(); ++bi) {
-    const factors::FactorBlock& block = graph.blocks[bi];
-    for (std::int64_t r = 0; r < block.num_factors; ++r) {
-      const auto scope = graph.scope(block.first_factor + r);
-      scope_states.resize(scope.size());
-      for (std::size_t j = 0; j < scope.size(); ++j) scope_states[j] = x[scope[j]];
-      if (factors::log_potential(block, r, model_.params.values, graph.enum_configs,
-                                 scope_states) == kNegInf) {
-        return block.first_factor + r;
-      }
-    }
-  }
-  return -1;
+  return bp::first_violated_factor(model_, x);
 }
 
-// Decimation (as in survey-propagation-guided decimation, Braunstein et al. 2005): loopy
-// max-product on hard constraints often ends with tied max-marginals (y = z forced, both at
-// b(0) = b(1)), and independent argmax decoding then breaks the constraint. Repair clamps,
-// among the variables of a violated factor, the one whose decision is least certain to its
-// current state, continues max-product on this lane alone, decodes again, and repeats until
-// the decoding is valid, every variable of the violated factors is clamped, or 32 rounds.
+// Decimation on the violated factors' variables (bp::repair_by_decimation), on a copy of this
+// lane, for at most min(N, 32) rounds: each round is a whole max-product run on one lane, and
+// a decoding that needs more is counted as invalid rather than making one sample arbitrarily
+// expensive.
 bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
   const engine::Graph& graph = *model_.graph;
   if (!repair_bp_) repair_bp_ = std::make_unique<bp::BeliefPropagation>(message_graph_, 1);
@@ -220,37 +230,9 @@ bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
   for (std::int32_t v = 0; v < graph.num_variables(); ++v) {
     fixed[v] = !model_.evidence.empty() && model_.evidence[v] != engine::kFree;
   }
-  std::vector<double> belief;
-  // Each round is a whole max-product run on one lane; a decoding that needs more rounds than
-  // this is counted as invalid rather than making one sample arbitrarily expensive.
   const std::int32_t max_rounds = std::min<std::int32_t>(graph.num_variables(), 32);
-  for (std::int32_t round = 0; round < max_rounds; ++round) {
-    const std::int64_t f = violated_factor(x);
-    if (f < 0) return true;
-    std::int32_t pick = -1;
-    double smallest = std::numeric_limits<double>::infinity();
-    for (const std::int32_t v : graph.scope(f)) {
-      if (fixed[v]) continue;
-      belief.resize(graph.cardinality[v]);
-      repair_bp_->log_belief(v, 0, belief, false);
-      // Margin between the chosen state (max-normalised belief 0) and the runner-up.
-      double runner_up = -std::numeric_limits<double>::infinity();
-      for (std::int32_t k = 0; k < graph.cardinality[v]; ++k) {
-        if (k != x[v]) runner_up = std::max(runner_up, belief[k]);
-      }
-      const double margin = belief[x[v]] - runner_up;
-      if (margin < smallest) {
-        smallest = margin;
-        pick = v;
-      }
-    }
-    if (pick < 0) return false;
-    fixed[pick] = 1;
-    repair_bp_->clamp(pick, x[pick], 0);
-    repair_bp_->run(params_.bp);
-    repair_bp_->decode(0, x);
-  }
-  return violated_factor(x) < 0;
+  return bp::repair_by_decimation(model_, *repair_bp_, params_.bp, fixed, x, max_rounds)
+             .violated_factor < 0;
 }
 
 void PmpSampler::refresh_parameters() {

@@ -8,11 +8,18 @@
 //
 // One sweep = one fresh sample per chain. The chains' previous states are never read.
 //
-// With exact MAP on the full perturbation the samples would be exact; with per-variable
-// noise and loopy max-product they are approximate (exact for independent variables: the
-// Gumbel-max trick). E[max_x f(x) + Σ_v γ_v(x_v)] ≥ log Z (Hazan & Jaakkola 2012): the mean
-// perturbed energy of the decoded states estimates this upper bound (approximately, since
-// loopy max-product need not find the max), reported as the figure log_z_upper_bound.
+// PMP is an APPROXIMATE sampler, even on trees. Only a Gumbel for every joint configuration
+// would make the perturbed MAP an exact sample (Papandreou & Yuille 2011); with noise on the
+// unaries only, the exact perturbed MAP is a biased sample of p as soon as variables
+// interact, on trees as on loopy graphs (on a 6-variable Potts chain a marginal is 11
+// standard errors off: Pmp.IsApproximateEvenOnAChain), and loopy max-product adds its own
+// error. It is exact only for independent variables (the Gumbel-max trick). What is exact on
+// (factor-graph) trees is the optimisation: max-product returns the argmax of the perturbed
+// model, which the tests check sample by sample (pmp_unary_noise below).
+//
+// E[max_x f(x) + Σ_v γ_v(x_v)] ≥ log Z (Hazan & Jaakkola 2012): the mean perturbed energy of
+// the decoded states estimates this upper bound (approximately, since loopy max-product need
+// not find the max), reported as the figure log_z_upper_bound.
 //
 // Hard constraints: loopy max-product can end with tied max-marginals whose independent
 // argmax breaks a constraint; such decodings are repaired by decimation (repair(), on by
@@ -31,7 +38,8 @@ namespace dgm::inference {
 
 struct PmpParams {
   bp::BpParams bp = pmp_bp_defaults();
-  // Noise scale: 1 samples the model; smaller values concentrate on the MAP state.
+  // Scale of the Gumbel noise: 1 is standard perturb-and-MAP (still approximate, see above);
+  // smaller values concentrate on the MAP state.
   double noise_scale = 1.0;
   // With hard factors: repair decodings that violate one by decimation (PmpSampler::repair).
   bool repair = true;
@@ -40,6 +48,14 @@ struct PmpParams {
     return bp::bp_params(proto::BeliefPropagationConfig{}, bp::BpPurpose::kPmp);
   }
 };
+
+// The noise PMP adds to the unaries of chain `chain` at sweep `sweep` (with the sampler's
+// `seed` and `noise_scale`), per state at Graph::state_offset[v] + k: for a binary variable one
+// scaled Logistic(0, 1) on state 1 and 0 on state 0, for K > 2 states K scaled Gumbel(0, 1); 0
+// for clamped variables. That chain's sample at that sweep is max-product's decoding of
+// f(x) + Σ_v noise[state_offset[v] + x_v], the same numbers PmpSampler draws (for tests).
+std::vector<double> pmp_unary_noise(const engine::CompiledModel& model, std::uint64_t seed,
+                                    double noise_scale, std::int32_t chain, std::int64_t sweep);
 
 class PmpSampler : public Sampler {
  public:

@@ -14,7 +14,8 @@ void register_pmp_sampler(SamplerRegistry& registry) {
   registry.add(
       {"pmp",
        "perturb-and-max-product: each sample is the max-product MAP under fresh Gumbel noise "
-       "on the unaries (independent samples; chains = parallel BP problems)",
+       "on the unaries (independent samples; chains = parallel BP problems). Approximate, "
+       "even on trees",
        "pmp",
        [](const engine::CompiledModel& model, const proto::SamplerConfig& config,
           std::uint64_t seed) -> std::unique_ptr<Sampler> {

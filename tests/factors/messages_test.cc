@@ -204,8 +204,8 @@ TEST_P(LogicalMessages, EqualTheDenseTableKernel) {
 }
 
 TEST(OrMessages, MaxProductMatchesTheClosedForm) {
-  // ALGORITHMS.md, in log-ratios λ_j = in_j(1) − in_j(0): to the child
-  // Σ_j max(0, λ_j) + min(0, max_j λ_j); to parent i, with R_i = Σ_{j≠i} max(0, λ_j),
+  // The closed form of max-product OR messages, in log-ratios λ_j = in_j(1) − in_j(0): to the
+  // child Σ_j max(0, λ_j) + min(0, max_j λ_j); to parent i, with R_i = Σ_{j≠i} max(0, λ_j),
   // (λ_c + R_i) − max(0, λ_c + R_i + min(0, max_{j≠i} λ_j)).
   std::mt19937_64 rng(3);
   std::normal_distribution<double> normal(0.0, 2.0);
@@ -296,7 +296,9 @@ TEST(EnumerationMessages, EqualTheDenseTableKernel) {
       expect_messages_near(sparse, dense, 1e-9);
       const double a = enumeration_log_partition(configs, rows, weights, cards, incoming);
       const double b = dense_table_log_partition(table, cards, incoming);
-      if (a != b) EXPECT_NEAR(a, b, 1e-9 * (1 + std::fabs(b)));
+      if (a != b) {
+        EXPECT_NEAR(a, b, 1e-9 * (1 + std::fabs(b)));
+      }
     }
   }
 }
@@ -339,7 +341,9 @@ TEST_P(LogicalMessages, LogPartitionEqualsBruteForce) {
           kind == FactorKind::kOr ? or_log_partition(incoming) : and_log_partition(incoming);
       const double expected = brute_force_log_partition(
           logical_table(kind, n), std::vector<std::int32_t>(n + 1, 2), incoming);
-      if (fast != expected) EXPECT_NEAR(fast, expected, 1e-9) << "n=" << n << " trial " << trial;
+      if (fast != expected) {
+        EXPECT_NEAR(fast, expected, 1e-9) << "n=" << n << " trial " << trial;
+      }
     }
   }
 }
@@ -353,7 +357,9 @@ TEST(DenseTableLogPartition, EqualsBruteForce) {
     for (double& v : incoming) v = random_entry(rng, false);
     const double a = dense_table_log_partition(table, cards, incoming);
     const double b = brute_force_log_partition(table, cards, incoming);
-    if (a != b) EXPECT_NEAR(a, b, 1e-9 * (1 + std::fabs(b)));
+    if (a != b) {
+      EXPECT_NEAR(a, b, 1e-9 * (1 + std::fabs(b)));
+    }
   }
 }
 

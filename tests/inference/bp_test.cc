@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -282,6 +283,73 @@ TEST(BeliefPropagation, MapDecimationResolvesTies) {
                 static_cast<int>(seed), exact_map(glass).map_log_potential, with, without);
     EXPECT_GE(with, without);
   }
+}
+
+// Damped or unconverged max-product leaves nearly tied max-marginals around a hard factor,
+// just outside the tie tolerance; plain argmax then breaks the factor (an OR with its child
+// clamped to 1 decoded with every parent 0). Repair by decimation on the violated factor's
+// variables decodes a valid state; on random logical models with evidence (heavily damped,
+// stopped after 40 iterations) it leaves valid decodings alone and removes the violations.
+TEST(BeliefPropagation, MapRepairsViolatedHardFactorsByDecimation) {
+  const engine::CompiledModel orm = testing::compile_text(R"(
+    variables { name: "p" shape: [3] cardinality: 2 }
+    variables { name: "c" cardinality: 2 }
+    parameters { name: "lo" value: -1.0 }
+    factors { name: "prior" unary { log_odds: "lo" } each: "p" }
+    factors { name: "or" logical_or { parents: "p" child: "c" } }
+    evidence { variable: "c" value: 1 }
+  )");
+  for (const Schedule schedule :
+       {Schedule::kFlooding, Schedule::kSequential, Schedule::kResidual}) {
+    for (const double damping : {0.8, 0.95}) {
+      BpParams p;
+      p.schedule = schedule;
+      p.damping = damping;
+      p.temperature = 0.0;
+      p.repair_violations = false;
+      const BpMap plain = bp_map(orm, p);
+      EXPECT_EQ(plain.log_potential, -std::numeric_limits<double>::infinity());
+      EXPECT_EQ(plain.violated_factor, orm.graph->blocks[1].first_factor);
+      EXPECT_NE(plain.violation.find("group 'or'"), std::string::npos) << plain.violation;
+      p.repair_violations = true;
+      const BpMap repaired = bp_map(orm, p);
+      EXPECT_DOUBLE_EQ(repaired.log_potential, -1.0) << "damping " << damping;
+      EXPECT_GE(repaired.repair_rounds, 1);
+      EXPECT_EQ(repaired.violated_factor, -1);
+      EXPECT_EQ(repaired.violation, "");
+    }
+  }
+  int plain_invalid = 0, repaired_invalid = 0;
+  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+    testing::RandomModelOptions o = testing::logical_options(seed, 8);
+    o.evidence_probability = 0.5;
+    const engine::CompiledModel model = compile_random(o);
+    for (const double damping : {0.8, 0.95}) {
+      BpParams p;
+      p.damping = damping;
+      p.max_iterations = 40;
+      p.temperature = 0.0;
+      p.repair_violations = false;
+      const BpMap plain = bp_map(model, p);
+      if (plain.status.contradiction_variable >= 0) continue;
+      p.repair_violations = true;
+      const BpMap repaired = bp_map(model, p);
+      plain_invalid += plain.violated_factor >= 0;
+      repaired_invalid += repaired.violated_factor >= 0;
+      if (plain.violated_factor < 0) {
+        EXPECT_EQ(repaired.state, plain.state) << "seed " << seed;
+        EXPECT_EQ(repaired.repair_rounds, 0) << "seed " << seed;
+      }
+      if (repaired.violated_factor < 0) {
+        EXPECT_GT(repaired.log_potential, -std::numeric_limits<double>::infinity());
+      } else {
+        EXPECT_NE(repaired.violation, "") << "seed " << seed;
+      }
+    }
+  }
+  std::printf("random logical models: %d invalid MAP decodings without repair, %d with\n",
+              plain_invalid, repaired_invalid);
+  EXPECT_LT(repaired_invalid, plain_invalid);
 }
 
 // A frustrated triangle (antiferromagnetic couplings, small fields) under max-product: without

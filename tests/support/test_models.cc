@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -31,7 +32,10 @@ std::string compile_error(const std::string& text, const engine::CompileOptions&
 namespace {
 std::string test_dir_name() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = "dgm_test";
+  // Keyed by the build too, so that two checkouts testing at once on one machine never share
+  // (and remove) each other's scratch folders.
+  std::string name =
+      "dgm_test_" + std::to_string(std::hash<std::string>{}(DGM_BINARY) % 1000000007);
   if (info != nullptr) name += std::string("_") + info->test_suite_name() + "_" + info->name();
   for (char& c : name)
     if (c == '/') c = '_';

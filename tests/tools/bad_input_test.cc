@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/test_models.h"
 
@@ -12,6 +15,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::run_dgm;
 using testing::scratch_dir;
 using testing::write_file;
@@ -150,6 +154,42 @@ TEST(BadInput, BinaryModelWithUnknownFields) {
   expect_error(run_dgm("check '" + dir + "/u.pb'"), "u.pb", "does not define");
   write_file(dir, "t.pb", "variables { name: \"x\" cardinality: 2 }");
   expect_error(run_dgm("check '" + dir + "/t.pb'"), "t.pb", ".pbtxt");
+}
+
+// An unknown command is named, with the closest command when there is one and the list.
+TEST(BadInput, UnknownCommandNamesTheWordTheClosestCommandAndTheList) {
+  const std::string list =
+      "the commands are check, convert, logz, map, marginals, sample, samplers";
+  for (const auto& [word, closest] :
+       std::vector<std::pair<std::string, std::string>>{{"marginal", "marginals"},
+                                                        {"mapp", "map"},
+                                                        {"Check", "check"},
+                                                        {"smaple", "sample"},
+                                                        {"sampler", "samplers"},
+                                                        {"frobnicate", ""}}) {
+    const auto r = run_dgm(word + " model.pbtxt");
+    EXPECT_EQ(r.exit_code, 2) << word;
+    EXPECT_EQ(r.out, "") << word;
+    EXPECT_THAT(r.err, HasSubstr("dgm: error: unknown command '" + word + "'")) << word;
+    if (closest.empty()) {
+      EXPECT_THAT(r.err, Not(HasSubstr("did you mean"))) << word;
+    } else {
+      EXPECT_THAT(r.err, HasSubstr("did you mean '" + closest + "'?")) << word;
+    }
+    EXPECT_THAT(r.err, HasSubstr(list)) << word;
+  }
+  auto r = run_dgm("learn model.pbtxt");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'learn' (parameter learning is planned"));
+  r = run_dgm("--frobnicate model.pbtxt");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown option '--frobnicate' before the command"));
+  EXPECT_THAT(r.err, HasSubstr(list));
+  r = run_dgm("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  r = run_dgm("");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("a command is required; " + list));
 }
 
 TEST(BadInput, UsageErrorsExitNonZero) {

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/test_models.h"
 
@@ -13,6 +16,7 @@ namespace dgm {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::run_dgm;
 using testing::source_path;
 
@@ -157,7 +161,9 @@ evidence { variable: "p" values: [1, 0] }
 evidence { variable: "c" value: 0 })");
   const auto r = run_dgm("logz '" + dir + "/z.pbtxt' --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(nlohmann::json::parse(r.out)["log_z"], "-inf");
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["log_z"].is_null());
+  EXPECT_EQ(j["log_z_status"], "minus_infinity");
   const auto m = run_dgm("marginals '" + dir + "/z.pbtxt'");
   EXPECT_EQ(m.exit_code, 1);
   EXPECT_THAT(m.err, HasSubstr("probability zero"));
@@ -188,6 +194,46 @@ TEST(Cli, ExactRefusesWideModelsWithWidthAndSize) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("width"));
   EXPECT_THAT(r.err, HasSubstr("--max-table-size"));
+}
+
+// dgm check and exact inference's refusal name the same width: that of the best elimination
+// order found (an upper bound on the treewidth), or "> cap" for both when every order passes
+// it. On a 32×32 torus the row-by-row order has width 64, on the open lattice 32.
+TEST(Cli, CheckAndExactRefusalReportTheSameWidth) {
+  const std::string dir = testing::scratch_dir();
+  for (const auto& [periodic, width] :
+       std::vector<std::pair<std::string, std::string>>{{"true", "64"}, {"false", "32"}}) {
+    const std::string model = testing::write_file(
+        dir, "lattice_" + periodic + ".pbtxt",
+        "variables { name: \"s\" shape: [32, 32] cardinality: 2 }\n"
+        "parameters { name: \"J\" value: 0.3 }\n"
+        "factors { name: \"b\" ising { coupling: \"J\" } lattice { group: \"s\" periodic: " +
+            periodic + " } }\n");
+    const std::string said = "induced width " + width +
+                             " (natural order, the best of the min-fill, min-degree and natural "
+                             "orders; an upper bound on the treewidth)";
+    const auto check = run_dgm("check '" + model + "'");
+    ASSERT_EQ(check.exit_code, 0) << check.err;
+    EXPECT_THAT(check.out, HasSubstr(said)) << periodic;
+    EXPECT_THAT(check.out, HasSubstr("too large for exact inference")) << periodic;
+    const auto logz = run_dgm("logz '" + model + "'");
+    EXPECT_EQ(logz.exit_code, 1) << periodic;
+    EXPECT_THAT(logz.err, HasSubstr("the best elimination order found has " + said)) << periodic;
+    EXPECT_THAT(logz.err, Not(HasSubstr("at least"))) << periodic;
+    const auto json = run_dgm("check '" + model + "' --format json");
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_EQ(nlohmann::json::parse(json.out)["induced_width"], std::stoi(width)) << periodic;
+  }
+  // Past the cap both say so, and neither claims it bounds the treewidth from below.
+  const std::string wide = source_path("examples/ising_2d.pbtxt");  // 64×64 torus
+  const std::string over =
+      "induced width > 64 (the min-fill, min-degree and natural orders all "
+      "pass it; a bound on these orders only: the treewidth may be smaller)";
+  const auto check = run_dgm("check '" + wide + "'");
+  EXPECT_THAT(check.out, HasSubstr(over));
+  const auto logz = run_dgm("logz '" + wide + "'");
+  EXPECT_EQ(logz.exit_code, 1);
+  EXPECT_THAT(logz.err, HasSubstr(over));
 }
 
 TEST(Cli, CheckSummarisesTheGraph) {

@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <iostream>
 #include <limits>
-#include <nlohmann/json.hpp>
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
 
 namespace dgm::cli {
@@ -33,7 +33,7 @@ std::string bytes_text(std::size_t bytes) {
 struct CheckOptions {
   ModelOptions model;
   std::string format = "text";
-  int width_cap = 64;
+  int width_cap = engine::kReportedWidthCap;
 };
 
 void run_check(const CheckOptions& opt) {
@@ -43,37 +43,37 @@ void run_check(const CheckOptions& opt) {
   std::vector<std::int32_t> free_vars;
   for (std::int32_t v = 0; v < g.num_variables(); ++v)
     if (model.evidence[v] == engine::kFree) free_vars.push_back(v);
-  // The induced width (the best of min-fill, min-degree and the natural order, as exact
-  // inference plans it) tells whether exact inference is affordable; the searches stop once
-  // the width passes the cap, so huge lattices answer "> cap" after one pass each.
+  // The induced width of the best of the min-fill, min-degree and natural orders, the order
+  // exact inference plans with (and names when it refuses): an upper bound on the treewidth.
+  // The searches stop once the width passes the cap, so huge lattices answer "> cap" after one
+  // pass each.
   const engine::EliminationOrder order = engine::best_elimination_order(
       g, free_vars, std::numeric_limits<std::int64_t>::max(), opt.width_cap);
-  const std::string heuristic(engine::heuristic_name(order.heuristic));
 
+  const bool affordable =
+      order.complete && order.largest_table <= inference::ExactOptions{}.max_table_entries;
   std::int64_t learnable = 0;
   for (const auto& p : model.params.info) learnable += p.learnable ? p.size : 0;
 
-  if (opt.format == "json") {
-    nlohmann::json j;
-    j["model"] = opt.model.path;
+  if (opt.format == "json") {  // docs/json.md
+    Json j = json_document("check", opt.model.path);
+    j["valid"] = true;
     j["variables"] = g.num_variables();
     j["factors"] = g.num_factors();
-    for (const auto& group : g.groups)
-      j["variable_groups"].push_back({{"name", group.name},
-                                      {"shape", group.shape},
-                                      {"cardinality", group.cardinality},
-                                      {"size", group.size}});
+    j["groups"] = groups_json(g);
+    j["factor_groups"] = Json::array();
     for (const auto& b : g.blocks) {
-      nlohmann::json jb = {{"name", b.name},
-                           {"kind", factors::declared_kind_name(b.kind, b.potential)},
-                           {"factors", b.num_factors},
-                           {"arity", b.arity}};
+      Json jb = {
+          {"name", b.name},           {"kind", factors::declared_kind_name(b.kind, b.potential)},
+          {"factors", b.num_factors}, {"arity", b.arity < 0 ? Json(nullptr) : Json(b.arity)},
+          {"parameter", nullptr},     {"shared", nullptr}};
       if (b.param >= 0) {
         jb["parameter"] = model.params.info[b.param].name;
         jb["shared"] = b.param_stride == 0;
       }
       j["factor_groups"].push_back(jb);
     }
+    j["parameters"] = Json::array();
     for (const auto& p : model.params.info)
       j["parameters"].push_back(
           {{"name", p.name}, {"shape", p.shape}, {"size", p.size}, {"learnable", p.learnable}});
@@ -83,10 +83,20 @@ void run_check(const CheckOptions& opt) {
     j["bipartite"] = a.bipartite;
     j["tree"] = a.forest;
     j["factor_graph_tree"] = a.factor_graph_forest;
-    j["induced_width"] = order.induced_width;
-    j["induced_width_exact"] = order.complete;
+    j["bp_exact"] = a.factor_graph_forest;
+    j["induced_width"] = order.complete ? Json(order.induced_width) : Json(nullptr);
+    j["induced_width_status"] = order.complete ? "upper_bound" : "over_cap";
+    j["induced_width_cap"] = opt.width_cap;
+    j["elimination_order"] =
+        order.complete ? Json(std::string(engine::heuristic_name(order.heuristic))) : Json(nullptr);
+    j["largest_clique_table"] =
+        order.complete && order.largest_table < std::numeric_limits<std::int64_t>::max()
+            ? Json(order.largest_table)
+            : Json(nullptr);
+    j["exact_inference_fits"] = affordable;
     j["ir_bytes"] = g.memory_bytes();
     j["parameter_bytes"] = model.params.values.size() * sizeof(double);
+    j["warnings"] = Json::array();
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -118,21 +128,15 @@ void run_check(const CheckOptions& opt) {
       a.num_components, a.num_colours, a.bipartite ? "yes" : "no", a.forest ? "yes" : "no",
       a.factor_graph_forest ? "yes" : "no",
       a.factor_graph_forest ? "; --method bp is exact" : "; --method bp is approximate (loops)");
+  std::string table;
   if (order.complete && order.largest_table < std::numeric_limits<std::int64_t>::max())
-    std::printf(
-        "width      induced width %d (best of min-fill, min-degree, natural order: %s; "
-        "free variables), largest clique table %lld\n",
-        order.induced_width, heuristic.c_str(), static_cast<long long>(order.largest_table));
+    table = ", largest clique table " + std::to_string(order.largest_table) + " entries";
   else if (order.complete)
-    std::printf(
-        "width      induced width %d (best of min-fill, min-degree, natural order: %s; "
-        "free variables), largest clique table beyond 2^63 entries\n",
-        order.induced_width, heuristic.c_str());
-  else
-    std::printf(
-        "width      induced width > %d (min-fill, min-degree and natural order all "
-        "stopped at the cap; exact inference is not affordable)\n",
-        opt.width_cap);
+    table = ", largest clique table beyond 2^63 entries";
+  std::printf("width      %s, of the free variables%s; %s\n",
+              engine::describe_width(order, opt.width_cap).c_str(), table.c_str(),
+              affordable ? "exact inference fits the default --max-table-size"
+                         : "too large for exact inference at the default --max-table-size");
   const double per_factor =
       g.num_factors() > 0 ? static_cast<double>(g.memory_bytes()) / g.num_factors() : 0.0;
   std::printf("memory     IR %s (%.1f B per factor), parameters %s\n",

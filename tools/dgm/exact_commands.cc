@@ -6,10 +6,14 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
 #include "tools/dgm/progress.h"
 #include "tools/dgm/sampling_options.h"
@@ -27,28 +31,89 @@ struct QueryOptions {
   std::string out;
   std::int64_t max_table_size = inference::ExactOptions{}.max_table_entries;
   std::int64_t max_configurations = inference::EnumerationOptions{}.max_configurations;
-  SamplingOptions sampling;  // when the method is a sampler
-  // --method bp; flags not given keep the defaults of the query (inference/bp/bp_params.h).
+  SamplingOptions sampling;  // when the method is a sampler (dgm marginals only)
+  // --config: a BeliefPropagationConfig for --method bp, a SamplerConfig for a sampler. In dgm
+  // marginals it is SamplingOptions::config.
+  std::string config;
+  // --method bp; flags not given keep the configuration file's values, then the defaults of
+  // the query (inference/bp/bp_params.h).
   std::string schedule = "flooding";
   std::int32_t iterations = 0;
   double damping = 0.0, tolerance = 0.0, temperature = 0.0;
   // The options, to tell "given" from "default" (CLI::Option::count()).
+  std::vector<CLI::Option*> bp_flags;        // --schedule ... --temperature
+  std::vector<CLI::Option*> sampling_flags;  // --chains ... --resume (dgm marginals)
   CLI::Option *schedule_flag = nullptr, *iterations_flag = nullptr, *damping_flag = nullptr,
               *tolerance_flag = nullptr, *temperature_flag = nullptr;
-  bool any_bp_flag() const {
-    for (const CLI::Option* o :
-         {schedule_flag, iterations_flag, damping_flag, tolerance_flag, temperature_flag})
-      if (o != nullptr && o->count() > 0) return true;
-    return false;
-  }
+
+  const std::string& config_path() const { return config.empty() ? sampling.config : config; }
 };
 
+std::string number_text(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+
+bool is_sampler(const std::string& method) {
+  return method != "exact" && method != "enumerate" && method != "bp";
+}
+
+// Flags given that do not apply to the method are errors, not silently ignored.
+void check_flags_apply(const QueryOptions& opt) {
+  const auto given = [](const std::vector<CLI::Option*>& flags) -> std::string {
+    for (const CLI::Option* o : flags)
+      if (o != nullptr && o->count() > 0) return o->get_name();
+    return "";
+  };
+  if (const std::string flag = given(opt.bp_flags); !flag.empty() && opt.method != "bp")
+    throw Error(flag + " applies to --method bp only (got --method " + opt.method + ")");
+  if (const std::string flag = given(opt.sampling_flags); !flag.empty() && !is_sampler(opt.method))
+    throw Error(flag + " applies to sampler methods only (see `dgm samplers`; got --method " +
+                opt.method + ")");
+  if (!opt.config_path().empty() && opt.method != "bp" && !is_sampler(opt.method))
+    throw Error(
+        "--config applies to --method bp (a BeliefPropagationConfig) or a sampler (a "
+        "SamplerConfig); --method " +
+        opt.method + " takes no configuration file");
+}
+
+// The BeliefPropagationConfig of --config (protobuf text), or the defaults when none is given.
+proto::BeliefPropagationConfig read_bp_config(const std::string& path) {
+  proto::BeliefPropagationConfig config;
+  if (path.empty()) return config;
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open the BP configuration (--config)");
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    engine::parse_text_message(text.str(), path, config);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) +
+                " (--method bp reads --config as a BeliefPropagationConfig in protobuf text, "
+                "e.g. `schedule: SEQUENTIAL damping: 0.8 max_iterations: 500`; see "
+                "proto/dgm/sampler.proto)");
+  }
+  return config;
+}
+
 inference::bp::BpParams bp_params_from(const QueryOptions& opt, Query query) {
+  const std::string& path = opt.config_path();
   inference::bp::BpParams p = inference::bp::bp_params(
-      proto::BeliefPropagationConfig(),
+      read_bp_config(path),
       query == Query::kMap ? inference::bp::BpPurpose::kMap : inference::bp::BpPurpose::kMarginals);
-  if (opt.schedule == "sequential") p.schedule = inference::bp::Schedule::kSequential;
-  if (opt.schedule == "residual") p.schedule = inference::bp::Schedule::kResidual;
+  if (!path.empty()) {
+    try {
+      inference::bp::validate(p);
+    } catch (const Error& e) {
+      throw Error(path + ": " + e.what());
+    }
+  }
+  if (opt.schedule_flag->count() > 0) {
+    p.schedule = opt.schedule == "sequential" ? inference::bp::Schedule::kSequential
+                 : opt.schedule == "residual" ? inference::bp::Schedule::kResidual
+                                              : inference::bp::Schedule::kFlooding;
+  }
   // Given values are used as given (NaN, 0, negative), so that validate() rejects them.
   if (opt.iterations_flag->count() > 0) p.max_iterations = opt.iterations;
   if (opt.damping_flag->count() > 0) p.damping = opt.damping;
@@ -56,7 +121,9 @@ inference::bp::BpParams bp_params_from(const QueryOptions& opt, Query query) {
   if (opt.temperature_flag->count() > 0) p.temperature = opt.temperature;
   inference::bp::validate(p);
   if (query == Query::kLogZ && p.temperature != 1.0)
-    throw Error("the Bethe log Z needs sum-product BP (--temperature 1)");
+    throw Error("the Bethe log Z needs sum-product BP: temperature 1 (got " +
+                number_text(p.temperature) + (path.empty() ? "" : " from --config " + path) +
+                " and the flags)");
   return p;
 }
 
@@ -88,7 +155,53 @@ struct Answer {
   std::vector<double> standard_errors;  // sampling methods: batch-means standard errors
   std::string method_detail;
   bool approximate_log_z = false;  // log Z is an estimate (Bethe) or absent (NaN) by design
+  // Whether the answer is exact (up to rounding); when not, why, in a few words.
+  bool exact = false;
+  std::string approximation;
+  // --method bp: the settings and how the run ended.
+  std::optional<inference::bp::BpParams> bp;
+  inference::bp::BpStatus bp_status;
+  inference::bp::MessageMode bp_mode = inference::bp::MessageMode::kFull;
+  std::int32_t decimation_rounds = 0, repair_rounds = 0;
+  // Sampling methods.
+  std::string sampler;
+  std::int32_t chains = 0;
+  std::int64_t kept_sweeps = 0;
+  bool interrupted = false;
+  std::vector<std::pair<std::string, std::string>> warnings;  // (code, message)
 };
+
+// Samplers whose samples do not follow the model even with unlimited sweeps.
+std::string sampler_bias(const std::string& sampler) {
+  if (sampler == "pmp")
+    return "PMP (perturb-and-MAP with noise on the unaries only) is an approximate sampler, even "
+           "on trees";
+  if (sampler == "dula")
+    return "DULA (unadjusted Langevin, no Metropolis-Hastings correction) is an approximate "
+           "sampler for every step size";
+  return "";
+}
+
+// "converged", "oscillating", "not_converged", "fixed_iterations" (tolerance 0: a fixed
+// amount of work, never "converged") or "interrupted".
+const char* convergence_status(const inference::bp::BpStatus& s, const inference::bp::BpParams& p) {
+  if (s.interrupted) return "interrupted";
+  if (s.converged) return "converged";
+  if (p.tolerance == 0.0) return "fixed_iterations";
+  return s.oscillating ? "oscillating" : "not_converged";
+}
+
+const char* schedule_name(inference::bp::Schedule schedule) {
+  switch (schedule) {
+    case inference::bp::Schedule::kFlooding:
+      return "flooding";
+    case inference::bp::Schedule::kSequential:
+      return "sequential";
+    case inference::bp::Schedule::kResidual:
+      return "residual";
+  }
+  return "flooding";
+}
 
 Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query query) {
   Answer a;
@@ -104,42 +217,74 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.map_state = r.map_state;
     a.map_log_potential = r.map_log_potential;
     a.method_detail = "junction tree, induced width " + std::to_string(r.induced_width);
+    a.exact = true;
   } else if (opt.method == "bp") {
     const inference::bp::BpParams p = bp_params_from(opt, query);
     InterruptGuard interrupt;
     const BpProgress progress("bp", p.max_iterations);
     a.approximate_log_z = true;
-    inference::bp::BpStatus status;
-    inference::bp::MessageMode mode;
-    std::int32_t decimation_rounds = 0;
+    a.bp = p;
     if (query == Query::kMap) {
       const inference::bp::BpMap r = inference::bp::bp_map(model, p, progress.observer());
       a.map_state = r.state;
       a.map_log_potential = r.log_potential;
-      status = r.status;
-      mode = r.mode;
-      decimation_rounds = r.decimation_rounds;
-      if (!r.violation.empty()) {
-        std::fprintf(stderr, "dgm: warning: the max-product decoding violates a hard factor: %s\n",
-                     r.violation.c_str());
+      a.bp_status = r.status;
+      a.bp_mode = r.mode;
+      a.decimation_rounds = r.decimation_rounds;
+      a.repair_rounds = r.repair_rounds;
+      if (!r.violation.empty() && r.status.contradiction_variable < 0) {
+        throw Error(
+            opt.model.path +
+            ": BP MAP decoding failed: the decoded state violates a hard factor (" + r.violation +
+            ") and decimation did not repair it" +
+            (r.repair_rounds > 0 ? " in " + std::to_string(r.repair_rounds) + " round(s)" : "") +
+            "; max-product " + inference::bp::describe(r.status, p, *model.graph) +
+            ". The hard constraints may have no solution (--method exact decides); "
+            "otherwise try more --iterations or another --damping or --schedule");
       }
     } else {
       const inference::bp::BpMarginals r =
           inference::bp::bp_marginals(model, p, progress.observer());
       a.marginals = r.marginals;
       a.log_z = r.log_z;
-      status = r.status;
-      mode = r.mode;
+      a.bp_status = r.status;
+      a.bp_mode = r.mode;
     }
-    a.method_detail = bp_detail(p, mode, status, *model.graph);
-    if (decimation_rounds > 0)
-      a.method_detail += "; then " + std::to_string(decimation_rounds) +
+    const inference::bp::BpStatus& status = a.bp_status;
+    a.method_detail = bp_detail(p, a.bp_mode, status, *model.graph);
+    if (a.decimation_rounds > 0)
+      a.method_detail += "; then " + std::to_string(a.decimation_rounds) +
                          " round(s) of decimation on tied max-marginals";
-    if (!status.converged && !status.interrupted && p.tolerance > 0.0)
-      std::fprintf(stderr, "dgm: warning: BP %s\n",
-                   inference::bp::describe(status, p, *model.graph).c_str());
+    if (a.repair_rounds > 0)
+      a.method_detail += "; then " + std::to_string(a.repair_rounds) +
+                         " round(s) of decimation repairing a violated hard factor";
     if (status.contradiction_variable >= 0)
       throw Error(opt.model.path + ": " + inference::bp::describe(status, p, *model.graph));
+    const std::string how = convergence_status(status, p);
+    if (how == "not_converged" || how == "oscillating") {
+      const std::string message = "BP " + inference::bp::describe(status, p, *model.graph);
+      std::fprintf(stderr, "dgm: warning: %s\n", message.c_str());
+      a.warnings.emplace_back(how, message);
+    } else if (how == "interrupted") {
+      a.warnings.emplace_back(how, "BP was interrupted (Ctrl-C) after " +
+                                       std::to_string(status.iterations) + " iterations");
+    }
+    // Exact: sum-product (marginals, log Z) or max-product (MAP) that converged on a
+    // factor-graph tree, without a repair of its decoding.
+    const bool tree = model.graph->analysis.factor_graph_forest;
+    const bool right_temperature =
+        query == Query::kMap ? p.temperature == 0.0 : p.temperature == 1.0;
+    a.exact = tree && status.converged && right_temperature && a.repair_rounds == 0;
+    if (!right_temperature)
+      a.approximation = query == Query::kMap
+                            ? "soft max-product decoding (temperature not 0)"
+                            : "normalised beliefs at a temperature other than 1, not marginals";
+    else if (!tree)
+      a.approximation = "loopy belief propagation: the factor graph has cycles";
+    else if (!status.converged)
+      a.approximation = "belief propagation stopped before converging";
+    else if (a.repair_rounds > 0)
+      a.approximation = "decoding repaired by decimation";
   } else if (opt.method != "enumerate") {
     inference::MarginalEstimator estimator(*model.graph);
     inference::RunObserver* observers[] = {&estimator};
@@ -148,10 +293,20 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     const SamplingRun run = run_sampling(model, so, observers);
     a.marginals = estimator.marginals();
     a.standard_errors = estimator.standard_errors();
+    a.sampler = run.sampler_name;
+    a.chains = run.chains.num_chains();
+    a.kept_sweeps = run.summary.kept_sweeps;
+    a.interrupted = run.summary.stopped_early;
     a.method_detail = run.sampler_name + ", " + std::to_string(run.chains.num_chains()) +
                       " chains, " + std::to_string(run.summary.kept_sweeps) + " kept sweeps each" +
                       (run.summary.stopped_early ? " (interrupted)" : "") +
                       "; ± batch-means standard error";
+    a.approximation = "Monte Carlo estimate (± batch-means standard errors)";
+    if (const std::string bias = sampler_bias(run.sampler_name); !bias.empty())
+      a.approximation += "; " + bias;
+    if (a.interrupted)
+      a.warnings.emplace_back("interrupted", "sampling was interrupted (Ctrl-C) after " +
+                                                 std::to_string(a.kept_sweeps) + " kept sweeps");
   } else {
     inference::EnumerationOptions eo;
     eo.max_configurations = opt.max_configurations;
@@ -163,6 +318,7 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.map_state = r.map_state;
     a.map_log_potential = r.map_log_potential;
     a.method_detail = "enumeration of " + std::to_string(r.num_configurations) + " configurations";
+    a.exact = true;
   }
   return a;
 }
@@ -171,18 +327,13 @@ std::string state_label(const engine::VariableGroupInfo& group, std::int32_t k) 
   return group.state_names.empty() ? std::to_string(k) : group.state_names[k];
 }
 
-// JSON has no infinities: -inf (a zero-probability evidence) is written as the string "-inf".
-nlohmann::json json_number(double x) {
-  if (std::isfinite(x)) return x;
-  return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
-}
-
 void print_text(std::ostream& out, const engine::CompiledModel& model, const Answer& a, Query query,
                 const QueryOptions& opt) {
   const engine::Graph& g = *model.graph;
   char buf[128];
   std::snprintf(buf, sizeof buf, "%.10g", a.log_z);
   out << "# " << opt.model.path << ": " << a.method_detail << "\n";
+  out << "# answer: " << (a.exact ? "exact" : "approximate (" + a.approximation + ")") << "\n";
   if (model.num_clamped() > 0)
     out << "# evidence: " << model.num_clamped() << " clamped variable(s)\n";
   if (query == Query::kLogZ) {
@@ -227,47 +378,96 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
   }
 }
 
+// The documents of docs/json.md.
 void print_json(std::ostream& out, const engine::CompiledModel& model, const Answer& a, Query query,
                 const QueryOptions& opt) {
   const engine::Graph& g = *model.graph;
-  nlohmann::json j;
-  j["model"] = opt.model.path;
+  Json j = json_document(query == Query::kLogZ  ? "logz"
+                         : query == Query::kMap ? "map"
+                                                : "marginals",
+                         opt.model.path);
   j["method"] = opt.method;
+  j["exact"] = a.exact;
+  j["approximation"] = a.exact ? Json(nullptr) : Json(a.approximation);
   j["detail"] = a.method_detail;
-  j["log_z"] = json_number(a.log_z);
-  if (a.approximate_log_z && !std::isnan(a.log_z)) j["log_z_kind"] = "bethe estimate";
-  j["log_base"] = "e";
   j["clamped_variables"] = model.num_clamped();
+  j["groups"] = groups_json(g);
+  j["log_base"] = "e";
+  j["log_z"] = number_or_null(a.log_z);
+  j["log_z_status"] = std::isnan(a.log_z) ? "not_computed" : number_status(a.log_z);
+  j["log_z_kind"] = std::isnan(a.log_z)   ? Json(nullptr)
+                    : a.approximate_log_z ? Json("bethe_estimate")
+                                          : Json("exact");
+  if (query == Query::kLogZ) j["log10_z"] = number_or_null(a.log_z / std::log(10.0));
+  if (a.bp) {
+    const inference::bp::BpParams& p = *a.bp;
+    j["convergence"] = {{"status", convergence_status(a.bp_status, p)},
+                        {"iterations", a.bp_status.iterations},
+                        {"largest_change", number_or_null(a.bp_status.max_change)},
+                        {"tolerance", p.tolerance},
+                        {"max_iterations", p.max_iterations}};
+    j["bp"] = {
+        {"temperature", p.temperature},
+        {"schedule", schedule_name(p.schedule)},
+        {"damping", p.damping},
+        {"messages",
+         a.bp_mode == inference::bp::MessageMode::kBinaryRatio ? "binary_log_ratio" : "full"},
+        {"decimation_rounds", a.decimation_rounds},
+        {"repair_rounds", a.repair_rounds}};
+  } else {
+    j["convergence"] = nullptr;
+    j["bp"] = nullptr;
+  }
+  if (!a.sampler.empty()) {
+    j["sampling"] = {{"sampler", a.sampler},
+                     {"chains", a.chains},
+                     {"kept_sweeps", a.kept_sweeps},
+                     {"interrupted", a.interrupted},
+                     {"standard_errors", "batch_means"}};
+  } else {
+    j["sampling"] = nullptr;
+  }
+  j["warnings"] = Json::array();
+  for (const auto& [code, message] : a.warnings)
+    j["warnings"].push_back(warning_json(code, message));
   if (query == Query::kMarginals) {
-    nlohmann::json vars = nlohmann::json::array();
+    Json vars = Json::array();
     for (std::int32_t v = 0; v < g.num_variables(); ++v) {
-      std::vector<double> p(a.marginals.begin() + g.state_offset[v],
-                            a.marginals.begin() + g.state_offset[v + 1]);
-      nlohmann::json entry = {{"variable", g.variable_name(v)},
-                              {"clamped", model.evidence[v] != engine::kFree},
-                              {"p", p}};
-      if (!a.standard_errors.empty())
-        entry["se"] = std::vector<double>(a.standard_errors.begin() + g.state_offset[v],
-                                          a.standard_errors.begin() + g.state_offset[v + 1]);
+      Json entry = variable_json(g, v);
+      entry["clamped"] = model.evidence[v] != engine::kFree;
+      Json p = Json::array(), se = Json::array();
+      for (std::int64_t i = g.state_offset[v]; i < g.state_offset[v + 1]; ++i) {
+        p.push_back(number_or_null(a.marginals[i]));
+        if (!a.standard_errors.empty()) se.push_back(number_or_null(a.standard_errors[i]));
+      }
+      entry["p"] = p;
+      entry["se"] = a.standard_errors.empty() ? Json(nullptr) : se;
       vars.push_back(entry);
     }
     j["marginals"] = vars;
   } else if (query == Query::kMap) {
-    j["map_log_potential"] = json_number(a.map_log_potential);
-    nlohmann::json state;
+    j["map_log_potential"] = number_or_null(a.map_log_potential);
+    j["map_log_probability"] = number_or_null(a.map_log_potential - a.log_z);
+    Json state = Json::array(), by_group;
+    for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+      Json entry = variable_json(g, v);
+      entry["state"] = a.map_state[v];
+      const auto& group = g.groups[g.group_of(v)];
+      entry["state_name"] =
+          group.state_names.empty() ? Json(nullptr) : Json(group.state_names[a.map_state[v]]);
+      state.push_back(entry);
+    }
     for (const auto& group : g.groups)
-      state[group.name] = std::vector<std::int32_t>(a.map_state.begin() + group.first,
-                                                    a.map_state.begin() + group.first + group.size);
+      by_group[group.name] = std::vector<std::int32_t>(
+          a.map_state.begin() + group.first, a.map_state.begin() + group.first + group.size);
     j["map_state"] = state;
+    j["map_state_by_group"] = by_group;
   }
   out << j.dump(2) << "\n";
 }
 
 void run_query(const QueryOptions& opt, Query query) {
-  if (opt.method != "bp" && opt.any_bp_flag())
-    throw Error(
-        "--schedule, --iterations, --damping, --tolerance and --temperature apply to "
-        "--method bp only");
+  check_flags_apply(opt);
   const engine::CompiledModel model = opt.model.load();
   const Answer a = solve(model, opt, query);
   // Sampling methods compute no log Z; BP computes the Bethe estimate only at temperature 1.
@@ -311,6 +511,17 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
     for (const auto& info : inference::sampler_registry()) methods.push_back(info.name);
     method_help += ", or a sampler (see `dgm samplers`)";
     opt->sampling.add_to(*cmd, /*with_sampler_flag=*/false);
+    cmd->get_option("--config")
+        ->description(
+            "--method bp: a BeliefPropagationConfig; a sampler: a SamplerConfig (protobuf text, "
+            "proto/dgm/sampler.proto). Flags given on the command line override the file");
+    for (const char* name : {"--chains", "--sweeps", "--burn-in", "--thin", "--seed", "--threads",
+                             "--init-rows", "--resume"})
+      opt->sampling_flags.push_back(cmd->get_option(name));
+  } else {
+    cmd->add_option("--config", opt->config,
+                    "--method bp: a BeliefPropagationConfig in protobuf text "
+                    "(proto/dgm/sampler.proto); flags given on the command line override it");
   }
   cmd->add_option("--method", opt->method, method_help)
       ->check(CLI::IsMember(methods))
@@ -340,6 +551,8 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
       cmd->add_option("--temperature", opt->temperature,
                       "bp: 0 max-product, 1 sum-product (default: 1 for marginals and logz, 0 for "
                       "map)");
+  opt->bp_flags = {opt->schedule_flag, opt->iterations_flag, opt->damping_flag, opt->tolerance_flag,
+                   opt->temperature_flag};
   cmd->callback([opt, query] { run_query(*opt, query); });
 }
 

@@ -1,10 +1,87 @@
 // dgm: the command-line program. Subcommands live in *_command.cc files.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
 #include "tools/dgm/progress.h"
+
+namespace {
+
+// Edit distance (insertions, deletions, substitutions), case-insensitive.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> command_names(CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string command_list(CLI::App& app) {
+  std::string list;
+  for (const std::string& name : command_names(app)) list += (list.empty() ? "" : ", ") + name;
+  return "the commands are " + list + " (`dgm COMMAND --help` describes each)";
+}
+
+// The first word of the command line when it is not a command or a program option (CLI11
+// would only say "A subcommand is required"): the message names it, suggests the closest
+// command and lists them. Empty when the first word is a command or there is none.
+std::string unknown_command_message(CLI::App& app, int argc, char** argv) {
+  if (argc < 2) return "";
+  const std::string word = argv[1];
+  if (word[0] == '-') {
+    if (word == "-h" || word == "--help" || word == "--version") return "";
+    return "unknown option '" + word + "' before the command (options follow it: dgm COMMAND " +
+           "--help lists them)\n" + command_list(app);
+  }
+  const std::vector<std::string> names = command_names(app);
+  if (std::find(names.begin(), names.end(), word) != names.end()) return "";
+  std::string message = "unknown command '" + word + "'";
+  if (word == "learn") {
+    message += " (parameter learning is planned; it is not in this version)";
+  } else {
+    // The smallest edit distance, within about a third of the word or when the word begins
+    // the command ("marginal"); on a tie, a command the word begins wins ("sampler").
+    std::string closest;
+    std::size_t best = 0;
+    bool best_extends = false;
+    for (const std::string& name : names) {
+      const std::size_t d = edit_distance(word, name);
+      const bool extends = name.rfind(word, 0) == 0;
+      if (d > word.size() / 3 + 1 && !extends) continue;
+      if (closest.empty() || d < best || (d == best && extends && !best_extends)) {
+        closest = name;
+        best = d;
+        best_extends = extends;
+      }
+    }
+    if (!closest.empty()) message += "; did you mean '" + closest + "'?";
+  }
+  return message + "\n" + command_list(app);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"dgm: discrete graphical models — check, convert and run inference on models"};
@@ -15,6 +92,10 @@ int main(int argc, char** argv) {
   dgm::cli::register_convert(app);
   dgm::cli::register_sample(app);
   dgm::cli::register_samplers(app);
+  if (const std::string message = unknown_command_message(app, argc, argv); !message.empty()) {
+    std::cerr << "dgm: error: " << message << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -23,6 +104,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    if (!app.get_subcommands().empty()) {
+      app.exit(e);
+      return 2;
+    }
+    std::cerr << "dgm: error: a command is required; " << command_list(app) << "\n";
+    return 2;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;
