@@ -52,8 +52,13 @@ std::unique_ptr<Sampler> make_sampler(const std::string& name,
     return sampler;
   }
   std::string names;
-  for (const auto& info : registry) names += (names.empty() ? "" : ", ") + info.name;
-  throw Error("unknown sampler '" + name + "'; samplers are: " + names);
+  std::vector<std::string> allowed;
+  for (const auto& info : registry) {
+    names += (names.empty() ? "" : ", ") + info.name;
+    allowed.push_back(info.name);
+  }
+  throw Error("unknown sampler '" + name + "'; samplers are: " + names,
+              error_details(ErrorCode::kUnknownName, name, std::move(allowed)));
 }
 
 std::string sampler_name_of(const proto::SamplerConfig& config) {
