@@ -52,11 +52,11 @@ inline const char* to_string(ErrorCode code) {
 
 struct ErrorDetails {
   ErrorCode code = ErrorCode::kUnspecified;
-  std::string file;                  // the model or data file, or the name a text was given
-  int line = 0;                      // 1-based; 0 when unknown
-  int column = 0;                    // 1-based; 0 when unknown
-  std::string value;                 // the offending name or value, as written
-  std::vector<std::string> allowed;  // the valid choices, when there is a closed set
+  std::string file{};                  // the model or data file, or the name a text was given
+  int line = 0;                        // 1-based; 0 when unknown
+  int column = 0;                      // 1-based; 0 when unknown
+  std::string value{};                 // the offending name or value, as written
+  std::vector<std::string> allowed{};  // the valid choices, when there is a closed set
 };
 
 class Error : public std::runtime_error {

@@ -27,12 +27,14 @@
 
 namespace dgm {
 
+// Members all have initialisers, so designated initialisers may name any subset
+// ({.sampler = "gwg", .seed = 7}) without -Wmissing-field-initializers warnings.
 struct SessionOptions {
   // A sampler name: "gibbs", "chromatic-gibbs", "block-gibbs", "pmp", "gwg", "dula",
   // "dmala", ... (sampler_names()). Empty: the backend `config` selects, else "gibbs".
-  std::string sampler;
+  std::string sampler{};
   // The backend's settings (its `run` block is not read: use the fields below).
-  proto::SamplerConfig config;
+  proto::SamplerConfig config{};
   std::int32_t chains = 64;
   std::uint64_t seed = 0;
   int threads = 0;  // 0: all cores; results never depend on it
@@ -43,7 +45,7 @@ struct SessionOptions {
   // Empty: chains start uniformly at random (evidence clamped; models with hard constraints
   // start impossible chains from the exact MAP state when that is affordable). Otherwise
   // rows of N states, row-major; chain b starts from row b mod rows.
-  std::vector<std::int32_t> start_states;
+  std::vector<std::int32_t> start_states{};
 };
 
 // What a stop callback sees after every sweep of a run.
@@ -58,7 +60,7 @@ struct Budget {
   std::int64_t sweeps = -1;  // < 0: no limit
   double seconds = -1.0;     // < 0: no limit
   // Polled after every sweep; returning true stops (Ctrl-C, convergence, a UI's cancel).
-  std::function<bool(const Progress&)> stop;
+  std::function<bool(const Progress&)> stop{};
 
   static Budget for_sweeps(std::int64_t n) {
     Budget b;
