@@ -38,6 +38,7 @@ int main() {
   } catch (const dgm::Error& e) {
     std::printf("error: %s (code %s, %zu allowed names)\n", e.what(), dgm::to_string(e.code()),
                 e.allowed().size());
+    return e.code() == dgm::ErrorCode::kUnknownName && e.allowed() == dgm::sampler_names() ? 0 : 1;
   }
-  return 0;
+  return 1;
 }

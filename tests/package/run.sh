@@ -8,9 +8,13 @@ BUILD_DIR="${BUILD_DIR:-build}"
 prefix="$(mktemp -d)"
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$BUILD_DIR" --prefix "$prefix" >/dev/null
-# Only the public headers are installed.
+# Only the public headers are installed, and they include no internal one.
 if [[ -e "$prefix/include/dgm/engine" || -e "$prefix/include/dgm/inference" ]]; then
   echo "run.sh: internal headers were installed under $prefix/include/dgm" >&2
+  exit 1
+fi
+if grep -nE '#include "(engine|factors|inference|learning|api)/' "$prefix"/include/dgm/*.h; then
+  echo "run.sh: a public header includes an internal one" >&2
   exit 1
 fi
 for project in tests/package examples/embed; do
