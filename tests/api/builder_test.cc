@@ -57,10 +57,11 @@ TEST(ModelBuilder, IsingLatticeMatchesTheExampleFile) {
   expect_same_model(b.compile(), dgm::Model::from_file(example("ising_2d.pbtxt")));
 }
 
-TEST(ModelBuilder, PottsWithEvidenceTablesAndScopesMatchesText) {
+TEST(ModelBuilder, PottsWithEvidenceTablesScopesAndBetweenMatchesText) {
   const dgm::Model from_text = dgm::Model::from_text(R"(
     variables { name: "x" shape: [5, 5] cardinality: 3 state_names: ["r", "g", "b"] }
     variables { name: "y" shape: [3] cardinality: 3 }
+    variables { name: "z" shape: [2] cardinality: 3 }
     parameters { name: "J" value: 0.8 }
     parameters { name: "theta" shape: [3] value: [0.1, -0.2, 0.3] }
     parameters { name: "M" shape: [3, 3] value: [0, 1, 2, 3, 4, 5, 6, 7, 8] }
@@ -69,6 +70,7 @@ TEST(ModelBuilder, PottsWithEvidenceTablesAndScopesMatchesText) {
     factors { name: "field" unary { log_potentials: "theta" } each: "x" }
     factors { name: "link" pairwise { log_potentials: "M" } all_pairs: "y" }
     factors { name: "corner" table { log_potentials: "T" } scope: "x[0,0] y[1]" }
+    factors { name: "cross" potts { coupling: "J" } between { left: "y" right: "z" } }
     evidence { variable: "x[2,2]" value: 1 }
     evidence { variable: "y" values: [0, 2, 1] })",
                                                      "potts.pbtxt");
@@ -78,6 +80,7 @@ TEST(ModelBuilder, PottsWithEvidenceTablesAndScopesMatchesText) {
   dgm::ModelBuilder b;
   b.variables("x", {5, 5}, 3, {"r", "g", "b"});
   b.variables("y", {3}, 3);
+  b.variables("z", {2}, 3);
   b.parameter("J", 0.8);
   b.parameter("theta", {0.1, -0.2, 0.3}, {3});
   b.parameter("M", {0, 1, 2, 3, 4, 5, 6, 7, 8}, {3, 3});
@@ -86,6 +89,7 @@ TEST(ModelBuilder, PottsWithEvidenceTablesAndScopesMatchesText) {
   b.factors("field").unary("theta").each("x");
   b.factors("link").pairwise("M").all_pairs("y");
   b.factors("corner").table("T").scope("x[0,0] y[1]");
+  b.factors("cross").potts("J").between("y", "z");
   b.evidence("x[2,2]", 1);
   b.evidence("y", std::vector<std::int32_t>{0, 2, 1});
   expect_same_model(b.compile(), from_text);
