@@ -30,7 +30,7 @@ ExactResult exact(const Model& model, const ExactOptions& options) {
   o.log_z = options.log_z;
   o.marginals = options.marginals;
   o.map = options.map;
-  inference::ExactResult r = inference::exact_inference(*model.impl().compiled, o);
+  inference::ExactResult r = inference::exact_inference(ModelAccess::compiled(model), o);
   ExactResult out;
   out.log_z = r.log_z;
   out.marginals = std::move(r.marginals);
@@ -41,10 +41,12 @@ ExactResult exact(const Model& model, const ExactOptions& options) {
   return out;
 }
 
-double exact_log_z(const Model& model) { return inference::exact_log_z(*model.impl().compiled); }
+double exact_log_z(const Model& model) {
+  return inference::exact_log_z(ModelAccess::compiled(model));
+}
 
 BpMarginalsResult bp_marginals(const Model& model, const proto::BeliefPropagationConfig& config) {
-  const engine::CompiledModel& m = *model.impl().compiled;
+  const engine::CompiledModel& m = ModelAccess::compiled(model);
   const auto params = inference::bp::bp_params(config, inference::bp::BpPurpose::kMarginals);
   inference::bp::validate(params);
   inference::bp::BpMarginals r = inference::bp::bp_marginals(m, params);
@@ -56,7 +58,7 @@ BpMarginalsResult bp_marginals(const Model& model, const proto::BeliefPropagatio
 }
 
 BpMapResult bp_map(const Model& model, const proto::BeliefPropagationConfig& config) {
-  const engine::CompiledModel& m = *model.impl().compiled;
+  const engine::CompiledModel& m = ModelAccess::compiled(model);
   const auto params = inference::bp::bp_params(config, inference::bp::BpPurpose::kMap);
   inference::bp::validate(params);
   inference::bp::BpMap r = inference::bp::bp_map(m, params);

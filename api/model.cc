@@ -25,7 +25,7 @@ engine::CompileOptions compile_options(const CompileLimits& limits) {
   return options;
 }
 
-const engine::CompiledModel& compiled(const Model& model) { return *model.impl().compiled; }
+const engine::CompiledModel& compiled(const Model& model) { return ModelAccess::compiled(model); }
 
 void check_variable(const Model& model, std::int32_t v) {
   if (v < 0 || v >= model.num_variables())
@@ -36,28 +36,22 @@ void check_variable(const Model& model, std::int32_t v) {
 
 }  // namespace
 
-Model Model::Impl::wrap(engine::CompiledModel compiled) {
-  auto impl = std::make_shared<Impl>();
-  impl->compiled = std::make_shared<const engine::CompiledModel>(std::move(compiled));
-  return Model(std::move(impl));
-}
-
 Model Model::from_file(const std::string& path, const std::string& evidence_path,
                        int evidence_sample, const CompileLimits& limits) {
-  return Impl::wrap(
+  return ModelAccess::wrap(
       engine::load_compiled(path, compile_options(limits), evidence_path, evidence_sample));
 }
 
 Model Model::from_text(const std::string& text, const std::string& name,
                        const std::string& base_dir, const CompileLimits& limits) {
   const engine::LoadedModel loaded = engine::parse_model_text(text, name);
-  return Impl::wrap(
+  return ModelAccess::wrap(
       engine::compile(loaded.model, loaded.source, base_dir, compile_options(limits)));
 }
 
 Model Model::from_proto(const proto::Model& model, const std::string& name,
                         const std::string& base_dir, const CompileLimits& limits) {
-  return Impl::wrap(
+  return ModelAccess::wrap(
       engine::compile(model, engine::SourceMap(name), base_dir, compile_options(limits)));
 }
 
@@ -135,7 +129,7 @@ Model Model::with_parameters(std::span<const double> values) const {
   engine::CompiledModel copy = model;  // shares the Graph
   copy.params.values.assign(values.begin(), values.end());
   ++copy.params.version;
-  return Impl::wrap(std::move(copy));
+  return ModelAccess::wrap(std::move(copy));
 }
 
 double Model::log_potential(std::span<const std::int32_t> state) const {

@@ -89,15 +89,14 @@ inference::SessionOptions options_of(const Model& model, SessionOptions options)
 }  // namespace
 
 Session::Session(const Model& model, SessionOptions options)
-    : impl_(std::make_unique<Impl>(
-          Impl{inference::Session(model.impl().compiled, options_of(model, std::move(options)))})) {
-}
+    : impl_(std::make_unique<Impl>(Impl{inference::Session(
+          ModelAccess::shared(model), options_of(model, std::move(options)))})) {}
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Session Session::restore(const std::string& path, const Model& model, int threads) {
   return Session(std::make_unique<Impl>(
-      Impl{inference::Session::restore(path, *model.impl().compiled, threads)}));
+      Impl{inference::Session::restore(path, ModelAccess::compiled(model), threads)}));
 }
 
 Session::Session(Session&&) noexcept = default;

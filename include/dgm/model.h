@@ -85,10 +85,9 @@ class Model {
   const std::string& source() const;
 
   struct Impl;
-  // For dgm's own implementation files; applications never need it.
-  const Impl& impl() const { return *impl_; }
 
  private:
+  friend struct ModelAccess;  // dgm's implementation files reach Impl through it
   explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };
