@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -97,8 +98,10 @@ class Compiler {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
-    throw Error(where + ": " + what);
+  // compile() adds the file:line:col that `where` starts with to the error's fields.
+  [[noreturn]] void fail(const std::string& where, const std::string& what,
+                         ErrorDetails details = {}) const {
+    throw Error(where + ": " + what, std::move(details));
   }
 
   // ---------------------------------------------------------------- variables
@@ -181,7 +184,7 @@ class Compiler {
         try {
           array = read_npy(path.string());
         } catch (const Error& e) {
-          fail(ctx, e.what());
+          fail(ctx, e.what(), e.details());
         }
         if (info.shape.empty() && !array.shape.empty()) info.shape = array.shape;
         if (array.shape != info.shape)
@@ -298,13 +301,21 @@ class Compiler {
                     std::to_string(opt_.max_factors));
   }
 
+  std::vector<std::string> all_group_names() const {
+    std::vector<std::string> names;
+    for (const auto& group : g_->groups) names.push_back(group.name);
+    return names;
+  }
+
   const VariableGroupInfo& group_named(const std::string& name, const std::string& ctx,
                                        const char* field) {
     const int gi = refs_->find_group(name);
     if (name.empty()) fail(ctx, std::string("`") + field + "` names no variable group");
     if (gi < 0)
-      fail(ctx, std::string("`") + field + "`: unknown variable group '" + name + "'; groups are " +
-                    refs_->group_names());
+      fail(ctx,
+           std::string("`") + field + "`: unknown variable group '" + name + "'; groups are " +
+               refs_->group_names(),
+           error_details(ErrorCode::kUnknownName, name, all_group_names()));
     return g_->groups[gi];
   }
 
@@ -475,8 +486,12 @@ class Compiler {
       std::string known;
       for (std::size_t i = 0; i < params_.info.size() && i < 12; ++i)
         known += (i ? ", '" : "'") + params_.info[i].name + "'";
-      fail(ctx, std::string("`") + field + "`: unknown parameter '" + name + "'; parameters are " +
-                    (known.empty() ? "(none declared)" : known));
+      std::vector<std::string> all;
+      for (const auto& info : params_.info) all.push_back(info.name);
+      fail(ctx,
+           std::string("`") + field + "`: unknown parameter '" + name + "'; parameters are " +
+               (known.empty() ? "(none declared)" : known),
+           error_details(ErrorCode::kUnknownName, name, std::move(all)));
     }
     const ParamInfo& p = params_.info[pi];
     std::int64_t table = 1;
@@ -576,7 +591,10 @@ class Compiler {
       case proto::FactorGroup::KIND_NOT_SET:
         fail(ctx,
              "no factor kind; choose one of unary, pairwise, ising, potts, table, "
-             "enumeration, logical_or, logical_and, bipartite");
+             "enumeration, logical_or, logical_and, bipartite",
+             error_details(ErrorCode::kUnknownName, "",
+                           {"unary", "pairwise", "ising", "potts", "table", "enumeration",
+                            "logical_or", "logical_and", "bipartite"}));
     }
     generate_scopes(fg, ctx, index);
     block.num_factors = g_->num_factors() - block.first_factor;
@@ -848,7 +866,26 @@ class Compiler {
 
 CompiledModel compile(const proto::Model& model, const SourceMap& source,
                       const std::string& base_dir, const CompileOptions& options) {
-  return Compiler(model, source, base_dir, options).run();
+  try {
+    return Compiler(model, source, base_dir, options).run();
+  } catch (const Error& e) {
+    // Every compile error's message starts with where it is ("model.pbtxt:12:7: ..."); the
+    // same place goes into the fields, once, here. An error without a code is a model
+    // that says something invalid.
+    if (e.line() > 0) throw;
+    ErrorDetails details = e.details();
+    if (details.code == ErrorCode::kUnspecified) details.code = ErrorCode::kBadValue;
+    if (details.file.empty()) details.file = source.file();
+    const std::string message = e.what();
+    const std::string prefix = source.file() + ":";
+    int line = 0, column = 0;
+    if (!source.file().empty() && message.starts_with(prefix) &&
+        std::sscanf(message.c_str() + prefix.size(), "%d:%d:", &line, &column) == 2) {
+      details.line = line;
+      details.column = column;
+    }
+    throw Error(message, std::move(details));
+  }
 }
 
 }  // namespace dgm::engine

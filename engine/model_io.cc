@@ -29,19 +29,29 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
     if (!first_.empty()) return;
     first_ =
         name_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
+    line_ = line + 1;
+    column_ = column + 1;
   }
   const std::string& first() const { return first_; }
+  ErrorDetails details() const {
+    return error_details(ErrorCode::kParse, "", {}, name_, line_, column_);
+  }
 
  private:
   std::string name_;
   std::string first_;
+  int line_ = 0, column_ = 0;
 };
 
 std::string read_file(const std::string& path) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, not a model file");
+  if (fs::is_directory(path, ec))
+    throw Error(path + ": is a directory, not a model file",
+                error_details(ErrorCode::kIo, path, {}, path));
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
+  if (!in)
+    throw Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")",
+                error_details(ErrorCode::kIo, path, {}, path));
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
@@ -88,8 +98,11 @@ ModelFormat format_from_path(const std::string& path) {
     return ModelFormat::kText;
   if (ext == ".pb" || ext == ".binpb") return ModelFormat::kBinary;
   if (ext == ".uai") return ModelFormat::kUai;
-  throw Error(path + ": unknown model file extension '" + ext +
-              "'; use .pbtxt (text), .pb (binary) or .uai");
+  throw Error(
+      path + ": unknown model file extension '" + ext +
+          "'; use .pbtxt (text), .pb (binary) or .uai",
+      error_details(ErrorCode::kUnsupported, ext,
+                    {".pbtxt", ".textproto", ".txt", ".prototxt", ".pb", ".binpb", ".uai"}, path));
 }
 
 std::shared_ptr<const void> parse_text_message(const std::string& text, const std::string& name,
@@ -100,7 +113,8 @@ std::shared_ptr<const void> parse_text_message(const std::string& text, const st
   parser.RecordErrorsTo(&errors);
   parser.WriteLocationsTo(tree.get());
   if (!parser.ParseFromString(text, &out))
-    throw Error(errors.first().empty() ? name + ": cannot parse" : errors.first());
+    throw Error(errors.first().empty() ? name + ": cannot parse" : errors.first(),
+                errors.details());
   return std::shared_ptr<const void>(tree, tree.get());
 }
 

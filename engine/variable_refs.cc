@@ -45,8 +45,14 @@ void VariableResolver::resolve(std::string_view ref, std::vector<std::int32_t>& 
   const std::string_view name = trim(ref.substr(0, open));
   if (name.empty()) throw bad("no group name");
   const int g = find_group(name);
-  if (g < 0)
-    throw bad("unknown variable group '" + std::string(name) + "'; groups are " + group_names());
+  if (g < 0) {
+    std::vector<std::string> names;
+    for (const auto& group : groups_) names.push_back(group.name);
+    throw Error(context + ": variable reference '" + std::string(original) +
+                    "': unknown variable group '" + std::string(name) + "'; groups are " +
+                    group_names(),
+                error_details(ErrorCode::kUnknownName, std::string(name), std::move(names)));
+  }
   const VariableGroupInfo& group = groups_[g];
   if (open == std::string_view::npos) {
     for (std::int32_t i = 0; i < group.size; ++i) out.push_back(group.first + i);

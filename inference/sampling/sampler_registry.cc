@@ -29,8 +29,13 @@ std::unique_ptr<Sampler> SamplerRegistry::make(const std::string& name,
     return info.factory(model, config, seed);
   }
   std::string names;
-  for (const auto& info : samplers_) names += (names.empty() ? "" : ", ") + info.name;
-  throw Error("unknown sampler '" + name + "'; samplers are: " + names);
+  std::vector<std::string> allowed;
+  for (const auto& info : samplers_) {
+    names += (names.empty() ? "" : ", ") + info.name;
+    allowed.push_back(info.name);
+  }
+  throw Error("unknown sampler '" + name + "'; samplers are: " + names,
+              error_details(ErrorCode::kUnknownName, name, std::move(allowed)));
 }
 
 std::string sampler_name_of(const proto::SamplerConfig& config) {

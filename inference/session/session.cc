@@ -12,8 +12,8 @@
 #include "dgm/session.pb.h"
 #include "engine/error.h"
 #include "engine/fingerprint.h"
-#include "inference/exact/junction_tree.h"
 #include "inference/builtin_samplers.h"
+#include "inference/exact/junction_tree.h"
 
 namespace dgm::inference {
 namespace {

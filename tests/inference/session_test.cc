@@ -13,9 +13,9 @@
 
 #include "dgm/session.pb.h"
 #include "engine/error.h"
+#include "inference/builtin_samplers.h"
 #include "inference/exact/enumeration.h"
 #include "inference/sampling/marginal_estimator.h"
-#include "inference/builtin_samplers.h"
 #include "tests/support/test_models.h"
 
 namespace dgm::inference {

@@ -245,9 +245,9 @@ TEST(PmpCli, SamplesFiguresAndConfigFile) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["sampler"], "pmp");
-  EXPECT_EQ(j["samples"], 40);
+  EXPECT_EQ(j["run"]["samples"], 40);
   EXPECT_EQ(j["invalid_samples"], 0);
-  EXPECT_TRUE(j.contains("log_z_upper_bound"));
+  EXPECT_TRUE(j["figures"].contains("log_z_upper_bound"));
   const engine::NpyArray a = engine::read_npy(dir + "/s.npy", true);
   EXPECT_EQ(a.shape, (std::vector<std::int64_t>{40, 7}));
   // Evidence (wet = 1, walking = 1) holds in every sample.

@@ -29,8 +29,8 @@ TEST(SampleCli, WritesNpyWithOneRowPerChainAndKeptSweep) {
                          dir + "/s.npy' --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["kept_sweeps"], 4);
-  EXPECT_EQ(j["samples"], 16);
+  EXPECT_EQ(j["run"]["kept_sweeps"], 4);
+  EXPECT_EQ(j["run"]["samples"], 16);
   const engine::NpyArray a = engine::read_npy(dir + "/s.npy", true);
   EXPECT_EQ(a.dtype, "|u1");
   EXPECT_EQ(a.shape, (std::vector<std::int64_t>{16, 1024}));
@@ -79,8 +79,8 @@ TEST(SampleCli, ConfigFileAndFlagsOverrideIt) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["sampler"], "chromatic-gibbs");
-  EXPECT_EQ(j["chains"], 5);
-  EXPECT_EQ(j["sweeps"], 3);
+  EXPECT_EQ(j["run"]["chains"], 5);
+  EXPECT_EQ(j["run"]["sweeps"], 3);
   // --sampler must agree with the file's backend: never silently another sampler.
   testing::write_file(dir, "gwg.pbtxt", "gwg { num_flips: 2 }\n");
   const auto clash = run_dgm("sample '" + kIsing + "' --sampler chromatic-gibbs --config '" + dir +
@@ -114,7 +114,7 @@ TEST(SampleCli, ResumeContinuesTheUninterruptedRunIntoTheSameFile) {
                            "/part.npy' --format json");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
-    EXPECT_EQ(j["first_sweep"], 4);
+    EXPECT_EQ(j["run"]["first_sweep"], 4);
     EXPECT_EQ(j["out"]["appended"], true);
     const auto full = engine::read_npy(dir + "/full.npy", true);
     const auto part = engine::read_npy(dir + "/part.npy", true);
@@ -232,6 +232,43 @@ TEST(SampleCli, GibbsMarginalsAgreeWithExactWithinTheirErrorBars) {
                            "--format uai");
   ASSERT_EQ(uai.exit_code, 0) << uai.err;
   EXPECT_EQ(uai.out.rfind("MAR", 0), 0u);
+}
+
+// The summary follows docs/json.md: every field present, numbers as numbers, approximate
+// samplers said to be so.
+TEST(SampleCli, JsonSummaryFollowsTheSchema) {
+  for (const std::string sampler : {"gibbs", "pmp", "dula", "gwg"}) {
+    SCOPED_TRACE(sampler);
+    const auto r = run_dgm("sample '" + kChain + "' --sampler " + sampler +
+                           " --chains 4 --sweeps 5 --seed 2 --format json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["schema_version"], 1);
+    EXPECT_EQ(j["command"], "sample");
+    EXPECT_EQ(j["exact"], false);
+    const bool biased = sampler == "pmp" || sampler == "dula";
+    EXPECT_EQ(j["sampler_exact"], !biased);
+    EXPECT_EQ(j["approximation"].is_string(), biased);
+    bool warned = false;
+    for (const auto& w : j["warnings"]) warned = warned || w["code"] == "approximate_sampler";
+    EXPECT_EQ(warned, biased);
+    for (const char* field :
+         {"method", "detail", "clamped_variables", "groups", "run", "seconds", "mean_log_potential",
+          "mean_log_potential_status", "acceptance", "proposals", "changed_per_proposal",
+          "invalid_samples", "figures", "out"})
+      EXPECT_TRUE(j.contains(field)) << field;
+    EXPECT_TRUE(j["out"].is_null());
+    EXPECT_TRUE(j["groups"][0]["mean_spin"].is_number());
+    EXPECT_EQ(j["run"]["samples"], 20);
+    EXPECT_EQ(j["acceptance"].is_number(), sampler == "gwg");
+  }
+  // No kept sample: the mean is null with its status, never a string or a made-up number.
+  const auto none = run_dgm("sample '" + kChain + "' --sweeps 3 --burn-in 5 --format json");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  const auto j = nlohmann::json::parse(none.out);
+  EXPECT_TRUE(j["mean_log_potential"].is_null());
+  EXPECT_EQ(j["mean_log_potential_status"], "not_computed");
+  EXPECT_TRUE(j["groups"][0]["mean_state"].is_null());
 }
 
 }  // namespace

@@ -171,17 +171,6 @@ struct Answer {
   std::vector<std::pair<std::string, std::string>> warnings;  // (code, message)
 };
 
-// Samplers whose samples do not follow the model even with unlimited sweeps.
-std::string sampler_bias(const std::string& sampler) {
-  if (sampler == "pmp")
-    return "PMP (perturb-and-MAP with noise on the unaries only) is an approximate sampler, even "
-           "on trees";
-  if (sampler == "dula")
-    return "DULA (unadjusted Langevin, no Metropolis-Hastings correction) is an approximate "
-           "sampler for every step size";
-  return "";
-}
-
 // "converged", "oscillating", "not_converged", "fixed_iterations" (tolerance 0: a fixed
 // amount of work, never "converged") or "interrupted".
 const char* convergence_status(const inference::bp::BpStatus& s, const inference::bp::BpParams& p) {
@@ -302,7 +291,7 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
                       (run.summary.stopped_early ? " (interrupted)" : "") +
                       "; ± batch-means standard error";
     a.approximation = "Monte Carlo estimate (± batch-means standard errors)";
-    if (const std::string bias = sampler_bias(run.sampler_name); !bias.empty())
+    if (const std::string bias = sampler_approximation(run.sampler_name); !bias.empty())
       a.approximation += "; " + bias;
     if (a.interrupted)
       a.warnings.emplace_back("interrupted", "sampling was interrupted (Ctrl-C) after " +

@@ -53,4 +53,14 @@ Json warning_json(const std::string& code, const std::string& message) {
   return {{"code", code}, {"message", message}};
 }
 
+std::string sampler_approximation(const std::string& sampler) {
+  if (sampler == "pmp")
+    return "PMP (perturb-and-MAP with noise on the unaries only) is an approximate sampler, even "
+           "on trees";
+  if (sampler == "dula")
+    return "DULA (unadjusted Langevin, no Metropolis-Hastings correction) is an approximate "
+           "sampler for every step size";
+  return "";
+}
+
 }  // namespace dgm::cli

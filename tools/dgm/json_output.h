@@ -31,6 +31,10 @@ Json variable_json(const engine::Graph& graph, std::int32_t v);
 // The variable groups: [{"name", "shape", "cardinality", "size", "first_id", "state_names"}].
 Json groups_json(const engine::Graph& graph);
 
+// Why the samples of `sampler` do not follow the model even with unlimited sweeps, or "" for
+// samplers that do (the Gibbs family, gwg and dmala, which are MH-corrected).
+std::string sampler_approximation(const std::string& sampler);
+
 // {"code": code, "message": message}.
 Json warning_json(const std::string& code, const std::string& message);
 

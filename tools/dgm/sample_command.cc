@@ -8,6 +8,7 @@
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
 #include "tools/dgm/sampling_options.h"
 
@@ -92,54 +93,90 @@ void run_sample(const SampleOptions& opt) {
   const auto& s = run.summary;
   const double site_rate = s.seconds > 0 ? s.totals.site_updates / s.seconds : 0.0;
   const std::vector<double> p = marginals.marginals();
+  const std::string approximation = sampler_approximation(run.sampler_name);
+  const std::int64_t first = session.sweeps_done() - s.sweeps_done;
   if (opt.format == "json") {
-    nlohmann::json j;
-    j["model"] = opt.model.path;
+    // docs/json.md, "dgm sample".
+    Json j = json_document("sample", opt.model.path);
+    j["method"] = run.sampler_name;
     j["sampler"] = run.sampler_name;
-    j["chains"] = run.chains.num_chains();
-    j["sweeps"] = s.sweeps_done;
-    j["kept_sweeps"] = s.kept_sweeps;
-    j["samples"] = s.kept_sweeps * run.chains.num_chains();
-    j["seconds"] = s.seconds;
-    j["site_updates_per_second"] = site_rate;
-    j["interrupted"] = s.stopped_early;
-    if (std::isfinite(energy.mean())) j["mean_log_potential"] = energy.mean();
-    if (run.has_acceptance && s.totals.proposals > 0)
-      j["acceptance"] = static_cast<double>(s.totals.accepted) / s.totals.proposals;
-    if (s.totals.proposals > 0) {
-      j["proposals"] = s.totals.proposals;
-      j["changed_per_proposal"] = static_cast<double>(s.totals.changed) / s.totals.proposals;
-    }
-    for (const auto& group : g.groups) {
+    j["exact"] = false;
+    j["sampler_exact"] = approximation.empty();
+    j["approximation"] = approximation.empty() ? Json() : Json(approximation);
+    std::string detail;
+    for (const auto& info : inference::sampler_registry())
+      if (info.name == run.sampler_name) detail = info.description;
+    j["detail"] = detail;
+    j["clamped_variables"] = model.num_clamped();
+    Json groups = groups_json(g);
+    for (std::size_t gi = 0; gi < g.groups.size(); ++gi) {
+      const auto& group = g.groups[gi];
       double mean = 0;
       for (std::int32_t i = 0; i < group.size; ++i)
         for (std::int32_t k = 0; k < group.cardinality; ++k)
           mean += k * p[g.state_offset[group.first + i] + k];
-      j["group_mean_state"][group.name] = group.size ? mean / group.size : 0.0;
+      mean = group.size ? mean / group.size : 0.0;
+      const bool any = s.kept_sweeps > 0;
+      groups[gi]["mean_state"] = any ? Json(mean) : Json();
+      groups[gi]["mean_spin"] = any && group.cardinality == 2 ? Json(2 * mean - 1) : Json();
     }
-    if (s.totals.invalid > 0 || !run.figures.empty()) j["invalid_samples"] = s.totals.invalid;
-    // The sampler's own figures, by name.
-    for (const auto& f : run.figures) {
-      if (std::isnan(f.standard_error)) {
-        j[f.name] = f.value;
-      } else {
-        j[f.name] = {{"value", f.value}, {"standard_error", f.standard_error}};
-      }
-    }
-    if (!prepared.resumed_from.empty()) j["resumed_from"] = prepared.resumed_from;
-    j["first_sweep"] = session.sweeps_done() - s.sweeps_done;
-    if (writer)
-      j["out"] = {{"path", out},
-                  {"rows", writer->rows()},
-                  {"dtype", writer->dtype()},
-                  {"appended", append}};
-    if (!checkpoint.empty()) j["session"] = checkpoint;
+    j["groups"] = groups;
+    j["run"] = {
+        {"chains", run.chains.num_chains()},
+        {"sweeps", s.sweeps_done},
+        {"burn_in", run.config.run().burn_in()},
+        {"thin", run.config.run().thin()},
+        {"kept_sweeps", s.kept_sweeps},
+        {"samples", s.kept_sweeps * run.chains.num_chains()},
+        {"seed", run.config.run().seed()},
+        {"threads", run.config.run().threads()},
+        {"interrupted", s.stopped_early},
+        {"first_sweep", first},
+        {"resumed_from", prepared.resumed_from.empty() ? Json() : Json(prepared.resumed_from)},
+        {"session", checkpoint.empty() ? Json() : Json(checkpoint)}};
+    j["seconds"] = s.seconds;
+    j["site_updates_per_second"] = site_rate;
+    const double mean_f = energy.evaluated() > 0 ? energy.mean() : std::nan("");
+    j["mean_log_potential"] = number_or_null(mean_f);
+    j["mean_log_potential_status"] =
+        energy.evaluated() == 0 ? "not_computed" : number_status(mean_f);
+    j["mean_log_potential_samples"] = energy.evaluated();
+    j["acceptance"] = run.has_acceptance && s.totals.proposals > 0
+                          ? Json(static_cast<double>(s.totals.accepted) / s.totals.proposals)
+                          : Json();
+    j["proposals"] = s.totals.proposals;
+    j["changed_per_proposal"] =
+        s.totals.proposals > 0 ? Json(static_cast<double>(s.totals.changed) / s.totals.proposals)
+                               : Json();
+    j["invalid_samples"] = s.totals.invalid;
+    Json figures = Json::object();
+    for (const auto& f : run.figures)
+      figures[f.name] = {{"value", number_or_null(f.value)},
+                         {"standard_error", number_or_null(f.standard_error)},
+                         {"description", f.description}};
+    j["figures"] = figures;
+    j["out"] = writer ? Json{{"path", out},
+                             {"rows", writer->rows()},
+                             {"dtype", writer->dtype() == "|u1"   ? "uint8"
+                                       : writer->dtype() == "<i4" ? "int32"
+                                                                  : writer->dtype()},
+                             {"appended", append}}
+                      : Json();
+    Json warnings = Json::array();
+    if (s.stopped_early)
+      warnings.push_back(warning_json("interrupted", "stopped by Ctrl-C before the last sweep"));
+    if (s.totals.invalid > 0)
+      warnings.push_back(warning_json("invalid_samples", std::to_string(s.totals.invalid) +
+                                                             " samples violate a hard constraint"));
+    if (!approximation.empty())
+      warnings.push_back(warning_json("approximate_sampler", approximation));
+    j["warnings"] = warnings;
     std::cout << j.dump(2) << "\n";
     return;
   }
   std::printf("sampler    %s, %d chains, seed %llu\n", run.sampler_name.c_str(),
               run.chains.num_chains(), static_cast<unsigned long long>(run.config.run().seed()));
-  const std::int64_t first = session.sweeps_done() - s.sweeps_done;
+  if (!approximation.empty()) std::printf("note       %s\n", approximation.c_str());
   if (first > 0)
     std::printf("resumed    %s at sweep %lld\n", prepared.resumed_from.c_str(),
                 static_cast<long long>(first));
