@@ -229,7 +229,8 @@ TEST(BpCli, ConfigErrorsNameTheFile) {
   }
   auto r = run_dgm("logz '" + kChain + "' --method bp --config '" + hot + "'");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("needs sum-product BP: temperature 1 (got 0 from --config"));
+  EXPECT_THAT(r.err,
+              HasSubstr("needs sum-product BP: temperature 1 (got 0; settings from --config"));
   r = run_dgm("marginals '" + kChain + "' --method bp --chains 8");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--chains applies to sampler methods only"));

@@ -122,8 +122,8 @@ inference::bp::BpParams bp_params_from(const QueryOptions& opt, Query query) {
   inference::bp::validate(p);
   if (query == Query::kLogZ && p.temperature != 1.0)
     throw Error("the Bethe log Z needs sum-product BP: temperature 1 (got " +
-                number_text(p.temperature) + (path.empty() ? "" : " from --config " + path) +
-                " and the flags)");
+                number_text(p.temperature) +
+                (path.empty() ? "" : "; settings from --config " + path + " and the flags") + ")");
   return p;
 }
 
