@@ -196,6 +196,14 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
                 std::to_string(batch_size_));
   if (out.size() != data_stats_.size())
     throw Error("learning: the gradient has " + std::to_string(data_stats_.size()) + " entries");
+  for (const std::int64_t row : rows)
+    if (row < 0 || row >= data.num_examples)
+      throw Error("learning: example " + std::to_string(row) + " of " + data.source +
+                  ", which has " + std::to_string(data.num_examples));
+  if (data.width != static_cast<std::int64_t>(visible_.variables.size()))
+    throw Error("learning: " + data.source + " has " + std::to_string(data.width) +
+                " values per example for " + std::to_string(visible_.variables.size()) +
+                " visible variables");
   fill_states(data, rows, states_);
   const auto b = static_cast<std::int64_t>(rows.size());
   statistics_of(states_, b, data_stats_);
