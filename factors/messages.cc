@@ -77,7 +77,7 @@ void for_each_leave_one_out(std::span<const double> table, std::span<const std::
 // parents' reduction over "not all zero" is N = S + log(1 − Π_j e^{a_j − L_j}); with
 // a_j − L_j = −softplus(b_j − a_j) this is S + g(log Σ_j softplus(b_j − a_j)), g(u) =
 // log(1 − e^{−e^u}), which stays accurate when every softplus underflows. At T = 0 it is
-// N = S + max_j (b_j − L_j): flip the parent that costs least (ALGORITHMS.md's max/second-max
+// N = S + max_j (b_j − L_j): flip the parent that costs least (the max/second-max
 // form). Leave-one-out sums and reductions use prefix/suffix arrays, so −inf never meets
 // a subtraction. kComplement reads and writes every variable's states swapped: AND by
 // De Morgan (c = AND(p) ⇔ ¬c = OR(¬p)).

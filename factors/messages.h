@@ -4,7 +4,8 @@
 // Every message is in the log domain: one vector of K_j entries per scope position, all
 // positions concatenated in scope order ("flat"). The temperature T ≥ 0 selects the reduction
 // over the other variables: T = 0 is max-product (max), T = 1 sum-product (log-sum-exp), and
-// 0 < T < 1 soft max-marginals, T·logsumexp(·/T) (ALGORITHMS.md, "Belief propagation").
+// 0 < T < 1 soft max-marginals, T·logsumexp(·/T) (Yedidia, Freeman & Weiss 2005, "Constructing
+// free-energy approximations"; the temperature form as in PGMax, Zhou et al. 2022).
 //
 // Outgoing messages are normalised (their maximum is subtracted). −inf is a hard zero and stays
 // −inf: a message whose every entry is −inf (the factor and the other incoming messages leave

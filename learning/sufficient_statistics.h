@@ -1,7 +1,7 @@
 #pragma once
 // Sufficient statistics in parameter space: φ(x) = ∂f(x)/∂θ for every parameter value θ of the
 // model, where f(x) = Σ_f θ_f(x_f). Maximum-likelihood gradients are E_data[φ] − E_model[φ]
-// (ALGORITHMS.md, "Learning"); tied parameters collect the statistics of every factor that
+// (Koller & Friedman 2009, §20.3); tied parameters collect the statistics of every factor that
 // shares them, because f is linear in each parameter value.
 #include <cstdint>
 #include <span>

@@ -2,7 +2,8 @@
 // Block Gibbs for restricted Boltzmann machines: the fast path of the `block-gibbs` sampler
 // for models made of one bipartite block and unary biases. With v the block's left group
 // (visible), h its right group (hidden), W[i, j] its weights and b, c the visible and hidden
-// log-odds biases, one sweep moves all B chains at once (ALGORITHMS.md, Gibbs):
+// log-odds biases, one sweep moves all B chains at once (Hinton 2010, "A practical guide to
+// training RBMs"):
 //
 //   h ~ p(h | v) = σ(v·W + c)        (B × nh, one float GEMM)
 //   v ~ p(v | h) = σ(h·Wᵀ + b)       (B × nv, one float GEMM)

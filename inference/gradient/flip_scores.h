@@ -4,8 +4,8 @@
 // for every free variable v and state k. In a factor graph these are exact: f is multilinear in
 // the one-hot encoding of tabular factors, so the first-order difference of the papers
 // (Grathwohl et al. 2021, "Oops I Took A Gradient", §3–4; Zhang et al. 2022, "A Langevin-like
-// Sampler for Discrete Distributions", §3) equals the flip difference (ALGORITHMS.md, GWG), and
-// it is computed from the factors directly, with no automatic differentiation.
+// Sampler for Discrete Distributions", §3) equals the flip difference (Grathwohl et al. 2021, §3),
+// and it is computed from the factors directly, with no automatic differentiation.
 //
 // Slots. The proposals are indexed by slots: a binary free variable has one slot (flip it), a
 // free variable of K ≥ 3 states has K slots (move to state k), the slot of its current state

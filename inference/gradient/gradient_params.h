@@ -52,8 +52,9 @@ struct GwgParams {
 struct DlpParams {
   GradientCommon common;
   // Step size α: a binary variable flips with probability σ(Δ/2 − 1/(2α)); a categorical one
-  // takes state k ≠ x_v with logit Δ_{v,k}/2 − 1/α (and keeps x_v with logit 0). ALGORITHMS.md:
-  // DMALA 0.2 and DULA 0.1 (the RBM settings of the paper), the defaults here.
+  // takes state k ≠ x_v with logit Δ_{v,k}/2 − 1/α (and keeps x_v with logit 0). Zhang et al. 2022
+  // (Alg. 1 and its categorical form): DMALA 0.2 and DULA 0.1 (the RBM settings of the paper), the
+  // defaults here.
   double step_size = 0.2;
   // DMALA: Metropolis–Hastings test (exact). DULA: accept every proposal (biased for α > 0).
   bool metropolis = true;

@@ -1,6 +1,6 @@
 #pragma once
 // Gibbs-with-gradients on any factor graph (Grathwohl et al. 2021, "Oops I Took A Gradient",
-// Alg. 1; ALGORITHMS.md, GWG), binary and categorical, with the Metropolis–Hastings correction.
+// Alg. 1), binary and categorical, with the Metropolis–Hastings correction.
 //
 // Proposal: q(s | x) = softmax_s(Δ_s(x)/2) over every slot s (flip_scores.h: one per binary free
 // variable, one per state ≠ x_v of a categorical one), Δ_s(x) = f(x after move s) − f(x) the
