@@ -22,6 +22,7 @@ namespace dgm::inference {
 namespace {
 
 using testing::compile_text;
+using testing::error_of;
 using ::testing::HasSubstr;
 
 // Bipartite (an RBM: every sampler applies, and gwg/dula/dmala take the RBM marginal path),
@@ -47,15 +48,6 @@ constexpr const char* kPottsChain = R"(
   factors { name: "bonds" potts { coupling: "J" } lattice { group: "x" } }
   factors { name: "fields" unary { log_potentials: "u" } each: "x" }
   evidence { variable: "x[0]" value: 2 })";
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // Records every kept sample, in order.
 class Recorder : public RunObserver {

@@ -16,16 +16,8 @@ namespace dgm::learning {
 namespace {
 
 using ::testing::AllOf;
+using testing::error_of;
 using ::testing::HasSubstr;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 constexpr const char* kModel = R"(
   variables { name: "v" shape: [2, 3] cardinality: 2 }

@@ -139,14 +139,7 @@ TEST(Optimizer, SchedulesOfRateAndMomentum) {
 }
 
 TEST(Optimizer, BadSettingsAndGradientsAreRefused) {
-  const auto error_of = [](const std::function<void()>& f) -> std::string {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "(no error)";
-  };
+  using testing::error_of;
   OptimizerSettings s;
   s.learning_rate = -1;
   EXPECT_THAT(error_of([&] { Optimizer(params(), s); }), HasSubstr("learning rate must be"));

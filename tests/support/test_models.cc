@@ -9,6 +9,8 @@
 #include <functional>
 #include <sstream>
 
+#include "engine/error.h"
+
 namespace dgm::testing {
 
 namespace fs = std::filesystem;
@@ -83,6 +85,15 @@ CommandResult run_dgm(const std::string& args) {
 
 std::string source_path(const std::string& relative) {
   return std::string(DGM_SOURCE_DIR) + "/" + relative;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace dgm::testing

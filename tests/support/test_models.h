@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for tests: compile a model written inline as protobuf text, write scratch files, and
 // run the dgm program.
+#include <functional>
 #include <string>
 
 #include "dgm.h"
@@ -33,5 +34,8 @@ CommandResult run_dgm(const std::string& args);
 
 // Path of a file under the source tree, e.g. source_path("examples/tiny_chain.pbtxt").
 std::string source_path(const std::string& relative);
+
+// The message of the dgm::Error that f throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace dgm::testing
