@@ -5,9 +5,11 @@
 //   dgm::inference::ExactResult exact = dgm::inference::exact_inference(model);
 //
 // Model files: proto/dgm/model.proto. Errors: dgm::Error (engine/error.h).
+#include "dgm/learn.pb.h"
 #include "dgm/model.pb.h"
 #include "dgm/sampler.pb.h"
 #include "engine/analysis.h"
+#include "engine/atomic_file.h"
 #include "engine/compiled_model.h"
 #include "engine/compiler.h"
 #include "engine/elimination_order.h"
@@ -39,4 +41,7 @@
 #include "inference/sampling/sampler.h"
 #include "inference/sampling/sampler_registry.h"
 #include "inference/session/session.h"
+#include "learning/dataset.h"
+#include "learning/learned_model.h"
 #include "learning/sufficient_statistics.h"
+#include "learning/trainer.h"

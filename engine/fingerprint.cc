@@ -61,4 +61,10 @@ std::uint64_t parameter_fingerprint(const Params& params) {
   return h.result();
 }
 
+std::uint64_t states_fingerprint(std::span<const std::int32_t> values) {
+  Fnv1a h;
+  h.values(values);
+  return h.result();
+}
+
 }  // namespace dgm::engine

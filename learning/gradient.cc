@@ -255,4 +255,40 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = data_stats_[i] - model_stats_[i];
 }
 
+const inference::Session* GradientEstimator::negatives_session() const {
+  if (cd_) return cd_.get();
+  if (persistent_) return persistent_.get();
+  if (refine_) return refine_.get();
+  return fresh_.get();
+}
+
+namespace {
+constexpr const char* kRoles[] = {"cd", "persistent", "fresh", "refine"};
+}  // namespace
+
+std::map<std::string, proto::SessionCheckpoint> GradientEstimator::session_checkpoints() const {
+  std::map<std::string, proto::SessionCheckpoint> out;
+  const inference::Session* sessions[] = {cd_.get(), persistent_.get(), fresh_.get(),
+                                          refine_.get()};
+  for (std::size_t i = 0; i < 4; ++i)
+    if (sessions[i] != nullptr) out[kRoles[i]] = sessions[i]->checkpoint();
+  return out;
+}
+
+void GradientEstimator::restore_sessions(
+    const std::map<std::string, proto::SessionCheckpoint>& saved, const std::string& source) {
+  std::unique_ptr<inference::Session>* sessions[] = {&cd_, &persistent_, &fresh_, &refine_};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto it = saved.find(kRoles[i]);
+    if ((it != saved.end()) != (*sessions[i] != nullptr))
+      throw Error(source + ": the saved sampling sessions do not match the training settings (" +
+                  std::string(kRoles[i]) + (it == saved.end() ? " missing)" : " unexpected)"));
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (*sessions[i] == nullptr) continue;
+    *sessions[i] = std::make_unique<inference::Session>(
+        inference::Session::restore(saved.at(kRoles[i]), *model_, settings_.threads, source));
+  }
+}
+
 }  // namespace dgm::learning

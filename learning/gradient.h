@@ -21,6 +21,7 @@
 // Session::set_parameters and the random streams continue across updates: results are a
 // function of the seed alone, for any number of threads.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "dgm/sampler.pb.h"
+#include "dgm/session.pb.h"
 #include "engine/compiled_model.h"
 #include "inference/session/session.h"
 #include "learning/batch_statistics.h"
@@ -70,6 +72,17 @@ class GradientEstimator {
   const inference::Session* persistent() const { return persistent_.get(); }
   inference::Session* persistent() { return persistent_.get(); }
   bool rao_blackwellised() const { return rbm_.has_value(); }
+  // The session whose chains hold the latest negatives (cd, persistent, or the fresh draws
+  // after refinement); null for exact gradients.
+  const inference::Session* negatives_session() const;
+
+  // The sampling sessions by role ("cd", "persistent", "fresh", "refine"): their chains and
+  // stream positions, for a training checkpoint. restore_sessions() replaces them with saved
+  // ones (taken on the current parameters: call set_parameters first). Throws dgm::Error when
+  // the saved roles are not this estimator's.
+  std::map<std::string, proto::SessionCheckpoint> session_checkpoints() const;
+  void restore_sessions(const std::map<std::string, proto::SessionCheckpoint>& saved,
+                        const std::string& source);
 
  private:
   struct Rbm {

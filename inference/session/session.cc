@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "dgm/session.pb.h"
+#include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/fingerprint.h"
 #include "inference/builtin_samplers.h"
@@ -248,27 +249,7 @@ proto::SessionCheckpoint Session::checkpoint() const {
 void Session::save(const std::string& path, std::int64_t output_rows) const {
   proto::SessionCheckpoint c = checkpoint();
   c.set_output_rows(output_rows);
-  const std::string bytes = c.SerializeAsString();
-  const std::filesystem::path target(path);
-  const std::filesystem::path temporary =
-      target.parent_path() / ("." + target.filename().string() + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(temporary.string() + ": cannot write (" + std::strerror(errno) + ")");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw Error(temporary.string() + ": write failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, target, ec);
-  if (ec) {
-    std::filesystem::remove(temporary, ec);
-    throw Error(path + ": cannot replace (" + ec.message() + ")");
-  }
+  engine::write_file_atomically(path, c.SerializeAsString());
 }
 
 Session Session::restore(const std::string& path, const engine::CompiledModel& model, int threads) {
