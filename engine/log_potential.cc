@@ -1,5 +1,6 @@
 #include "engine/log_potential.h"
 
+#include <limits>
 #include <vector>
 
 #include "factors/factor_eval.h"
@@ -20,6 +21,16 @@ double total_log_potential(const CompiledModel& model, std::span<const std::int3
     }
   }
   return total;
+}
+
+bool every_state_possible(const CompiledModel& model) {
+  for (const factors::FactorBlock& block : model.graph->blocks)
+    if (block.kind == factors::FactorKind::kEnumeration || block.kind == factors::FactorKind::kOr ||
+        block.kind == factors::FactorKind::kAnd)
+      return false;
+  for (const double v : model.params.values)
+    if (v == -std::numeric_limits<double>::infinity()) return false;
+  return true;
 }
 
 std::string zero_probability_reason(const CompiledModel& model,

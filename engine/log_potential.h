@@ -14,6 +14,11 @@ double total_log_potential(const CompiledModel& model, std::span<const std::int3
 
 // "" when `state` has positive probability, else a description of a factor that forbids it
 // ("factor 0 of group 'or' forbids (a=1, c=0)").
+// True when no state can have probability zero: no factor kind that forbids configurations
+// (enumeration, logical) and no −inf parameter value. O(blocks + parameter values): the cheap
+// test that lets a check of many states skip evaluating each one.
+bool every_state_possible(const CompiledModel& model);
+
 std::string zero_probability_reason(const CompiledModel& model,
                                     std::span<const std::int32_t> state);
 

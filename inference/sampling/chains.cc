@@ -63,6 +63,7 @@ std::int32_t replace_impossible_starts(Chains& chains, const engine::CompiledMod
 }
 
 void require_positive_probability(const Chains& chains, const engine::CompiledModel& model) {
+  if (engine::every_state_possible(model)) return;
   for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
     const std::string reason = zero_probability_reason(model, chains.chain(b));
     if (!reason.empty())

@@ -207,7 +207,10 @@ Json record_json(const learning::EpochRecord& r, const learning::TrainerSettings
   j["proxy_name"] = r.proxy.name;
   j["train_proxy"] = number_or_null(r.train_proxy);
   j["test_proxy"] = r.test_proxy ? number_or_null(*r.test_proxy) : Json(nullptr);
-  j["k"] = s.gradient.k;
+  if (s.gradient.negatives == learning::Negatives::kExact)
+    j["k"] = nullptr;
+  else
+    j["k"] = s.gradient.k;
   if (r.mixing) {
     j["tau_int"] = r.mixing->tau_int;
     j["tau_int_reliable"] = r.mixing->reliable;
