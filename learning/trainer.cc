@@ -159,11 +159,16 @@ EpochRecord Trainer::finish_epoch(double epoch_seconds, double sum_squared_norms
   r.proxy = proxy_;
   r.train_proxy = quality_proxy(*model_, layout_, train_, settings_.proxy_examples);
   if (test_ != nullptr) r.test_proxy = quality_proxy(*model_, layout_, *test_);
-  if (settings_.mixing_every > 0 && estimator_->negatives_session() != nullptr &&
-      (epoch_ + 1) % settings_.mixing_every == 0)
+  if (settings_.mixing_every > 0 && probes_mcmc() && (epoch_ + 1) % settings_.mixing_every == 0)
     r.mixing = probe_mixing();
   r.probe_seconds = seconds_since(start);
   return r;
+}
+
+bool Trainer::probes_mcmc() const {
+  const Negatives n = settings_.gradient.negatives;
+  return n == Negatives::kCd || n == Negatives::kPcd ||
+         (n == Negatives::kFresh && settings_.gradient.k > 0);
 }
 
 inference::Autocorrelation Trainer::probe_mixing() {
@@ -173,10 +178,8 @@ inference::Autocorrelation Trainer::probe_mixing() {
   const std::int32_t chains = std::min(settings_.mixing_chains, source.num_chains());
   const std::int32_t n = model_->graph->num_variables();
   inference::SessionOptions o;
-  o.sampler = settings_.gradient.negatives == Negatives::kFresh ? settings_.gradient.fresh_sampler
-                                                                : settings_.gradient.sampler;
-  o.config = settings_.gradient.negatives == Negatives::kFresh ? settings_.gradient.fresh_config
-                                                               : settings_.gradient.sampler_config;
+  o.sampler = settings_.gradient.sampler;
+  o.config = settings_.gradient.sampler_config;
   o.chains = chains;
   o.seed = settings_.gradient.seed ^ kProbeSeed ^ (static_cast<std::uint64_t>(epoch_) << 40);
   o.threads = settings_.gradient.threads;

@@ -13,7 +13,7 @@
 //
 // Diagnostics per epoch (EpochRecord): the gradient's norm, a deterministic quality proxy on
 // the training and test data (learning/quality_proxy.h), and — every `mixing_every` epochs —
-// the integrated autocorrelation time of the training sampler at the current parameters,
+// the integrated autocorrelation time of the MCMC sampler T at the current parameters,
 // measured on a probe (chains started at the negatives, run for `mixing_sweeps` sweeps, its own
 // random stream, so it never changes the training): logged beside k, it shows when k sweeps per
 // update fall below the mixing time and training leaves the equilibrium regime (Decelle,
@@ -109,6 +109,9 @@ class Trainer {
   void shuffle(std::int64_t epoch);
   EpochRecord finish_epoch(double epoch_seconds, double sum_squared_norms,
                            std::int64_t epoch_updates);
+  // Whether the negatives come from MCMC steps (cd, pcd, fresh draws refined by k > 0 sweeps),
+  // whose mixing the probe measures; fresh draws alone are independent by construction.
+  bool probes_mcmc() const;
   inference::Autocorrelation probe_mixing();
 
   std::shared_ptr<engine::CompiledModel> model_;

@@ -236,8 +236,10 @@ std::string record_text(const learning::EpochRecord& r, const learning::TrainerS
   if (r.mixing) {
     line << "  tau_int " << (r.mixing->reliable ? "" : ">") << fixed(r.mixing->tau_int, 1)
          << " sweeps (k = " << s.gradient.k << ")";
-    if (static_cast<double>(s.gradient.k) < r.mixing->tau_int)
-      line << " — k is below the mixing time: non-equilibrium regime";
+    // Within a sweep of k the estimate cannot tell; beyond it, k sweeps do not decorrelate the
+    // chains between updates (Decelle et al. 2021's non-equilibrium regime).
+    if (static_cast<double>(s.gradient.k) + 1.0 < r.mixing->tau_int)
+      line << "; k < tau_int: the chains do not equilibrate between updates";
   }
   return line.str();
 }
