@@ -189,6 +189,32 @@ std::string default_out(const std::string& model_path) {
 
 bool is_terminal() { return isatty(STDERR_FILENO) != 0; }
 
+// Why the gradient is not the exact gradient of the log-likelihood, or "" (exact).
+std::string gradient_bias(const learning::GradientSettings& g) {
+  const std::string k = std::to_string(g.k);
+  switch (g.negatives) {
+    case learning::Negatives::kExact:
+      return "";
+    case learning::Negatives::kCd:
+      return "CD-" + k + ": chains start at the data and run " + k +
+             " sweeps, so the model side is biased toward the data (Hinton 2002)";
+    case learning::Negatives::kPcd:
+      return "PCD: the persistent chains follow the parameters; the gradient is unbiased only "
+             "while they stay at equilibrium (compare k with tau_int)";
+    case learning::Negatives::kFresh: {
+      const std::string why = sampler_approximation(g.fresh_sampler);
+      if (g.k == 0)
+        return why.empty() ? "fresh " + g.fresh_sampler +
+                                 " draws of one sweep each are not equilibrium samples"
+                           : why + "; its draws are used as they are (k = 0)";
+      return "fresh " + g.fresh_sampler + " draws refined by " + k + " " + g.sampler +
+             " sweeps: biased unless the refinement reaches equilibrium" +
+             (why.empty() ? "" : " (" + why + ")");
+    }
+  }
+  return "";
+}
+
 std::string fixed(double x, int digits) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(digits) << x;
@@ -216,6 +242,7 @@ Json record_json(const learning::EpochRecord& r, const learning::TrainerSettings
     j["tau_int_reliable"] = r.mixing->reliable;
   } else {
     j["tau_int"] = nullptr;
+    j["tau_int_reliable"] = nullptr;
   }
   j["probe_seconds"] = r.probe_seconds;
   j["method"] = method;
@@ -321,6 +348,8 @@ void run_learn(LearnOptions& opt) {
     const std::int64_t left = train.num_examples % settings.batch_size;
     if (left > 0) std::cout << " (" << left << " examples wait for the next epoch each time)";
     std::cout << "\n";
+    if (const std::string bias = gradient_bias(settings.gradient); !bias.empty())
+      std::cout << "note: approximate gradient: " << bias << "\n";
     if (trainer.updates() > 0)
       std::cout << "resuming at epoch " << trainer.epoch() + 1 << ", update " << trainer.updates()
                 << " from " << opt.resume << "\n";
@@ -365,6 +394,9 @@ void run_learn(LearnOptions& opt) {
     Json doc = json_document("learn", opt.model.path);
     doc["data"] = opt.data;
     doc["method"] = method;
+    const std::string bias = gradient_bias(settings.gradient);
+    doc["gradient_exact"] = bias.empty();
+    doc["approximation"] = bias.empty() ? Json(nullptr) : Json(bias);
     doc["finished"] = finished;
     doc["epochs_done"] = trainer.epoch();
     doc["updates"] = trainer.updates();
