@@ -20,6 +20,7 @@ constexpr std::uint64_t kCdSeed = 0x6364;            // "cd"
 constexpr std::uint64_t kPersistentSeed = 0x706364;  // "pcd"
 constexpr std::uint64_t kFreshSeed = 0x66726573;     // "fres"
 constexpr std::uint64_t kRefineSeed = 0x726566;      // "ref"
+constexpr std::uint64_t kDataSeed = 0x64617461;      // "data"
 
 double logistic(double a) {
   return a >= 0 ? 1.0 / (1.0 + std::exp(-a)) : std::exp(a) / (1.0 + std::exp(a));
@@ -60,15 +61,19 @@ GradientEstimator::GradientEstimator(const engine::CompiledModel& model,
         layout.has_value() && static_cast<std::int32_t>(hidden.size()) == layout->num_hidden;
     for (std::size_t j = 0; fits && j < hidden.size(); ++j)
       fits = hidden[j] == layout->hidden_begin + static_cast<std::int32_t>(j);
-    if (!fits)
-      throw Error("learning: the data leaves " + std::to_string(hidden.size()) +
-                  " variables hidden (first: " + g.variable_name(hidden.front()) +
-                  "); hidden variables are summed out only as an RBM's hidden layer so far — "
-                  "give data for every variable, or an RBM-shaped model");
-    rbm_ = Rbm{layout->block, layout->visible_begin, layout->num_visible, layout->hidden_begin,
-               layout->num_hidden};
-    soft_vars_.assign(static_cast<std::size_t>(g.num_variables()), 0);
-    for (const std::int32_t v : hidden) soft_vars_[static_cast<std::size_t>(v)] = 1;
+    if (fits) {
+      rbm_ = Rbm{layout->block, layout->visible_begin, layout->num_visible, layout->hidden_begin,
+                 layout->num_hidden};
+      soft_vars_.assign(static_cast<std::size_t>(g.num_variables()), 0);
+      for (const std::int32_t v : hidden) soft_vars_[static_cast<std::size_t>(v)] = 1;
+    } else {
+      if (settings.hidden_sweeps < 1)
+        throw Error("learning: the data leaves " + std::to_string(hidden.size()) +
+                    " variables hidden (first: " + g.variable_name(hidden.front()) +
+                    "), sampled with the visible clamped: hidden_sweeps must be ≥ 1 (got " +
+                    std::to_string(settings.hidden_sweeps) + ")");
+      hidden_ = std::move(hidden);
+    }
   }
   data_stats_.assign(model.params.values.size(), 0.0);
   model_stats_.assign(model.params.values.size(), 0.0);
@@ -206,6 +211,16 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
                 " visible variables");
   fill_states(data, rows, states_);
   const auto b = static_cast<std::int64_t>(rows.size());
+  if (!hidden_.empty()) {
+    if (!clamped_)
+      clamped_ = std::make_unique<ClampedHidden>(
+          *model_, hidden_, data.num_examples, settings_.hidden_sweeps, settings_.seed ^ kDataSeed);
+    else if (clamped_->chains().size() !=
+             static_cast<std::size_t>(data.num_examples) * hidden_.size())
+      throw Error("learning: " + data.source + " is not the dataset the hidden chains follow");
+    clamped_->sample(states_, rows, updates_);
+  }
+  ++updates_;
   statistics_of(states_, b, data_stats_);
 
   switch (settings_.negatives) {
@@ -289,6 +304,24 @@ void GradientEstimator::restore_sessions(
     *sessions[i] = std::make_unique<inference::Session>(
         inference::Session::restore(saved.at(kRoles[i]), *model_, settings_.threads, source));
   }
+}
+
+std::span<const std::int32_t> GradientEstimator::clamped_hidden_chains() const {
+  return clamped_ ? clamped_->chains() : std::span<const std::int32_t>{};
+}
+
+void GradientEstimator::restore_clamped_hidden(std::span<const std::int32_t> chains,
+                                               std::int64_t examples, std::int64_t updates) {
+  updates_ = updates;
+  if (hidden_.empty() || chains.empty()) {
+    if (!chains.empty())
+      throw Error("learning: the checkpoint holds hidden chains this model does not have");
+    clamped_.reset();
+    return;
+  }
+  clamped_ = std::make_unique<ClampedHidden>(*model_, hidden_, examples, settings_.hidden_sweeps,
+                                             settings_.seed ^ kDataSeed);
+  clamped_->restore(chains);
 }
 
 }  // namespace dgm::learning

@@ -7,7 +7,8 @@
 // Data side: the visible columns of each example set; hidden variables (the model's variables
 // that the data does not hold) are summed out exactly when they are an RBM's hidden layer — the
 // statistics use p(h_j = 1 | v) = σ((Wᵀv + c)_j) (Rao–Blackwellised) — and are otherwise not
-// supported yet (an error says so).
+// sampled with the visible values clamped (learning/clamped_hidden.h: persistent per-example
+// Gibbs chains over the hidden variables, `hidden_sweeps` sweeps per update).
 //
 // Model side, interchangeable (the "negatives"):
 //   kExact  junction-tree factor marginals (small models);
@@ -33,6 +34,7 @@
 #include "engine/compiled_model.h"
 #include "inference/session/session.h"
 #include "learning/batch_statistics.h"
+#include "learning/clamped_hidden.h"
 #include "learning/dataset.h"
 
 namespace dgm::learning {
@@ -45,8 +47,9 @@ struct GradientSettings {
   proto::SamplerConfig sampler_config;  // T's settings
   std::string fresh_sampler = "pmp";    // S: fresh draws (kFresh)
   proto::SamplerConfig fresh_config;
-  std::int64_t k = 1;         // sweeps of T per update (≥ 1 for cd/pcd, ≥ 0 fresh)
-  std::int32_t chains = 100;  // persistent chains (pcd) or fresh draws per update
+  std::int64_t k = 1;              // sweeps of T per update (≥ 1 for cd/pcd, ≥ 0 fresh)
+  std::int64_t hidden_sweeps = 5;  // data side: sweeps of the clamped hidden chains per update
+  std::int32_t chains = 100;       // persistent chains (pcd) or fresh draws per update
   std::uint64_t seed = 0;
   int threads = 0;
 };
@@ -72,6 +75,12 @@ class GradientEstimator {
   const inference::Session* persistent() const { return persistent_.get(); }
   inference::Session* persistent() { return persistent_.get(); }
   bool rao_blackwellised() const { return rbm_.has_value(); }
+  // Hidden variables sampled with the visible clamped (not an RBM's hidden layer): their
+  // per-example chains, for checkpoints (empty before the first gradient or without them), and
+  // restoring them with the number of updates done (the chains' stream position).
+  std::span<const std::int32_t> clamped_hidden_chains() const;
+  void restore_clamped_hidden(std::span<const std::int32_t> chains, std::int64_t examples,
+                              std::int64_t updates);
   // The session whose chains hold the latest negatives (cd, persistent, or the fresh draws
   // after refinement); null for exact gradients.
   const inference::Session* negatives_session() const;
@@ -109,6 +118,9 @@ class GradientEstimator {
   std::vector<std::int32_t> states_;
   std::vector<double> data_stats_, model_stats_;
   std::unique_ptr<inference::Session> cd_, persistent_, fresh_, refine_;
+  std::vector<std::int32_t> hidden_;  // free variables not in the data
+  std::unique_ptr<ClampedHidden> clamped_;
+  std::int64_t updates_ = 0;  // gradients taken: the clamped chains' stream position
 };
 
 }  // namespace dgm::learning

@@ -122,8 +122,7 @@ bool fully_visible(const engine::CompiledModel& model, const VisibleLayout& layo
 QualityProxy quality_proxy_for(const engine::CompiledModel& model, const VisibleLayout& layout) {
   if (fully_visible(model, layout)) return {"pseudo_log_likelihood", true};
   if (rbm_with_hidden(model, layout)) return {"reconstruction_error", false};
-  throw Error(
-      "learning: no quality measure for hidden variables that are not an RBM's hidden layer");
+  return {"none", false};
 }
 
 double quality_proxy(const engine::CompiledModel& model, const VisibleLayout& layout,
@@ -134,8 +133,7 @@ double quality_proxy(const engine::CompiledModel& model, const VisibleLayout& la
   if (fully_visible(model, layout)) return pseudo_log_likelihood(model, layout, data, n);
   if (const auto rbm = rbm_with_hidden(model, layout))
     return reconstruction_error(model, *rbm, data, n);
-  quality_proxy_for(model, layout);  // throws the message
-  return 0.0;
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace dgm::learning

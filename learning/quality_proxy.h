@@ -9,7 +9,9 @@
 //     the likelihood late in training, but it shows divergence and progress);
 //   * fully visible models: the pseudo-log-likelihood per example (Besag 1975),
 //       Σ_{v free} log p(x_v | x_{−v}),
-//     from the single-site conditionals every factor kind provides.
+//     from the single-site conditionals every factor kind provides;
+//   * other models with hidden variables: none ("none", NaN) — a cheap deterministic measure
+//     would need p(v) with the hidden variables summed out.
 // Parallel over examples; per-example terms are summed in example order, so the value does not
 // depend on the number of threads.
 #include <cstdint>
@@ -25,11 +27,11 @@ struct QualityProxy {
   bool higher_is_better = false;
 };
 
-// Which proxy applies to `model` with the data's columns `layout`. Throws dgm::Error when
-// neither applies (hidden variables that are not an RBM's hidden layer).
+// Which proxy applies to `model` with the data's columns `layout`.
 QualityProxy quality_proxy_for(const engine::CompiledModel& model, const VisibleLayout& layout);
 
-// The proxy's value on the first `max_examples` examples of `data` (all when ≤ 0).
+// The proxy's value on the first `max_examples` examples of `data` (all when ≤ 0); NaN for
+// "none".
 double quality_proxy(const engine::CompiledModel& model, const VisibleLayout& layout,
                      const Dataset& data, std::int64_t max_examples = 0);
 

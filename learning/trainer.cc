@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <string>
 
@@ -224,6 +225,9 @@ proto::LearnCheckpoint Trainer::checkpoint() const {
   c.set_seconds(seconds_);
   c.set_epoch_squared_norms(epoch_norms_);
   c.set_epoch_seconds(epoch_seconds_);
+  const auto hidden = estimator_->clamped_hidden_chains();
+  c.set_clamped_hidden(
+      std::string(reinterpret_cast<const char*>(hidden.data()), hidden.size_bytes()));
   return c;
 }
 
@@ -255,6 +259,11 @@ void Trainer::restore(const proto::LearnCheckpoint& c, const std::string& source
       {c.optimizer_state().data(), static_cast<std::size_t>(c.optimizer_state_size())});
   estimator_->set_parameters(model_->params.values);
   estimator_->restore_sessions({c.sessions().begin(), c.sessions().end()}, source);
+  if (c.clamped_hidden().size() % sizeof(std::int32_t) != 0)
+    throw Error(source + ": the checkpoint's hidden chains are damaged");
+  std::vector<std::int32_t> hidden(c.clamped_hidden().size() / sizeof(std::int32_t));
+  std::memcpy(hidden.data(), c.clamped_hidden().data(), c.clamped_hidden().size());
+  estimator_->restore_clamped_hidden(hidden, train_.num_examples, c.updates());
   updates_ = c.updates();
   epoch_ = c.epoch();
   update_in_epoch_ = c.update_in_epoch();

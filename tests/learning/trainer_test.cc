@@ -37,6 +37,16 @@ constexpr const char* kIsing = R"(
   factors { name: "bonds" ising { coupling: "J" } lattice { group: "s" } }
   factors { name: "field" unary { field: "h" } each: "s" })";
 
+// Hidden variables that are not an RBM layer (3-state, coupled to each other and to the
+// visible ones): the data side samples them with the visible clamped.
+constexpr const char* kHiddenPotts = R"(
+  variables { name: "v" shape: [6] cardinality: 2 }
+  variables { name: "z" shape: [2] cardinality: 3 }
+  parameters { name: "P" shape: [2, 3] value: [0, 0, 0, 0, 0, 0] learnable: true }
+  parameters { name: "Q" value: 2.0 learnable: true }
+  factors { name: "vz" pairwise { log_potentials: "P" } between { left: "v" right: "z" } }
+  factors { name: "zz" potts { coupling: "Q" } scope: "z[0] z[1]" })";
+
 // Examples drawn exactly from `m` (fully visible, binary) by inverting the CDF of its
 // enumerated distribution.
 Dataset exact_samples(const engine::CompiledModel& m, std::int64_t n, std::uint64_t seed) {
@@ -89,6 +99,7 @@ TrainerSettings settings_for(Negatives negatives, const std::string& sampler, st
   s.gradient.k = k;
   s.gradient.chains = 8;
   s.gradient.seed = 11;
+  s.gradient.hidden_sweeps = 1;  // so that clamped hidden chains remember where they were
   s.optimizer.learning_rate = 0.05;
   s.optimizer.momentum = 0.5;
   s.epochs = 3;
@@ -141,11 +152,12 @@ TEST(Trainer, ResumeGivesBitIdenticalParametersForEveryKindOfNegatives) {
       {"pmp k=0 ising", kIsing, Negatives::kFresh, "gibbs", 0},
       {"pmp + 2 gibbs rbm", kRbm, Negatives::kFresh, "gibbs", 2},
       {"exact ising", kIsing, Negatives::kExact, "gibbs", 1},
+      {"pcd gibbs, clamped hidden chains", kHiddenPotts, Negatives::kPcd, "gibbs", 1},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     const engine::CompiledModel m = testing::compile_text(c.model);
-    const std::int64_t width = std::string(c.model) == kRbm ? 6 : 9;
+    const std::int64_t width = std::string(c.model) == kIsing ? 9 : 6;
     const Dataset data = random_binary(45, width, 5);  // 4 updates per epoch, 5 examples wait
     const TrainerSettings s = settings_for(c.negatives, c.sampler, c.k);
     const std::vector<double> whole = train_through(m, data, s);

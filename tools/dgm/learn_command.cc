@@ -27,7 +27,8 @@ struct LearnOptions {
   // Flag values; a flag given overrides the configuration file's field.
   proto::LearnConfig flags;
   std::string method, sampler, fresh_sampler, optimizer;
-  std::int64_t k = 0, epochs = 0, checkpoint_every = 0, mixing_every = 0, mixing_sweeps = 0;
+  std::int64_t k = 0, epochs = 0, checkpoint_every = 0, mixing_every = 0, mixing_sweeps = 0,
+               hidden_sweeps = 0;
   std::int32_t batch_size = 0, chains = 0, threads = 0;
   double lr = 0, momentum = 0, initial_momentum = 0, l1 = 0, l2 = 0, lr_decay = 0;
   std::int64_t lr_decay_every = 0, momentum_switch_epoch = 0;
@@ -80,6 +81,7 @@ void apply_flags(const LearnOptions& o, proto::LearnConfig& c) {
   if (o.has("--checkpoint-every")) c.set_checkpoint_every(o.checkpoint_every);
   if (o.has("--mixing-every")) c.set_mixing_every(o.mixing_every);
   if (o.has("--mixing-sweeps")) c.set_mixing_sweeps(o.mixing_sweeps);
+  if (o.has("--hidden-sweeps")) c.set_hidden_sweeps(o.hidden_sweeps);
 }
 
 // What a resumed run may change: how long it goes on, threads, and where things are written.
@@ -180,6 +182,9 @@ learning::TrainerSettings settings_from(const proto::LearnConfig& c, std::int64_
   s.mixing_every = c.has_mixing_every() ? c.mixing_every() : (mcmc ? 5 : 0);
   s.mixing_sweeps = c.mixing_sweeps() > 0 ? c.mixing_sweeps() : 400;
   if (c.mixing_sweeps() < 0) throw Error("--mixing-sweeps must be ≥ 8");
+  if (c.hidden_sweeps() < 0)
+    throw Error("--hidden-sweeps must be ≥ 1 (got " + std::to_string(c.hidden_sweeps()) + ")");
+  if (c.hidden_sweeps() > 0) g.hidden_sweeps = c.hidden_sweeps();
   return s;
 }
 
@@ -258,8 +263,11 @@ std::string record_text(const learning::EpochRecord& r, const learning::TrainerS
   std::ostringstream line;
   line << "epoch " << r.epoch << "/" << s.epochs << "  " << fixed(r.seconds, 2) << " s  "
        << fixed(r.updates_per_second, 1) << " updates/s  |g| " << std::setprecision(4)
-       << r.gradient_norm << "  " << r.proxy.name << " " << std::setprecision(5) << r.train_proxy;
-  if (r.test_proxy) line << " (test " << std::setprecision(5) << *r.test_proxy << ")";
+       << r.gradient_norm;
+  if (r.proxy.name != "none") {
+    line << "  " << r.proxy.name << " " << std::setprecision(5) << r.train_proxy;
+    if (r.test_proxy) line << " (test " << std::setprecision(5) << *r.test_proxy << ")";
+  }
   if (r.mixing) {
     line << "  tau_int " << (r.mixing->reliable ? "" : ">") << fixed(r.mixing->tau_int, 1)
          << " sweeps (k = " << s.gradient.k << ")";
@@ -479,6 +487,9 @@ void register_learn(CLI::App& app) {
                       "(default 5 for MCMC methods; 0: never)"));
   add(cmd->add_option("--mixing-sweeps", o.mixing_sweeps,
                       "sweeps of the mixing probe (default 400)"));
+  add(cmd->add_option("--hidden-sweeps", o.hidden_sweeps,
+                      "hidden variables outside an RBM layer: Gibbs sweeps of each example's "
+                      "clamped chain per update (default 5)"));
   o.given["--config"] = cmd->get_option("--config");
   cmd->callback([opt] { run_learn(*opt); });
 }
