@@ -19,6 +19,7 @@ enum class StreamPurpose : std::uint64_t {
   kChainInit = 1,    // initial states of chains
   kSweep = 2,        // the moves of a sampler
   kShuffle = 3,      // the order of training examples (stream: the epoch)
+  kDataset = 4,      // preparing datasets: shuffles and sampled binarisation (`dgm data`)
 };
 
 // Stream id of (purpose, chain): the purpose in the top 16 bits.

@@ -6,6 +6,8 @@
 #   engine/                    engine/, factors/, dgm/ (generated protobuf headers)
 #   learning/                  learning/, inference/ (sessions, exact inference, model views),
 #                              engine/, factors/, dgm/
+#   learning/datasets/         learning/, engine/, factors/, dgm/: reading and preparing data
+#                              needs no inference
 #   inference/sampling/        itself, engine/, factors/, dgm/: what every sampler builds on
 #   inference/model_views/     itself, engine/, factors/, dgm/: model views several backends read
 #   inference/<backend>/       itself, sampling/, model_views/, engine/, factors/, dgm/ — never
@@ -25,6 +27,7 @@ set(lower engine/ factors/ dgm/)
 set(rule_factors factors/)
 set(rule_engine ${lower})
 set(rule_learning learning/ inference/ ${lower})
+set(rule_learning/datasets learning/ ${lower})
 set(rule_inference inference/ ${lower})
 set(rule_inference/sampling inference/sampling/ ${lower})
 set(rule_inference/model_views inference/model_views/ ${lower})

@@ -17,6 +17,14 @@ if grep -nE '#include "(engine|factors|inference|learning|api)/' "$prefix"/inclu
   echo "run.sh: a public header includes an internal one" >&2
   exit 1
 fi
+# The program and its plotting script, where an installed dgm looks for the script first.
+for file in bin/dgm share/dgm/dgm_plot.py; do
+  if [[ ! -x "$prefix/$file" ]]; then
+    echo "run.sh: $file was not installed (or is not executable) under $prefix" >&2
+    exit 1
+  fi
+done
+"$prefix/bin/dgm" --version >/dev/null
 for project in tests/package examples/embed; do
   echo "--- $project"
   build="$prefix/build-$(basename "$project")"

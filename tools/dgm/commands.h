@@ -11,5 +11,7 @@ void register_convert(CLI::App& app);
 void register_sample(CLI::App& app);    // sample
 void register_samplers(CLI::App& app);  // samplers: list the registry
 void register_learn(CLI::App& app);     // learn: maximum-likelihood training
+void register_data(CLI::App& app);      // data mnist|fashion-mnist: prepare datasets
+void register_plot(CLI::App& app);      // plot curves|grid: figures (tools/plot/dgm_plot.py)
 
 }  // namespace dgm::cli

@@ -58,33 +58,30 @@ std::string unknown_command_message(CLI::App& app, int argc, char** argv) {
   const std::vector<std::string> names = command_names(app);
   if (std::find(names.begin(), names.end(), word) != names.end()) return "";
   std::string message = "unknown command '" + word + "'";
-  if (word == "learn") {
-    message += " (parameter learning is planned; it is not in this version)";
-  } else {
-    // The smallest edit distance, within about a third of the word or when the word begins
-    // the command ("marginal"); on a tie, a command the word begins wins ("sampler").
-    std::string closest;
-    std::size_t best = 0;
-    bool best_extends = false;
-    for (const std::string& name : names) {
-      const std::size_t d = edit_distance(word, name);
-      const bool extends = name.rfind(word, 0) == 0;
-      if (d > word.size() / 3 + 1 && !extends) continue;
-      if (closest.empty() || d < best || (d == best && extends && !best_extends)) {
-        closest = name;
-        best = d;
-        best_extends = extends;
-      }
+  // The smallest edit distance, within about a third of the word or when the word begins
+  // the command ("marginal"); on a tie, a command the word begins wins ("sampler").
+  std::string closest;
+  std::size_t best = 0;
+  bool best_extends = false;
+  for (const std::string& name : names) {
+    const std::size_t d = edit_distance(word, name);
+    const bool extends = name.rfind(word, 0) == 0;
+    if (d > word.size() / 3 + 1 && !extends) continue;
+    if (closest.empty() || d < best || (d == best && extends && !best_extends)) {
+      closest = name;
+      best = d;
+      best_extends = extends;
     }
-    if (!closest.empty()) message += "; did you mean '" + closest + "'?";
   }
+  if (!closest.empty()) message += "; did you mean '" + closest + "'?";
   return message + "\n" + command_list(app);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"dgm: discrete graphical models — check, convert and run inference on models"};
+  CLI::App app{
+      "dgm: discrete graphical models — check, convert, run inference on, sample and learn models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dgm 0.1.0");
   dgm::cli::register_check(app);
@@ -93,6 +90,8 @@ int main(int argc, char** argv) {
   dgm::cli::register_sample(app);
   dgm::cli::register_samplers(app);
   dgm::cli::register_learn(app);
+  dgm::cli::register_data(app);
+  dgm::cli::register_plot(app);
   if (const std::string message = unknown_command_message(app, argc, argv); !message.empty()) {
     std::cerr << "dgm: error: " << message << "\n";
     return 2;
