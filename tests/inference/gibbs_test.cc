@@ -23,7 +23,7 @@
 #include "inference/gibbs/binary_batch.h"
 #include "inference/gibbs/block_gibbs.h"
 #include "inference/gibbs/chromatic_gibbs.h"
-#include "inference/gibbs/draw.h"
+#include "inference/sampling/draw.h"
 #include "inference/gibbs/gibbs_sampler.h"
 #include "inference/model_views/binary_pairwise.h"
 #include "inference/model_views/conditional.h"
