@@ -18,6 +18,7 @@ enum class StreamPurpose : std::uint64_t {
   kInitialiser = 0,  // parameter initialisers (stream = hash of the name; purpose unused)
   kChainInit = 1,    // initial states of chains
   kSweep = 2,        // the moves of a sampler
+  kAnnealing = 3,    // annealed importance sampling runs (inference/ais)
 };
 
 // Stream id of (purpose, chain): the purpose in the top 16 bits.

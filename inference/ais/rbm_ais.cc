@@ -1,0 +1,233 @@
+#include "inference/ais/rbm_ais.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "engine/parallel_tiles.h"
+#include "engine/random.h"
+#include "engine/vector_math.h"
+
+namespace dgm::inference {
+
+namespace {
+
+using MatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+constexpr std::int32_t kRowBlock = 256;
+constexpr std::int32_t kMaxTileWidth = 256;
+// βs per block between progress reports and stop checks.
+constexpr std::int64_t kBlock = 64;
+// Below this many multiply-adds per product the tiles run on the calling thread.
+constexpr std::int64_t kParallelWork = std::int64_t{1} << 16;
+
+// Column tiles of a layer of n units: inner bounds on multiples of 16 (whole Philox draws of
+// four words, whole SIMD registers), less than kMaxTileWidth + 16 wide, at least two for layers of
+// 128 units or more so that two threads share every product.
+std::vector<std::int32_t> column_bounds(std::int32_t n) {
+  const std::int32_t tiles =
+      n < 128 ? 1 : std::max(n < 256 ? 2 : 4, (n + kMaxTileWidth - 1) / kMaxTileWidth + 1);
+  std::vector<std::int32_t> bounds;
+  for (std::int32_t t = 0; t < tiles; ++t)
+    bounds.push_back(
+        static_cast<std::int32_t>((static_cast<std::int64_t>(t) * n / tiles + 8) / 16 * 16));
+  bounds.push_back(n);
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  return bounds;
+}
+
+// Runs fn(r0, m, c0, n) over the tiles of an M × n_cols output.
+template <class Fn>
+void for_tiles(std::int32_t runs, const std::vector<std::int32_t>& bounds, std::int64_t work,
+               Fn&& fn) {
+  const std::int32_t row_blocks = (runs + kRowBlock - 1) / kRowBlock;
+  const auto col_tiles = static_cast<std::int32_t>(bounds.size()) - 1;
+  engine::run_tiles(row_blocks * col_tiles, work >= kParallelWork, [&](std::int32_t t) {
+    const std::int32_t r0 = t / col_tiles * kRowBlock;
+    const std::int32_t c = t % col_tiles;
+    fn(r0, std::min(kRowBlock, runs - r0), bounds[static_cast<std::size_t>(c)],
+       bounds[static_cast<std::size_t>(c) + 1] - bounds[static_cast<std::size_t>(c)]);
+  });
+}
+
+// Uniforms for units [c0, c0 + n) (c0 a multiple of 4) from the draws starting at `first`.
+void uniforms(const engine::CounterRng& rng, std::uint64_t k, std::uint64_t first, std::int32_t c0,
+              std::int32_t n, double* out) {
+  for (std::int32_t q = 0; 4 * q < n; ++q) {
+    const auto words = rng.bits(engine::sweep_counter(
+        k, first + static_cast<std::uint64_t>(c0 / 4) + static_cast<std::uint64_t>(q)));
+    for (int w = 0; w < 4 && 4 * q + w < n; ++w)
+      out[4 * q + w] = engine::CounterRng::uniform_word(words[static_cast<std::size_t>(w)]);
+  }
+}
+
+}  // namespace
+
+bool rbm_ais_applies(const engine::CompiledModel& model) {
+  const std::optional<RbmLayout> layout = rbm_layout(model);
+  if (!layout) return false;
+  for (std::int32_t j = 0; j < layout->num_hidden; ++j)
+    if (!model.evidence.empty() &&
+        model.evidence[static_cast<std::size_t>(layout->hidden_begin + j)] != engine::kFree)
+      return false;
+  return rbm_parameters(model).has_value();
+}
+
+std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters& rbm,
+                         const BaseModel& base, std::span<const double> betas,
+                         const AisOptions& options, std::span<double> log_weights) {
+  const RbmLayout& l = rbm.layout;
+  const std::int32_t nv = l.num_visible, nh = l.num_hidden, runs = options.runs;
+  const auto num_betas = static_cast<std::int64_t>(betas.size());
+  const MatrixF wf = rbm.w.cast<float>();
+
+  // The base: log-odds b⁰ (0 for clamped visible units, which p_0 does not cover), c⁰, and
+  // k⁰ = Σ_{free} u(0); the model's visible log-odds minus the base's, and k − k⁰.
+  std::vector<double> b0(static_cast<std::size_t>(nv), 0.0), c0(static_cast<std::size_t>(nh));
+  std::vector<double> free_v(static_cast<std::size_t>(nv), 1.0),
+      value_v(static_cast<std::size_t>(nv), 0.0);
+  std::vector<double> d(static_cast<std::size_t>(nv));
+  double k0 = 0.0;
+  for (std::int32_t i = 0; i < nv; ++i) {
+    const std::int32_t v = l.visible_begin + i;
+    if (base.is_free(v)) {
+      b0[static_cast<std::size_t>(i)] = base.log_odds(v);
+      k0 += base.of(v)[0];
+    } else {
+      free_v[static_cast<std::size_t>(i)] = 0.0;
+      value_v[static_cast<std::size_t>(i)] = model.evidence[static_cast<std::size_t>(v)];
+    }
+    d[static_cast<std::size_t>(i)] = rbm.b[i] - b0[static_cast<std::size_t>(i)];
+  }
+  for (std::int32_t j = 0; j < nh; ++j) {
+    c0[static_cast<std::size_t>(j)] = base.log_odds(l.hidden_begin + j);
+    k0 += base.of(l.hidden_begin + j)[0];
+  }
+  const double dk = rbm.constant - k0;
+
+  const std::vector<std::int32_t> hidden_bounds = column_bounds(nh),
+                                  visible_bounds = column_bounds(nv);
+  const std::uint64_t hidden_draws = static_cast<std::uint64_t>(nh + 3) / 4;
+  const std::int64_t work = std::int64_t{runs} * nv * nh;
+  MatrixF v(runs, nv), h(runs, nh), a(runs, nh), bv(runs, nv);
+  MatrixD t1(runs, nh), f1(runs, nh), t0(runs, nh), f0(runs, nh);
+  std::vector<double> log_weight(static_cast<std::size_t>(runs), 0.0);
+  std::vector<engine::CounterRng> rngs;
+  rngs.reserve(static_cast<std::size_t>(runs));
+  for (std::int32_t m = 0; m < runs; ++m)
+    rngs.emplace_back(options.seed, engine::stream_id(engine::StreamPurpose::kAnnealing,
+                                                      static_cast<std::uint64_t>(m)));
+
+  // v ~ p_0 (draw index 0, visible words after the hidden ones as at every β).
+  for_tiles(runs, visible_bounds, work,
+            [&](std::int32_t r0, std::int32_t m, std::int32_t c0v, std::int32_t n) {
+              double u[kMaxTileWidth + 16];
+              for (std::int32_t r = r0; r < r0 + m; ++r) {
+                uniforms(rngs[static_cast<std::size_t>(r)], 0, hidden_draws, c0v, n, u);
+                for (std::int32_t i = c0v; i < c0v + n; ++i) {
+                  const double x = b0[static_cast<std::size_t>(i)];
+                  const double p = engine::sigmoid(x, engine::exp_neg_abs(x));
+                  v(r, i) = static_cast<float>(u[i - c0v] <= p ? free_v[static_cast<std::size_t>(i)]
+                                                               : 0.0) +
+                            static_cast<float>(value_v[static_cast<std::size_t>(i)]);
+                }
+              }
+            });
+
+  // The weight at β_k and, unless k is the last, the hidden half of the transition at β_k.
+  auto hidden_phase = [&](std::int64_t k) {
+    const double beta = betas[static_cast<std::size_t>(k)];
+    const double previous = betas[static_cast<std::size_t>(k - 1)];
+    const bool draw = k < num_betas - 1;
+    for_tiles(runs, hidden_bounds, work,
+              [&](std::int32_t r0, std::int32_t m, std::int32_t c0h, std::int32_t n) {
+                a.block(r0, c0h, m, n).noalias() = v.middleRows(r0, m) * wf.middleCols(c0h, n);
+                double u[kMaxTileWidth + 16];
+                for (std::int32_t r = r0; r < r0 + m; ++r) {
+                  if (draw)
+                    uniforms(rngs[static_cast<std::size_t>(r)], static_cast<std::uint64_t>(k), 0,
+                             c0h, n, u);
+                  const float* ar = a.row(r).data();
+                  double* t1r = t1.row(r).data();
+                  double* f1r = f1.row(r).data();
+                  double* t0r = t0.row(r).data();
+                  double* f0r = f0.row(r).data();
+                  float* hr = h.row(r).data();
+                  for (std::int32_t j = c0h; j < c0h + n; ++j) {
+                    const double pre = static_cast<double>(ar[j]) + rbm.c[j];
+                    const double base_j = c0[static_cast<std::size_t>(j)];
+                    const double x1 = (1.0 - beta) * base_j + beta * pre;
+                    const double x0 = (1.0 - previous) * base_j + previous * pre;
+                    const double e1 = engine::exp_neg_abs(x1);
+                    engine::softplus_parts(x1, e1, t1r[j], f1r[j]);
+                    engine::softplus_parts(x0, engine::exp_neg_abs(x0), t0r[j], f0r[j]);
+                    if (draw) hr[j] = u[j - c0h] <= engine::sigmoid(x1, e1) ? 1.0f : 0.0f;
+                  }
+                }
+              });
+    auto weights = [&](std::int32_t r) {
+      if (log_weight[static_cast<std::size_t>(r)] == -std::numeric_limits<double>::infinity())
+        return;
+      const float* vr = v.row(r).data();
+      double linear = dk;
+      for (std::int32_t i = 0; i < nv; ++i) linear += d[static_cast<std::size_t>(i)] * vr[i];
+      log_weight[static_cast<std::size_t>(r)] +=
+          (beta - previous) * linear +
+          (engine::softplus_total(t1.row(r).data(), f1.row(r).data(), nh) -
+           engine::softplus_total(t0.row(r).data(), f0.row(r).data(), nh));
+    };
+    if (work < kParallelWork) {
+      for (std::int32_t r = 0; r < runs; ++r) weights(r);
+    } else {
+      tbb::parallel_for(tbb::blocked_range<std::int32_t>(0, runs), [&](const auto& range) {
+        for (std::int32_t r = range.begin(); r != range.end(); ++r) weights(r);
+      });
+    }
+  };
+
+  // The visible half of the transition at β_k.
+  auto visible_phase = [&](std::int64_t k) {
+    const double beta = betas[static_cast<std::size_t>(k)];
+    for_tiles(runs, visible_bounds, work,
+              [&](std::int32_t r0, std::int32_t m, std::int32_t c0v, std::int32_t n) {
+                bv.block(r0, c0v, m, n).noalias() =
+                    h.middleRows(r0, m) * wf.middleRows(c0v, n).transpose();
+                double u[kMaxTileWidth + 16];
+                for (std::int32_t r = r0; r < r0 + m; ++r) {
+                  uniforms(rngs[static_cast<std::size_t>(r)], static_cast<std::uint64_t>(k),
+                           hidden_draws, c0v, n, u);
+                  const float* br = bv.row(r).data();
+                  float* vr = v.row(r).data();
+                  for (std::int32_t i = c0v; i < c0v + n; ++i) {
+                    const double x = (1.0 - beta) * b0[static_cast<std::size_t>(i)] +
+                                     beta * (rbm.b[i] + static_cast<double>(br[i]));
+                    const double p = engine::sigmoid(x, engine::exp_neg_abs(x));
+                    vr[i] = static_cast<float>(u[i - c0v] <= p ? free_v[static_cast<std::size_t>(i)]
+                                                               : 0.0) +
+                            static_cast<float>(value_v[static_cast<std::size_t>(i)]);
+                  }
+                }
+              });
+  };
+
+  std::int64_t done = 1;
+  while (done < num_betas) {
+    if (options.stop != nullptr && options.stop->load()) break;
+    const std::int64_t end = std::min(num_betas, done + kBlock);
+    for (std::int64_t k = done; k < end; ++k) {
+      hidden_phase(k);
+      if (k < num_betas - 1) visible_phase(k);
+    }
+    done = end;
+    if (options.progress) options.progress(done, num_betas);
+  }
+  std::copy(log_weight.begin(), log_weight.end(), log_weights.begin());
+  return done;
+}
+
+}  // namespace dgm::inference
