@@ -139,79 +139,83 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
               }
             });
 
-  // The weight at β_k and, unless k is the last, the hidden half of the transition at β_k.
-  auto hidden_phase = [&](std::int64_t k) {
+  // The weight at β_k and the hidden half of the transition at β_k (at the last β the draws
+  // are made and ignored, which keeps the loop free of branches).
+  auto hidden_tile = [&](std::int64_t k, std::int32_t r0, std::int32_t m, std::int32_t c0h,
+                         std::int32_t n) {
     const double beta = betas[static_cast<std::size_t>(k)];
     const double previous = betas[static_cast<std::size_t>(k - 1)];
-    const bool draw = k < num_betas - 1;
-    for_tiles(runs, hidden_bounds, work,
-              [&](std::int32_t r0, std::int32_t m, std::int32_t c0h, std::int32_t n) {
-                a.block(r0, c0h, m, n).noalias() = v.middleRows(r0, m) * wf.middleCols(c0h, n);
-                double u[kMaxTileWidth + 16];
-                for (std::int32_t r = r0; r < r0 + m; ++r) {
-                  if (draw)
-                    uniforms(rngs[static_cast<std::size_t>(r)], static_cast<std::uint64_t>(k), 0,
-                             c0h, n, u);
-                  const float* ar = a.row(r).data();
-                  double* t1r = t1.row(r).data();
-                  double* f1r = f1.row(r).data();
-                  double* t0r = t0.row(r).data();
-                  double* f0r = f0.row(r).data();
-                  float* hr = h.row(r).data();
-                  for (std::int32_t j = c0h; j < c0h + n; ++j) {
-                    const double pre = static_cast<double>(ar[j]) + rbm.c[j];
-                    const double base_j = c0[static_cast<std::size_t>(j)];
-                    const double x1 = (1.0 - beta) * base_j + beta * pre;
-                    const double x0 = (1.0 - previous) * base_j + previous * pre;
-                    const double e1 = engine::exp_neg_abs(x1);
-                    engine::softplus_parts(x1, e1, t1r[j], f1r[j]);
-                    engine::softplus_parts(x0, engine::exp_neg_abs(x0), t0r[j], f0r[j]);
-                    if (draw) hr[j] = u[j - c0h] <= engine::sigmoid(x1, e1) ? 1.0f : 0.0f;
-                  }
-                }
-              });
-    auto weights = [&](std::int32_t r) {
-      if (log_weight[static_cast<std::size_t>(r)] == -std::numeric_limits<double>::infinity())
-        return;
-      const float* vr = v.row(r).data();
-      double linear = dk;
-      for (std::int32_t i = 0; i < nv; ++i) linear += d[static_cast<std::size_t>(i)] * vr[i];
-      log_weight[static_cast<std::size_t>(r)] +=
-          (beta - previous) * linear +
-          (engine::softplus_total(t1.row(r).data(), f1.row(r).data(), nh) -
-           engine::softplus_total(t0.row(r).data(), f0.row(r).data(), nh));
-    };
-    if (work < kParallelWork) {
-      for (std::int32_t r = 0; r < runs; ++r) weights(r);
-    } else {
-      tbb::parallel_for(tbb::blocked_range<std::int32_t>(0, runs), [&](const auto& range) {
-        for (std::int32_t r = range.begin(); r != range.end(); ++r) weights(r);
-      });
+    a.block(r0, c0h, m, n).noalias() = v.middleRows(r0, m) * wf.middleCols(c0h, n);
+    double u[kMaxTileWidth + 16];
+    const double* __restrict c = rbm.c.data() + c0h;
+    const double* __restrict base_c = c0.data() + c0h;
+    for (std::int32_t r = r0; r < r0 + m; ++r) {
+      uniforms(rngs[static_cast<std::size_t>(r)], static_cast<std::uint64_t>(k), 0, c0h, n, u);
+      const float* __restrict ar = a.row(r).data() + c0h;
+      double* __restrict t1r = t1.row(r).data() + c0h;
+      double* __restrict f1r = f1.row(r).data() + c0h;
+      double* __restrict t0r = t0.row(r).data() + c0h;
+      double* __restrict f0r = f0.row(r).data() + c0h;
+      float* __restrict hr = h.row(r).data() + c0h;
+      for (std::int32_t j = 0; j < n; ++j) {  // vectorisable: no call, no branch
+        const double pre = static_cast<double>(ar[j]) + c[j];
+        const double x1 = (1.0 - beta) * base_c[j] + beta * pre;
+        const double x0 = (1.0 - previous) * base_c[j] + previous * pre;
+        const double e1 = engine::exp_neg_abs(x1);
+        engine::softplus_parts(x1, e1, t1r[j], f1r[j]);
+        engine::softplus_parts(x0, engine::exp_neg_abs(x0), t0r[j], f0r[j]);
+        hr[j] = static_cast<float>(engine::if_negative(engine::sigmoid(x1, e1) - u[j], 0.0, 1.0));
+      }
     }
   };
-
+  auto weight = [&](std::int64_t k, std::int32_t r) {
+    if (log_weight[static_cast<std::size_t>(r)] == -std::numeric_limits<double>::infinity()) return;
+    const float* vr = v.row(r).data();
+    double linear = dk;
+    for (std::int32_t i = 0; i < nv; ++i) linear += d[static_cast<std::size_t>(i)] * vr[i];
+    log_weight[static_cast<std::size_t>(r)] +=
+        (betas[static_cast<std::size_t>(k)] - betas[static_cast<std::size_t>(k - 1)]) * linear +
+        (engine::softplus_total(t1.row(r).data(), f1.row(r).data(), nh) -
+         engine::softplus_total(t0.row(r).data(), f0.row(r).data(), nh));
+  };
   // The visible half of the transition at β_k.
-  auto visible_phase = [&](std::int64_t k) {
+  auto visible_tile = [&](std::int64_t k, std::int32_t r0, std::int32_t m, std::int32_t c0v,
+                          std::int32_t n) {
     const double beta = betas[static_cast<std::size_t>(k)];
+    bv.block(r0, c0v, m, n).noalias() = h.middleRows(r0, m) * wf.middleRows(c0v, n).transpose();
+    double u[kMaxTileWidth + 16];
+    const double* __restrict b = rbm.b.data() + c0v;
+    const double* __restrict base_b = b0.data() + c0v;
+    const double* __restrict free = free_v.data() + c0v;
+    const double* __restrict value = value_v.data() + c0v;
+    for (std::int32_t r = r0; r < r0 + m; ++r) {
+      uniforms(rngs[static_cast<std::size_t>(r)], static_cast<std::uint64_t>(k), hidden_draws, c0v,
+               n, u);
+      const float* __restrict br = bv.row(r).data() + c0v;
+      float* __restrict vr = v.row(r).data() + c0v;
+      for (std::int32_t i = 0; i < n; ++i) {  // vectorisable: no call, no branch
+        const double x = (1.0 - beta) * base_b[i] + beta * (b[i] + static_cast<double>(br[i]));
+        const double p = engine::sigmoid(x, engine::exp_neg_abs(x));
+        vr[i] = static_cast<float>(engine::if_negative(p - u[i], 0.0, free[i]) + value[i]);
+      }
+    }
+  };
+  auto step = [&](std::int64_t k) {
+    for_tiles(runs, hidden_bounds, work,
+              [&](std::int32_t r0, std::int32_t m, std::int32_t c, std::int32_t n) {
+                hidden_tile(k, r0, m, c, n);
+              });
+    if (work < kParallelWork) {
+      for (std::int32_t r = 0; r < runs; ++r) weight(k, r);
+    } else {
+      tbb::parallel_for(tbb::blocked_range<std::int32_t>(0, runs), [&](const auto& range) {
+        for (std::int32_t r = range.begin(); r != range.end(); ++r) weight(k, r);
+      });
+    }
+    if (k == num_betas - 1) return;
     for_tiles(runs, visible_bounds, work,
-              [&](std::int32_t r0, std::int32_t m, std::int32_t c0v, std::int32_t n) {
-                bv.block(r0, c0v, m, n).noalias() =
-                    h.middleRows(r0, m) * wf.middleRows(c0v, n).transpose();
-                double u[kMaxTileWidth + 16];
-                for (std::int32_t r = r0; r < r0 + m; ++r) {
-                  uniforms(rngs[static_cast<std::size_t>(r)], static_cast<std::uint64_t>(k),
-                           hidden_draws, c0v, n, u);
-                  const float* br = bv.row(r).data();
-                  float* vr = v.row(r).data();
-                  for (std::int32_t i = c0v; i < c0v + n; ++i) {
-                    const double x = (1.0 - beta) * b0[static_cast<std::size_t>(i)] +
-                                     beta * (rbm.b[i] + static_cast<double>(br[i]));
-                    const double p = engine::sigmoid(x, engine::exp_neg_abs(x));
-                    vr[i] = static_cast<float>(u[i - c0v] <= p ? free_v[static_cast<std::size_t>(i)]
-                                                               : 0.0) +
-                            static_cast<float>(value_v[static_cast<std::size_t>(i)]);
-                  }
-                }
+              [&](std::int32_t r0, std::int32_t m, std::int32_t c, std::int32_t n) {
+                visible_tile(k, r0, m, c, n);
               });
   };
 
@@ -219,10 +223,7 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
   while (done < num_betas) {
     if (options.stop != nullptr && options.stop->load()) break;
     const std::int64_t end = std::min(num_betas, done + kBlock);
-    for (std::int64_t k = done; k < end; ++k) {
-      hidden_phase(k);
-      if (k < num_betas - 1) visible_phase(k);
-    }
+    for (std::int64_t k = done; k < end; ++k) step(k);
     done = end;
     if (options.progress) options.progress(done, num_betas);
   }
