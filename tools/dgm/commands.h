@@ -10,5 +10,6 @@ void register_exact_commands(CLI::App& app);  // marginals, map, logz
 void register_convert(CLI::App& app);
 void register_sample(CLI::App& app);    // sample
 void register_samplers(CLI::App& app);  // samplers: list the registry
+void register_score(CLI::App& app);     // score: log-likelihood of data, parameter RMSE
 
 }  // namespace dgm::cli
