@@ -26,12 +26,14 @@ constexpr std::int64_t kBlock = 64;
 // Below this many multiply-adds per product the tiles run on the calling thread.
 constexpr std::int64_t kParallelWork = std::int64_t{1} << 16;
 
-// Column tiles of a layer of n units: inner bounds on multiples of 16 (whole Philox draws of
-// four words, whole SIMD registers), less than kMaxTileWidth + 16 wide, at least two for layers of
-// 128 units or more so that two threads share every product.
+// Column tiles of a layer of n units: one below 128 units, two below 256, otherwise
+// max(4, ⌈n/256⌉) (an even split keeps two or four threads busy); inner bounds on multiples of
+// 16 (whole Philox draws of four words, whole SIMD registers), so a tile is at most
+// kMaxTileWidth + 16 wide.
 std::vector<std::int32_t> column_bounds(std::int32_t n) {
-  const std::int32_t tiles =
-      n < 128 ? 1 : std::max(n < 256 ? 2 : 4, (n + kMaxTileWidth - 1) / kMaxTileWidth + 1);
+  const std::int32_t tiles = n < 128   ? 1
+                             : n < 256 ? 2
+                                       : std::max(4, (n + kMaxTileWidth - 1) / kMaxTileWidth);
   std::vector<std::int32_t> bounds;
   for (std::int32_t t = 0; t < tiles; ++t)
     bounds.push_back(
@@ -146,7 +148,7 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
     const double beta = betas[static_cast<std::size_t>(k)];
     const double previous = betas[static_cast<std::size_t>(k - 1)];
     a.block(r0, c0h, m, n).noalias() = v.middleRows(r0, m) * wf.middleCols(c0h, n);
-    double u[kMaxTileWidth + 16];
+    double u[kMaxTileWidth + 16], pre[kMaxTileWidth + 16];
     const double* __restrict c = rbm.c.data() + c0h;
     const double* __restrict base_c = c0.data() + c0h;
     for (std::int32_t r = r0; r < r0 + m; ++r) {
@@ -157,22 +159,25 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
       double* __restrict t0r = t0.row(r).data() + c0h;
       double* __restrict f0r = f0.row(r).data() + c0h;
       float* __restrict hr = h.row(r).data() + c0h;
-      for (std::int32_t j = 0; j < n; ++j) {  // vectorisable: no call, no branch
-        const double pre = static_cast<double>(ar[j]) + c[j];
-        const double x1 = (1.0 - beta) * base_c[j] + beta * pre;
-        const double x0 = (1.0 - previous) * base_c[j] + previous * pre;
+      // Three passes, each vectorisable (GCC does not vectorise one loop that mixes the float
+      // inputs and outputs with this much double arithmetic).
+      for (std::int32_t j = 0; j < n; ++j) pre[j] = static_cast<double>(ar[j]) + c[j];
+      for (std::int32_t j = 0; j < n; ++j) {
+        const double x1 = (1.0 - beta) * base_c[j] + beta * pre[j];
+        const double x0 = (1.0 - previous) * base_c[j] + previous * pre[j];
         const double e1 = engine::exp_neg_abs(x1);
         engine::softplus_parts(x1, e1, t1r[j], f1r[j]);
         engine::softplus_parts(x0, engine::exp_neg_abs(x0), t0r[j], f0r[j]);
-        hr[j] = static_cast<float>(engine::if_negative(engine::sigmoid(x1, e1) - u[j], 0.0, 1.0));
+        pre[j] = engine::if_negative(engine::sigmoid(x1, e1) - u[j], 0.0, 1.0);
       }
+      for (std::int32_t j = 0; j < n; ++j) hr[j] = static_cast<float>(pre[j]);
     }
   };
   auto weight = [&](std::int64_t k, std::int32_t r) {
     if (log_weight[static_cast<std::size_t>(r)] == -std::numeric_limits<double>::infinity()) return;
-    const float* vr = v.row(r).data();
-    double linear = dk;
-    for (std::int32_t i = 0; i < nv; ++i) linear += d[static_cast<std::size_t>(i)] * vr[i];
+    const double linear =
+        dk +
+        Eigen::Map<const Eigen::VectorXd>(d.data(), nv).dot(v.row(r).transpose().cast<double>());
     log_weight[static_cast<std::size_t>(r)] +=
         (betas[static_cast<std::size_t>(k)] - betas[static_cast<std::size_t>(k - 1)]) * linear +
         (engine::softplus_total(t1.row(r).data(), f1.row(r).data(), nh) -
