@@ -86,7 +86,10 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
   const RbmLayout& l = rbm.layout;
   const std::int32_t nv = l.num_visible, nh = l.num_hidden, runs = options.runs;
   const auto num_betas = static_cast<std::int64_t>(betas.size());
+  // W for V·W and Wᵀ for H·Wᵀ, both row-major, so that neither product reads a transposed view
+  // (Eigen packs a transposed block more slowly).
   const MatrixF wf = rbm.w.cast<float>();
+  const MatrixF wft = wf.transpose();
 
   // The base: log-odds b⁰ (0 for clamped visible units, which p_0 does not cover), c⁰, and
   // k⁰ = Σ_{free} u(0); the model's visible log-odds minus the base's, and k − k⁰.
@@ -187,7 +190,7 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
   auto visible_tile = [&](std::int64_t k, std::int32_t r0, std::int32_t m, std::int32_t c0v,
                           std::int32_t n) {
     const double beta = betas[static_cast<std::size_t>(k)];
-    bv.block(r0, c0v, m, n).noalias() = h.middleRows(r0, m) * wf.middleRows(c0v, n).transpose();
+    bv.block(r0, c0v, m, n).noalias() = h.middleRows(r0, m) * wft.middleCols(c0v, n);
     double u[kMaxTileWidth + 16];
     const double* __restrict b = rbm.b.data() + c0v;
     const double* __restrict base_b = b0.data() + c0v;
