@@ -30,12 +30,12 @@ void BM_AisRbmStep(benchmark::State& state) {
   o.seed = 1;
   double log_z = 0;
   for (auto _ : state) log_z = dgm::inference::ais_log_z(mnist_rbm(), o).log_z;
-  state.counters["ms_per_beta"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * 1000.0,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["full_schedule_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * 1000.0 / 14500.0,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ms_per_beta"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 1000.0,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["full_schedule_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 1000.0 / 14500.0,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["log_z"] = log_z;
 }
 BENCHMARK(BM_AisRbmStep)->Apply(dgm::bench::on_1_and_2_threads);
