@@ -58,8 +58,9 @@ LogZEstimate model_log_z(const engine::CompiledModel& model, LogZMethod method,
   e.method = method;
   switch (method) {
     case LogZMethod::kGiven:
-      if (std::isnan(given))
-        throw Error("score: the given log Z is NaN", error_details(ErrorCode::kBadValue, "nan"));
+      if (!std::isfinite(given))
+        throw Error("score: the given log Z must be finite; got " + number(given),
+                    error_details(ErrorCode::kBadValue, number(given)));
       e.value = e.low = e.high = given;
       e.exact = false;
       e.detail = "given";

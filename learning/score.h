@@ -48,7 +48,7 @@ struct LogZEstimate {
 // log Z of `model` (with its evidence) by `method`: kExact enumerates an RBM's smaller layer
 // when that fits (inference/exact/rbm_log_z.h), else runs the junction tree (refused with the
 // width when a clique table would pass `max_table_entries`); kAis runs ais_log_z with `ais`;
-// kGiven takes `given` (which must not be NaN). Throws dgm::Error.
+// kGiven takes `given` (which must be finite). Throws dgm::Error.
 LogZEstimate model_log_z(
     const engine::CompiledModel& model, LogZMethod method, const inference::AisOptions& ais = {},
     double given = LogZEstimate::kNaN,

@@ -142,7 +142,10 @@ TEST(Score, NoHiddenVariablesUseTheLogPotential) {
   // A given log Z shifts the score by the difference.
   const ScoreResult given = score(m, d, l, model_log_z(m, LogZMethod::kGiven, {}, 1.5));
   EXPECT_NEAR(given.mean_log_likelihood, s.mean_log_unnormalised - 1.5, 1e-12);
-  EXPECT_THAT(error_of([&] { model_log_z(m, LogZMethod::kGiven, {}, NAN); }), HasSubstr("NaN"));
+  EXPECT_THAT(error_of([&] { model_log_z(m, LogZMethod::kGiven, {}, NAN); }),
+              HasSubstr("must be finite"));
+  EXPECT_THAT(error_of([&] { model_log_z(m, LogZMethod::kGiven, {}, INFINITY); }),
+              HasSubstr("must be finite; got inf"));
 }
 
 TEST(Score, AisLogZIntervalIsCarriedIntoTheScore) {

@@ -49,9 +49,10 @@ learning::LogZMethod log_z_method(const std::string& value, double& given) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != value.size() || value.empty() || std::isnan(given))
-    throw Error("--logz takes exact, ais or a number (the log Z to use); got '" + value + "'",
-                error_details(ErrorCode::kBadValue, value, {"exact", "ais", "NUMBER"}));
+  if (used != value.size() || value.empty() || !std::isfinite(given))
+    throw Error(
+        "--logz takes exact, ais or a finite number (the log Z to use); got '" + value + "'",
+        error_details(ErrorCode::kBadValue, value, {"exact", "ais", "NUMBER"}));
   return learning::LogZMethod::kGiven;
 }
 
