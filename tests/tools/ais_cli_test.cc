@@ -174,7 +174,8 @@ TEST(ScoreCli, BadInputIsAClearError) {
   expect_error("score '" + kChain + "' --data '" + dir + "/missing.npy'", "missing.npy");
   expect_error("score '" + kChain + "'", "needs --data");
   expect_error("score '" + kChain + "' --data '" + narrow + "' --logz nope",
-               "--logz takes exact, ais or a number");
+               "--logz takes exact, ais or a finite number");
+  expect_error("score '" + kChain + "' --data '" + narrow + "' --logz inf", "got 'inf'");
   expect_error("score '" + kChain + "' --data '" + bad + "' --runs 4",
                "--runs applies to --logz ais only");
   expect_error(
