@@ -184,6 +184,13 @@ ScoreResult score(const engine::CompiledModel& model, const Dataset& data,
   s.examples = data.num_examples;
   s.log_z = log_z;
   if (data.num_examples == 0) throw Error(data.source + ": no examples to score");
+  if (!(log_z.value > kNegInf) || std::isinf(log_z.value))
+    throw Error(model.source + ": log Z is " + number(log_z.value) +
+                    (log_z.value == kNegInf
+                         ? " (no configuration has positive probability given the evidence)"
+                         : "") +
+                    "; the log-likelihood is undefined",
+                error_details(ErrorCode::kBadValue, number(log_z.value)));
   const UnnormalisedLogLikelihoods u = log_unnormalised(model, data, layout, max_table_entries);
   s.hidden = u.hidden;
   s.hidden_variables = u.hidden_variables;

@@ -148,6 +148,23 @@ TEST(Score, NoHiddenVariablesUseTheLogPotential) {
               HasSubstr("must be finite; got inf"));
 }
 
+TEST(Score, ImpossibleEvidenceIsRefused) {
+  const engine::CompiledModel m = compile_text(R"(
+    variables { name: "a" cardinality: 2 }
+    variables { name: "b" cardinality: 2 }
+    parameters { name: "u" shape: [2] value: [0, -inf] }
+    parameters { name: "J" value: 0.5 }
+    factors { name: "f" unary { log_potentials: "u" } each: "a" }
+    factors { name: "p" ising { coupling: "J" } scope: "a b" }
+    evidence { variable: "a" value: 1 }
+  )");
+  const std::vector<std::string> names = {"b"};
+  const VisibleLayout l = visible_layout(*m.graph, names, 1, "data.npy");
+  const Dataset d = random_data(m, l, 4, 7);
+  EXPECT_THAT(error_of([&] { score(m, d, l, model_log_z(m, LogZMethod::kExact)); }),
+              HasSubstr("log Z is -inf (no configuration has positive probability"));
+}
+
 TEST(Score, AisLogZIntervalIsCarriedIntoTheScore) {
   const engine::CompiledModel m = compile_text(kRbm);
   const VisibleLayout l = visible_layout(*m.graph, {}, 5, "data.npy");
