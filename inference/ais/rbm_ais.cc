@@ -120,7 +120,10 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
   const std::uint64_t hidden_draws = static_cast<std::uint64_t>(nh + 3) / 4;
   const std::int64_t work = std::int64_t{runs} * nv * nh;
   MatrixF v(runs, nv), h(runs, nh), a(runs, nh), bv(runs, nv);
-  MatrixD t1(runs, nh), f1(runs, nh), t0(runs, nh), f0(runs, nh);
+  // Per run and hidden column tile: its part of the weight's softplus difference; per run, the
+  // linear part (b − b⁰)ᵀv + k − k⁰.
+  MatrixD partial(runs, static_cast<Eigen::Index>(hidden_bounds.size()) - 1);
+  std::vector<double> linear(static_cast<std::size_t>(runs));
   std::vector<double> log_weight(static_cast<std::size_t>(runs), 0.0);
   std::vector<engine::CounterRng> rngs;
   rngs.reserve(static_cast<std::size_t>(runs));
@@ -152,15 +155,15 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
     const double previous = betas[static_cast<std::size_t>(k - 1)];
     a.block(r0, c0h, m, n).noalias() = v.middleRows(r0, m) * wf.middleCols(c0h, n);
     double u[kMaxTileWidth + 16], pre[kMaxTileWidth + 16];
+    double t1r[kMaxTileWidth + 16], f1r[kMaxTileWidth + 16], t0r[kMaxTileWidth + 16],
+        f0r[kMaxTileWidth + 16];
+    const auto tile = static_cast<std::size_t>(
+        std::find(hidden_bounds.begin(), hidden_bounds.end(), c0h) - hidden_bounds.begin());
     const double* __restrict c = rbm.c.data() + c0h;
     const double* __restrict base_c = c0.data() + c0h;
     for (std::int32_t r = r0; r < r0 + m; ++r) {
       uniforms(rngs[static_cast<std::size_t>(r)], static_cast<std::uint64_t>(k), 0, c0h, n, u);
       const float* __restrict ar = a.row(r).data() + c0h;
-      double* __restrict t1r = t1.row(r).data() + c0h;
-      double* __restrict f1r = f1.row(r).data() + c0h;
-      double* __restrict t0r = t0.row(r).data() + c0h;
-      double* __restrict f0r = f0.row(r).data() + c0h;
       float* __restrict hr = h.row(r).data() + c0h;
       // Three passes, each vectorisable (GCC does not vectorise one loop that mixes the float
       // inputs and outputs with this much double arithmetic).
@@ -174,17 +177,22 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
         pre[j] = engine::if_negative(engine::sigmoid(x1, e1) - u[j], 0.0, 1.0);
       }
       for (std::int32_t j = 0; j < n; ++j) hr[j] = static_cast<float>(pre[j]);
+      // This tile's part of Σ_j softplus at β_k minus at β_{k−1} (the weight adds the tiles'
+      // parts in column order), and in the first tile the linear part of f_β.
+      partial(r, static_cast<Eigen::Index>(tile)) =
+          engine::softplus_total(t1r, f1r, n) - engine::softplus_total(t0r, f0r, n);
+      if (tile == 0)
+        linear[static_cast<std::size_t>(r)] = dk + Eigen::Map<const Eigen::VectorXd>(d.data(), nv)
+                                                       .dot(v.row(r).transpose().cast<double>());
     }
   };
   auto weight = [&](std::int64_t k, std::int32_t r) {
-    if (log_weight[static_cast<std::size_t>(r)] == -std::numeric_limits<double>::infinity()) return;
-    const double linear =
-        dk +
-        Eigen::Map<const Eigen::VectorXd>(d.data(), nv).dot(v.row(r).transpose().cast<double>());
+    double hidden_terms = 0.0;
+    for (Eigen::Index t = 0; t < partial.cols(); ++t) hidden_terms += partial(r, t);
     log_weight[static_cast<std::size_t>(r)] +=
-        (betas[static_cast<std::size_t>(k)] - betas[static_cast<std::size_t>(k - 1)]) * linear +
-        (engine::softplus_total(t1.row(r).data(), f1.row(r).data(), nh) -
-         engine::softplus_total(t0.row(r).data(), f0.row(r).data(), nh));
+        (betas[static_cast<std::size_t>(k)] - betas[static_cast<std::size_t>(k - 1)]) *
+            linear[static_cast<std::size_t>(r)] +
+        hidden_terms;
   };
   // The visible half of the transition at β_k.
   auto visible_tile = [&](std::int64_t k, std::int32_t r0, std::int32_t m, std::int32_t c0v,
@@ -213,13 +221,7 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
               [&](std::int32_t r0, std::int32_t m, std::int32_t c, std::int32_t n) {
                 hidden_tile(k, r0, m, c, n);
               });
-    if (work < kParallelWork) {
-      for (std::int32_t r = 0; r < runs; ++r) weight(k, r);
-    } else {
-      tbb::parallel_for(tbb::blocked_range<std::int32_t>(0, runs), [&](const auto& range) {
-        for (std::int32_t r = range.begin(); r != range.end(); ++r) weight(k, r);
-      });
-    }
+    for (std::int32_t r = 0; r < runs; ++r) weight(k, r);  // a few additions per run
     if (k == num_betas - 1) return;
     for_tiles(runs, visible_bounds, work,
               [&](std::int32_t r0, std::int32_t m, std::int32_t c, std::int32_t n) {

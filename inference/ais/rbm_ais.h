@@ -19,9 +19,10 @@
 // with σ in double.
 //
 // Work is split into tiles — blocks of at most 256 runs × column ranges of the layer drawn,
-// sized by M and the layer sizes alone — run on oneTBB; the weights' sums are per run. So the
-// results are bit-identical for any number of threads (a run's rounding may depend on M,
-// through the product's blocking). No buffer is allocated per β.
+// sized by M and the layer sizes alone — run on oneTBB. A hidden tile also computes its part of
+// each run's softplus difference (and the first tile the linear part); a run's weight adds the
+// parts in column order. So the results are bit-identical for any number of threads (a run's
+// rounding may depend on M, through the product's blocking). No buffer is allocated per β.
 //
 // Random numbers: run m, β index k (0 for the base draw of v), CounterRng(seed,
 // stream_id(kAnnealing, m)): hidden unit j reads word j mod 4 of draw sweep_counter(k, j / 4),
