@@ -20,6 +20,7 @@ enum class StreamPurpose : std::uint64_t {
   kSweep = 2,        // the moves of a sampler
   kShuffle = 3,      // the order of training examples (stream: the epoch)
   kDataset = 4,      // preparing datasets: shuffles and sampled binarisation (`dgm data`)
+  kAnnealing = 5,    // annealed importance sampling runs (inference/ais)
 };
 
 // Stream id of (purpose, chain): the purpose in the top 16 bits.

@@ -6,7 +6,7 @@
 
 #include "engine/error.h"
 #include "engine/random.h"
-#include "inference/gibbs/draw.h"
+#include "inference/sampling/draw.h"
 
 namespace dgm::learning {
 

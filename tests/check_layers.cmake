@@ -11,8 +11,9 @@
 #   inference/sampling/        itself, engine/, factors/, dgm/: what every sampler builds on
 #   inference/model_views/     itself, engine/, factors/, dgm/: model views several backends read
 #   inference/<backend>/       itself, sampling/, model_views/, engine/, factors/, dgm/ — never
-#                              another backend, so backends stay independent (exact, gibbs,
-#                              gradient, pmp; pmp may also include bp/, which it is built on)
+#                              another backend, so backends stay independent (ais, exact,
+#                              gibbs, gradient, pmp; pmp may also include bp/, which it is
+#                              built on)
 #   inference/bp/              itself, model_views/, engine/, factors/, dgm/ (BP is no sampler)
 #   inference/ (its own files) anything in inference/: the layer that lists the backends
 #   inference/session/         anything in inference/: sessions run any backend by name
@@ -31,7 +32,7 @@ set(rule_learning/datasets learning/ ${lower})
 set(rule_inference inference/ ${lower})
 set(rule_inference/sampling inference/sampling/ ${lower})
 set(rule_inference/model_views inference/model_views/ ${lower})
-foreach(backend exact gibbs gradient pmp)
+foreach(backend ais exact gibbs gradient pmp)
   set(rule_inference/${backend} inference/${backend}/ inference/sampling/ inference/model_views/
                                 ${lower})
 endforeach()

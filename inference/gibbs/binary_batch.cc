@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "engine/vector_math.h"
-#include "inference/gibbs/draw.h"
+#include "inference/sampling/draw.h"
 
 namespace dgm::inference {
 

@@ -25,7 +25,7 @@
 // CounterRng(seed, stream_id(kSweep, b)).bits(sweep_counter(s, first + u / 4)), with
 // first = 0 for hidden units and ⌈nh / 4⌉ for visible ones: four uniforms per Philox call.
 // Unit u takes state 1 iff uniform·(1 + e^{−a}) ≤ 1, a its log-odds (the rule of
-// inference/gibbs/draw.h, in float), so a = ±∞ (hard unary biases) is exact.
+// inference/sampling/draw.h, in float), so a = ±∞ (hard unary biases) is exact.
 //
 // A sweep reads the visible states from the chains and resamples the hidden ones first, so the
 // hidden states a chain holds before a sweep do not matter.

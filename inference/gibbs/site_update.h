@@ -10,10 +10,10 @@
 
 #include "engine/compiled_model.h"
 #include "inference/gibbs/binary_batch.h"
-#include "inference/gibbs/draw.h"
 #include "inference/gibbs/site_uniforms.h"
 #include "inference/model_views/binary_pairwise.h"
 #include "inference/model_views/conditional.h"
+#include "inference/sampling/draw.h"
 
 namespace dgm::inference {
 

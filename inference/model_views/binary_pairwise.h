@@ -19,7 +19,7 @@
 // (measured: a fifth of the time of a binary update on a 512×512 Ising lattice). Rows are
 // compared bit for bit and summed in the same order, so Δ is the same number either way.
 //
-// Precision: double. The Gibbs decision u ≤ σ(Δ) is the generic path's (inference/gibbs/draw.h),
+// Precision: double. The Gibbs decision u ≤ σ(Δ) is the generic path's (inference/sampling/draw.h),
 // and Δ here differs from the generic path's sum by rounding only (~1e−16 relative), so with
 // the same uniforms both paths give the same chains except when a uniform lands within
 // rounding of the threshold (probability ~1e−15 per update). Float couplings would save

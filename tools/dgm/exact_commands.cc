@@ -1,6 +1,7 @@
 // dgm marginals / map / logz with --method exact (junction tree), enumerate (brute force),
 // bp (belief propagation: sum-product marginals and Bethe log Z, max-product MAP), or, for
-// marginals, any registered sampler.
+// marginals, any registered sampler; for logz, ais (annealed importance sampling, compared with
+// the exact log Z when that is cheap).
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "dgm.h"
+#include "tools/dgm/ais_options.h"
 #include "tools/dgm/commands.h"
 #include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
@@ -32,6 +34,11 @@ struct QueryOptions {
   std::int64_t max_table_size = inference::ExactOptions{}.max_table_entries;
   std::int64_t max_configurations = inference::EnumerationOptions{}.max_configurations;
   SamplingOptions sampling;  // when the method is a sampler (dgm marginals only)
+  // --method ais (dgm logz only): the run, and the data whose visible marginals make the base.
+  AisCliOptions ais;
+  std::string data;
+  std::vector<std::string> visible;
+  std::vector<CLI::Option*> ais_data_flags;  // --data, --visible
   // --config: a BeliefPropagationConfig for --method bp, a SamplerConfig for a sampler. In dgm
   // marginals it is SamplingOptions::config.
   std::string config;
@@ -56,7 +63,7 @@ std::string number_text(double x) {
 }
 
 bool is_sampler(const std::string& method) {
-  return method != "exact" && method != "enumerate" && method != "bp";
+  return method != "exact" && method != "enumerate" && method != "bp" && method != "ais";
 }
 
 // Flags given that do not apply to the method are errors, not silently ignored.
@@ -71,6 +78,12 @@ void check_flags_apply(const QueryOptions& opt) {
   if (const std::string flag = given(opt.sampling_flags); !flag.empty() && !is_sampler(opt.method))
     throw Error(flag + " applies to sampler methods only (see `dgm samplers`; got --method " +
                 opt.method + ")");
+  std::string ais_flag = opt.ais.given_flag();
+  if (ais_flag.empty()) ais_flag = given(opt.ais_data_flags);
+  if (!ais_flag.empty() && opt.method != "ais")
+    throw Error(ais_flag + " applies to --method ais only (got --method " + opt.method + ")");
+  if (!opt.visible.empty() && opt.data.empty())
+    throw Error("--visible names the columns of --data; give --data too");
   if (!opt.config_path().empty() && opt.method != "bp" && !is_sampler(opt.method))
     throw Error(
         "--config applies to --method bp (a BeliefPropagationConfig) or a sampler (a "
@@ -168,6 +181,11 @@ struct Answer {
   std::int32_t chains = 0;
   std::int64_t kept_sweeps = 0;
   bool interrupted = false;
+  // --method ais: the run, its base ("uniform" or "data_marginals") and the exact log Z to
+  // compare with when it was cheap.
+  std::optional<inference::AisResult> ais;
+  std::string ais_base;
+  std::optional<ExactReference> reference;
   std::vector<std::pair<std::string, std::string>> warnings;  // (code, message)
 };
 
@@ -274,6 +292,45 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
       a.approximation = "belief propagation stopped before converging";
     else if (a.repair_rounds > 0)
       a.approximation = "decoding repaired by decimation";
+  } else if (opt.method == "ais") {
+    inference::AisOptions o = opt.ais.options();
+    a.ais_base = "uniform";
+    if (!opt.data.empty()) {
+      const learning::Dataset data = learning::read_dataset(opt.data);
+      const learning::VisibleLayout layout =
+          learning::visible_layout(*model.graph, opt.visible, data.width, data.source);
+      learning::validate_dataset(data, model, layout);
+      o.base_log_potentials = learning::ais_base_from_data(model, data, layout);
+      a.ais_base = "data_marginals";
+    }
+    a.ais = run_ais(model, o);
+    a.log_z = a.ais->log_z;
+    a.approximate_log_z = true;
+    a.exact = false;
+    a.approximation = kAisApproximation;
+    a.method_detail = ais_detail(
+        *a.ais, a.ais_base == "uniform" ? "uniform" : "visible marginals of " + opt.data);
+    if (!a.ais->completed) {
+      a.warnings.emplace_back(
+          "interrupted", "AIS was interrupted (Ctrl-C) after " + std::to_string(a.ais->betas_done) +
+                             " of " + std::to_string(a.ais->betas) + " βs; there is no estimate");
+      return a;
+    }
+    if (a.ais->zero_weight_runs > 0)
+      a.warnings.emplace_back(
+          "zero_weight_runs",
+          std::to_string(a.ais->zero_weight_runs) + " of " + std::to_string(a.ais->runs) +
+              " runs started in a state the model forbids (weight 0); the effective sample "
+              "size counts the rest");
+    if (a.ais->effective_sample_size < 0.1 * a.ais->runs) {
+      const std::string message =
+          "the importance weights are dominated by a few runs (effective sample size " +
+          number_text(a.ais->effective_sample_size) + " of " + std::to_string(a.ais->runs) +
+          "): the interval is not to be trusted; use more βs";
+      std::fprintf(stderr, "dgm: warning: %s\n", message.c_str());
+      a.warnings.emplace_back("low_effective_sample_size", message);
+    }
+    a.reference = cheap_exact_log_z(model, opt.max_table_size);
   } else if (opt.method != "enumerate") {
     inference::MarginalEstimator estimator(*model.graph);
     inference::RunObserver* observers[] = {&estimator};
@@ -316,6 +373,42 @@ std::string state_label(const engine::VariableGroupInfo& group, std::int32_t k) 
   return group.state_names.empty() ? std::to_string(k) : group.state_names[k];
 }
 
+// dgm logz --method ais: the estimate, its interval, the weights' effective sample size and,
+// when cheap, the exact log Z and the distance to it.
+void print_ais_text(std::ostream& out, const Answer& a) {
+  const inference::AisResult& r = *a.ais;
+  char buf[256];
+  if (!r.completed) {
+    out << "log Z    (none: interrupted after " << r.betas_done << " of " << r.betas << " βs)\n";
+    return;
+  }
+  std::snprintf(buf, sizeof buf, "log Z    %.10g  (natural log, AIS estimate)\n", r.log_z);
+  out << buf;
+  std::snprintf(
+      buf, sizeof buf,
+      "log Z interval  [%.10g, %.10g]  (log(Ẑ ∓ 3σ), σ the standard error of the mean weight)\n",
+      r.log_z_low, r.log_z_high);
+  out << buf;
+  std::snprintf(buf, sizeof buf, "log10 Z  %.10g\n", r.log_z / std::log(10.0));
+  out << buf;
+  std::snprintf(buf, sizeof buf, "effective sample size  %.1f of %d runs%s\n",
+                r.effective_sample_size, r.runs,
+                r.zero_weight_runs > 0
+                    ? (" (" + std::to_string(r.zero_weight_runs) + " of weight 0)").c_str()
+                    : "");
+  out << buf;
+  if (a.reference) {
+    const double d = r.log_z - a.reference->log_z;
+    const bool inside = r.log_z_low <= a.reference->log_z && a.reference->log_z <= r.log_z_high;
+    std::snprintf(
+        buf, sizeof buf, "exact log Z  %.10g  (%s); AIS − exact = %.3g, %s the interval\n",
+        a.reference->log_z,
+        a.reference->method == "rbm_enumeration" ? "RBM: one layer enumerated" : "junction tree", d,
+        inside ? "inside" : "outside");
+    out << buf;
+  }
+}
+
 void print_text(std::ostream& out, const engine::CompiledModel& model, const Answer& a, Query query,
                 const QueryOptions& opt) {
   const engine::Graph& g = *model.graph;
@@ -325,6 +418,10 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
   out << "# answer: " << (a.exact ? "exact" : "approximate (" + a.approximation + ")") << "\n";
   if (model.num_clamped() > 0)
     out << "# evidence: " << model.num_clamped() << " clamped variable(s)\n";
+  if (query == Query::kLogZ && a.ais) {
+    print_ais_text(out, a);
+    return;
+  }
   if (query == Query::kLogZ) {
     out << "log Z    " << buf << "  (natural log" << (a.approximate_log_z ? ", Bethe estimate" : "")
         << ")\n";
@@ -385,9 +482,23 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
   j["log_z"] = number_or_null(a.log_z);
   j["log_z_status"] = std::isnan(a.log_z) ? "not_computed" : number_status(a.log_z);
   j["log_z_kind"] = std::isnan(a.log_z)   ? Json(nullptr)
+                    : a.ais               ? Json("ais_estimate")
                     : a.approximate_log_z ? Json("bethe_estimate")
                                           : Json("exact");
-  if (query == Query::kLogZ) j["log10_z"] = number_or_null(a.log_z / std::log(10.0));
+  if (query == Query::kLogZ) {
+    j["log10_z"] = number_or_null(a.log_z / std::log(10.0));
+    j["ais"] = a.ais ? ais_json(*a.ais, opt.ais, a.ais_base, opt.data) : Json(nullptr);
+    if (a.reference && a.ais && a.ais->completed) {
+      const inference::AisResult& r = *a.ais;
+      j["exact_reference"] = {{"log_z", number_or_null(a.reference->log_z)},
+                              {"method", a.reference->method},
+                              {"ais_minus_exact", number_or_null(r.log_z - a.reference->log_z)},
+                              {"within_interval", r.log_z_low <= a.reference->log_z &&
+                                                      a.reference->log_z <= r.log_z_high}};
+    } else {
+      j["exact_reference"] = nullptr;
+    }
+  }
   if (a.bp) {
     const inference::bp::BpParams& p = *a.bp;
     j["convergence"] = {{"status", convergence_status(a.bp_status, p)},
@@ -461,6 +572,8 @@ void run_query(const QueryOptions& opt, Query query) {
   const Answer a = solve(model, opt, query);
   // Sampling methods compute no log Z; BP computes the Bethe estimate only at temperature 1.
   const bool sampled = !a.standard_errors.empty() || (a.approximate_log_z && std::isnan(a.log_z));
+  if (a.ais && opt.format == "uai" && std::isnan(a.log_z))
+    throw Error("AIS was interrupted: there is no log Z to write in the UAI PR format");
   if (!sampled && (std::isnan(a.log_z) || (std::isinf(a.log_z) && a.log_z > 0)))
     throw Error(opt.model.path + ": log Z is " + (std::isnan(a.log_z) ? "nan" : "+inf") +
                 ": the log-potentials are too large for double precision");
@@ -495,6 +608,21 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
   std::string method_help =
       "exact (junction tree), enumerate (brute force, tiny models), bp (belief propagation: "
       "approximate on loopy graphs, exact on trees)";
+  if (query == Query::kLogZ) {
+    methods.push_back("ais");
+    method_help +=
+        ", ais (annealed importance sampling: a stochastic estimate with a ±3σ interval; "
+        "--runs, --betas, --seed, --threads, --data, --visible)";
+    opt->ais.add_to(*cmd);
+    opt->ais_data_flags = {
+        cmd->add_option("--data", opt->data,
+                        "ais: a dataset (.npy or .csv) whose visible marginals make the base model "
+                        "(Salakhutdinov & Murray); default: the uniform base"),
+        cmd->add_option("--visible", opt->visible,
+                        "ais: the variable groups the columns of --data hold, in order "
+                        "(comma-separated; default: the group, or leading groups, of that width)")
+            ->delimiter(',')};
+  }
   if (query == Query::kMarginals) {
     // Marginals can also be estimated by any sampler, with the sampling options of dgm sample.
     for (const auto& info : inference::sampler_registry()) methods.push_back(info.name);

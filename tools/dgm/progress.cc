@@ -114,4 +114,41 @@ inference::bp::BpObserver BpProgress::observer() const {
   };
 }
 
+AisProgress::AisProgress(std::string label)
+    : label_(std::move(label)),
+      tty_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_),
+      stop_(std::make_shared<std::atomic<bool>>(false)) {}
+
+AisProgress::~AisProgress() {
+  if (tty_) std::fprintf(stderr, "\r\033[K");
+}
+
+std::function<void(std::int64_t, std::int64_t)> AisProgress::callback() {
+  return [this](std::int64_t done, std::int64_t total) {
+    if (InterruptGuard::requested()) {
+      if (!stop_->exchange(true)) {
+        if (tty_) std::fprintf(stderr, "\r\033[K");
+        std::fprintf(stderr, "dgm: interrupted after %lld of %lld βs; AIS gives no estimate\n",
+                     static_cast<long long>(done), static_cast<long long>(total));
+      }
+      return;
+    }
+    if (!tty_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_draw_ < std::chrono::milliseconds(100) && done < total) return;
+    last_draw_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double fraction = static_cast<double>(done) / static_cast<double>(total);
+    const int width = 30;
+    std::string bar(static_cast<std::size_t>(fraction * width), '#');
+    bar.append(static_cast<std::size_t>(width) - bar.size(), '.');
+    std::fprintf(stderr, "\r%s [%s] %lld/%lld βs, ETA %.0f s \033[K", label_.c_str(), bar.c_str(),
+                 static_cast<long long>(done), static_cast<long long>(total),
+                 fraction > 0 ? elapsed * (1 - fraction) / fraction : 0.0);
+    std::fflush(stderr);
+  };
+}
+
 }  // namespace dgm::cli

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,23 @@ class BpProgress {
   std::int32_t max_iterations_;
   bool tty_;
   std::shared_ptr<std::chrono::steady_clock::time_point> last_draw_;
+};
+
+// Shows the βs done of an AIS run on a terminal and raises the run's stop flag when
+// interrupted; the line is cleared when the object goes away.
+class AisProgress {
+ public:
+  explicit AisProgress(std::string label);
+  ~AisProgress();
+  // The callback for inference::AisOptions::progress; stop() for AisOptions::stop.
+  std::function<void(std::int64_t, std::int64_t)> callback();
+  const std::atomic<bool>* stop() const { return stop_.get(); }
+
+ private:
+  std::string label_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+  std::shared_ptr<std::atomic<bool>> stop_;
 };
 
 }  // namespace dgm::cli

@@ -1,11 +1,12 @@
 #pragma once
 // Drawing a variable's new state from its conditional, given one uniform u ∈ (0, 1].
 //
-// Every Gibbs path (generic or fast, sequential or chromatic) ends in one of these two
-// functions (the batched binary updates of inference/gibbs/binary_batch.h decide by
-// draw_binary's rule exactly, calling it whenever their estimate is not conclusive), so two
-// paths that compute the same conditional from the same uniform make the same decision; they
-// can differ only when u falls within rounding of a threshold.
+// Shared by every backend that draws from a conditional: the Gibbs family and the Gibbs
+// transitions of annealed importance sampling (inference/ais). Every Gibbs path (generic or
+// fast, sequential or chromatic) ends in one of these two functions (the batched binary updates of
+// inference/gibbs/binary_batch.h decide by draw_binary's rule exactly, calling it whenever their
+// estimate is not conclusive), so two paths that compute the same conditional from the same uniform
+// make the same decision; they can differ only when u falls within rounding of a threshold.
 #include <cmath>
 #include <cstdint>
 #include <span>
