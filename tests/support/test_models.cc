@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -94,6 +95,17 @@ std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+std::string plotting_unavailable_reason() {
+  // The interpreter dgm plot uses by default (tools/dgm/plotting.h).
+  std::string python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  if (const char* p = std::getenv("DGM_PYTHON"); p != nullptr && *p) python = p;
+  const std::string check = "'" + python + "' -c 'import matplotlib, numpy' >/dev/null 2>&1";
+  if (std::system(check.c_str()) == 0) return "";
+  return python +
+         " cannot import matplotlib and numpy: apt-get install python3-matplotlib "
+         "python3-numpy (tools/quickstart.sh does)";
 }
 
 }  // namespace dgm::testing

@@ -35,6 +35,10 @@ CommandResult run_dgm(const std::string& args);
 // Path of a file under the source tree, e.g. source_path("examples/tiny_chain.pbtxt").
 std::string source_path(const std::string& relative);
 
+// Why `dgm plot` cannot draw here (the interpreter it would use lacks matplotlib or numpy), or
+// "" when it can. Plot tests skip with this message; the set-up installs both, so CI runs them.
+std::string plotting_unavailable_reason();
+
 // The message of the dgm::Error that f throws, or "(no error)".
 std::string error_of(const std::function<void()>& f);
 

@@ -168,6 +168,39 @@ TEST(LearnCli, RefusalsNameTheProblemAndWriteNothing) {
       HasSubstr("garbage.checkpoint"));
 }
 
+TEST(LearnCli, ReferenceLogsTheRmseAndPlotDrawsCurvesAndSamples) {
+  if (const std::string why = testing::plotting_unavailable_reason(); !why.empty())
+    GTEST_SKIP() << why;
+  const Fixture f = make_fixture();
+  const auto r = run_dgm("learn '" + f.model + "' --data '" + f.data +
+                         "' --method pcd --epochs 6 --batch-size 50 --lr 0.03 --reference '" +
+                         f.dir + "/truth.pbtxt' --plot '" + f.dir + "/plots' --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);  // the script's lines stayed off stdout
+  const auto& epochs = doc["epochs"];
+  ASSERT_EQ(epochs.size(), 6u);
+  // From J = h = 0 toward (0.4, −0.2): RMSE √((0.16 + 0.04) / 2) ≈ 0.32 before any step;
+  // after each epoch (20 updates) it is within PCD's noise of the truth.
+  for (const auto& e : epochs) EXPECT_LT(e["parameter_rmse"].get<double>(), 0.15) << e.dump();
+  ASSERT_EQ(doc["figures"].size(), 2u);
+  for (const auto& figure : doc["figures"]) {
+    std::ifstream png(figure.get<std::string>(), std::ios::binary);
+    char magic[8] = {};
+    png.read(magic, 8);
+    EXPECT_EQ(std::string(magic + 1, 3), "PNG") << figure;
+  }
+  EXPECT_TRUE(std::filesystem::exists(f.dir + "/plots/log.jsonl"));
+  // A reference with other parameters is refused before training.
+  const std::string other = testing::write_file(f.dir, "other.pbtxt", R"(
+    variables { name: "s" shape: [3, 3] cardinality: 2 }
+    parameters { name: "K" value: 0.1 }
+    factors { name: "bonds" ising { coupling: "K" } lattice { group: "s" } })");
+  const auto bad = run_dgm("learn '" + f.model + "' --data '" + f.data + "' --reference '" + other +
+                           "' --out '" + f.dir + "/never.pbtxt'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(f.dir + "/never.pbtxt"));
+}
+
 TEST(LearnCli, AConfigFileHoldsTheSettingsAndFlagsOverrideIt) {
   const Fixture f = make_fixture();
   const std::string config = testing::write_file(f.dir, "learn.pbtxt", R"(

@@ -28,12 +28,8 @@ std::string default_python() {
 class PlotCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string check =
-        "'" + default_python() + "' -c 'import matplotlib, numpy' >/dev/null 2>&1";
-    if (std::system(check.c_str()) != 0)
-      GTEST_SKIP() << default_python()
-                   << " cannot import matplotlib and numpy: apt-get install python3-matplotlib "
-                      "python3-numpy (tools/quickstart.sh does)";
+    if (const std::string why = testing::plotting_unavailable_reason(); !why.empty())
+      GTEST_SKIP() << why;
     dir_ = testing::scratch_dir();
   }
   std::string dir_;

@@ -16,6 +16,7 @@
 #include "tools/dgm/commands.h"
 #include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
+#include "tools/dgm/plotting.h"
 #include "tools/dgm/progress.h"
 
 namespace dgm::cli {
@@ -23,7 +24,7 @@ namespace {
 
 struct LearnOptions {
   ModelOptions model;
-  std::string data, test, config, out, checkpoint, resume, log, format = "text";
+  std::string data, test, config, out, checkpoint, resume, log, reference, plot, format = "text";
   // Flag values; a flag given overrides the configuration file's field.
   proto::LearnConfig flags;
   std::string method, sampler, fresh_sampler, optimizer;
@@ -279,6 +280,43 @@ std::string record_text(const learning::EpochRecord& r, const learning::TrainerS
   return line.str();
 }
 
+// --plot DIR: the learning curves from the log, and — when the data's first visible group is
+// image-shaped (two dimensions) — a grid of the latest negatives (model samples) of that group.
+std::vector<std::string> plot_training(const std::string& dir, const std::string& log_path,
+                                       const learning::Trainer& trainer, const engine::Graph& g,
+                                       bool json) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> figures;
+  const std::string curves = (fs::path(dir) / "curves.png").string();
+  run_plot({"curves", "--out", curves, log_path}, json);
+  figures.push_back(curves);
+  const std::int32_t chains = trainer.num_negatives();
+  if (chains == 0) return figures;
+  const engine::VariableGroupInfo* image = nullptr;
+  for (const engine::VariableGroupInfo& group : g.groups)
+    if (group.shape.size() == 2) {
+      image = &group;
+      break;
+    }
+  if (image == nullptr) return figures;
+  const std::int64_t shown = std::min<std::int32_t>(chains, 64);
+  const std::int64_t size = image->shape[0] * image->shape[1];
+  std::vector<double> values;
+  values.reserve(static_cast<std::size_t>(shown * size));
+  const auto states = trainer.negative_states();
+  for (std::int64_t b = 0; b < shown; ++b)
+    for (std::int64_t i = 0; i < size; ++i)
+      values.push_back(states[static_cast<std::size_t>(b * g.num_variables() + image->first + i)]);
+  const std::string npy = (fs::path(dir) / "samples.npy").string();
+  engine::write_npy(npy, {shown, image->shape[0], image->shape[1]}, values, "|u1");
+  const std::string grid = (fs::path(dir) / "samples.png").string();
+  run_plot({"grid", "--out", grid, npy, "--title",
+            "model samples (the last negatives) of group " + image->name},
+           json);
+  figures.push_back(grid);
+  return figures;
+}
+
 void run_learn(LearnOptions& opt) {
   const engine::LoadedModel loaded = engine::load_model(opt.model.path);
   engine::CompiledModel model = opt.model.load();
@@ -318,8 +356,17 @@ void run_learn(LearnOptions& opt) {
   if (engine::format_from_path(out) == engine::ModelFormat::kUai)
     throw Error("--out " + out + ": a learned model is written as .pbtxt or .pb");
   const std::string checkpoint_path = opt.checkpoint.empty() ? out + ".checkpoint" : opt.checkpoint;
+  std::optional<engine::CompiledModel> reference;
+  if (!opt.reference.empty()) {
+    reference = engine::load_compiled(opt.reference);
+    learning::parameter_rmse(model, *reference);  // refuses other names and shapes now
+  }
+  std::string log_path = opt.log;
+  if (!opt.plot.empty()) {
+    if (log_path.empty()) log_path = (std::filesystem::path(opt.plot) / "log.jsonl").string();
+  }
   for (const std::string& input : {opt.model.path, opt.data, opt.test})
-    for (const std::string& output : {out, checkpoint_path, opt.log})
+    for (const std::string& output : {out, checkpoint_path, log_path})
       if (!input.empty() && !output.empty() &&
           std::filesystem::weakly_canonical(input) == std::filesystem::weakly_canonical(output))
         throw Error("the output " + output + " is an input file; choose another path");
@@ -333,9 +380,10 @@ void run_learn(LearnOptions& opt) {
   }
   // Everything is validated: outputs may be opened now.
   std::ofstream log;
-  if (!opt.log.empty()) {
-    log.open(opt.log, opt.resume.empty() ? std::ios::trunc : std::ios::app);
-    if (!log) throw Error(opt.log + ": cannot write the log");
+  if (!opt.plot.empty()) std::filesystem::create_directories(opt.plot);
+  if (!log_path.empty()) {
+    log.open(log_path, opt.resume.empty() ? std::ios::trunc : std::ios::app);
+    if (!log) throw Error(log_path + ": cannot write the log");
   }
   const auto save_checkpoint = [&] {
     proto::LearnCheckpoint c = trainer.checkpoint();
@@ -384,11 +432,21 @@ void run_learn(LearnOptions& opt) {
   hooks.on_epoch = [&](const learning::EpochRecord& r) {
     if (tty) std::cerr << "\r\033[K" << std::flush;
     Json j = record_json(r, settings, method);
+    std::string rmse_text;
+    if (reference) {
+      const double rmse = learning::parameter_rmse(trainer.model(), *reference).rmse;
+      j["parameter_rmse"] = number_or_null(rmse);
+      std::ostringstream t;
+      t << "  rmse " << std::setprecision(4) << rmse;
+      rmse_text = t.str();
+    } else {
+      j["parameter_rmse"] = nullptr;
+    }
     if (log.is_open()) {
       log << j.dump() << "\n";
       log.flush();
     }
-    text << record_text(r, settings) << std::endl;
+    text << record_text(r, settings) << rmse_text << std::endl;
     epochs.push_back(std::move(j));
   };
   hooks.stop = [] { return InterruptGuard::requested(); };
@@ -398,6 +456,11 @@ void run_learn(LearnOptions& opt) {
   save_checkpoint();
   const std::vector<std::string> written =
       learning::save_learned_model(loaded.model, trainer.model().params, out);
+  std::vector<std::string> figures;
+  if (!opt.plot.empty()) {
+    log.close();
+    figures = plot_training(opt.plot, log_path, trainer, *model.graph, json);
+  }
   if (json) {
     Json doc = json_document("learn", opt.model.path);
     doc["data"] = opt.data;
@@ -410,6 +473,7 @@ void run_learn(LearnOptions& opt) {
     doc["updates"] = trainer.updates();
     doc["checkpoint"] = checkpoint_path;
     doc["files"] = written;
+    doc["figures"] = figures;
     doc["epochs"] = std::move(epochs);
     std::cout << doc.dump(2) << "\n";
   } else {
@@ -419,6 +483,7 @@ void run_learn(LearnOptions& opt) {
     std::cout << "wrote " << out;
     if (written.size() > 1) std::cout << " (+ " << written.size() - 1 << " .npy)";
     std::cout << " and checkpoint " << checkpoint_path << "\n";
+    for (const std::string& f : figures) std::cout << "wrote " << f << "\n";
   }
 }
 
@@ -445,6 +510,13 @@ void register_learn(CLI::App& app) {
                   "Ctrl-C and every --checkpoint-every updates");
   cmd->add_option("--resume", o.resume, "continue the run a checkpoint holds, exactly");
   cmd->add_option("--log", o.log, "write one JSON line per epoch to this file");
+  cmd->add_option("--reference", o.reference,
+                  "a model with the true parameters: log the RMSE of the learnable parameters "
+                  "to it every epoch (recovery experiments)");
+  cmd->add_option("--plot", o.plot,
+                  "write learning curves (and, for an image-shaped visible group, a grid of model "
+                  "samples) as PNG into this folder, with the log as DIR/log.jsonl unless --log "
+                  "is given");
   cmd->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   const auto add = [&](CLI::Option* option) { o.given[option->get_name()] = option; };
   add(cmd->add_option("--method", o.method,

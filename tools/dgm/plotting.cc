@@ -75,7 +75,7 @@ PlotTools find_plot_tools() {
               error_details(ErrorCode::kIo));
 }
 
-void run_plot(const std::vector<std::string>& args) {
+void run_plot(const std::vector<std::string>& args, bool stdout_to_stderr) {
   const PlotTools tools = find_plot_tools();
   std::vector<std::string> words = {tools.python, tools.script};
   words.insert(words.end(), args.begin(), args.end());
@@ -84,8 +84,12 @@ void run_plot(const std::vector<std::string>& args) {
   argv.push_back(nullptr);
 
   pid_t pid = 0;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (stdout_to_stderr) posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
   const int spawn_error =
-      posix_spawnp(&pid, tools.python.c_str(), nullptr, nullptr, argv.data(), environ);
+      posix_spawnp(&pid, tools.python.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0)
     throw Error("cannot run the Python interpreter '" + tools.python +
                     "' for dgm_plot.py: " + std::strerror(spawn_error) + "; " + kInstallHint,

@@ -25,6 +25,8 @@ PlotTools find_plot_tools();
 // dgm::Error saying what is missing and how to install it when the interpreter cannot be run
 // or lacks matplotlib/numpy, and the script's exit status when it fails (its own message,
 // naming the bad file or option, is on stderr).
-void run_plot(const std::vector<std::string>& args);
+// `stdout_to_stderr`: the script's own lines go to stderr (a command whose stdout is a JSON
+// document).
+void run_plot(const std::vector<std::string>& args, bool stdout_to_stderr = false);
 
 }  // namespace dgm::cli
