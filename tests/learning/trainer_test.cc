@@ -91,6 +91,12 @@ Dataset random_binary(std::int64_t rows, std::int64_t width, std::uint64_t seed)
   return d;
 }
 
+Trainer::Hooks epoch_hook(std::function<void(const EpochRecord&)> f) {
+  Trainer::Hooks hooks;
+  hooks.on_epoch = std::move(f);
+  return hooks;
+}
+
 TrainerSettings settings_for(Negatives negatives, const std::string& sampler, std::int64_t k) {
   TrainerSettings s;
   s.gradient.negatives = negatives;
@@ -169,7 +175,9 @@ TEST(Trainer, ResumeGivesBitIdenticalParametersForEveryKindOfNegatives) {
     EXPECT_NE(whole, start);
     TrainerSettings other = s;
     other.gradient.seed = 12;
-    if (c.negatives != Negatives::kExact) EXPECT_NE(train_through(m, data, other), whole);
+    if (c.negatives != Negatives::kExact) {
+      EXPECT_NE(train_through(m, data, other), whole);
+    }
   }
 }
 
@@ -210,11 +218,11 @@ TEST(Trainer, EpochsShuffleTheDataAndDropNoExampleForever) {
   VisibleLayout layout = visible_layout(*m.graph, {}, 1, "d");
   Trainer trainer(m, data, layout, s);
   std::int64_t epochs = 0;
-  trainer.run({.on_epoch = [&](const EpochRecord& r) {
+  trainer.run(epoch_hook([&](const EpochRecord& r) {
     ++epochs;
     EXPECT_EQ(r.updates, epochs * 4);
     EXPECT_EQ(r.proxy.name, "pseudo_log_likelihood");
-  }});
+  }));
   EXPECT_EQ(epochs, 40);
   // Mean 5/45 → b = log(1/8) ≈ −2.08; without shuffling the ones would never be seen.
   EXPECT_NEAR(trainer.parameters()[0], std::log(5.0 / 40.0), 0.6);
@@ -240,7 +248,7 @@ TEST(Trainer, ExactTrainingRecoversTheGeneratingParameters) {
   VisibleLayout layout = visible_layout(*start.graph, {}, 9, "d");
   Trainer trainer(start, data, layout, s, &data);
   std::vector<EpochRecord> records;
-  trainer.run({.on_epoch = [&](const EpochRecord& r) { records.push_back(r); }});
+  trainer.run(epoch_hook([&](const EpochRecord& r) { records.push_back(r); }));
   // Statistical error of 4000 examples ≈ 0.01–0.02; 0.06 is a bug, not noise.
   EXPECT_NEAR(trainer.parameters()[0], 0.4, 0.06);
   EXPECT_NEAR(trainer.parameters()[1], -0.2, 0.06);
@@ -259,7 +267,7 @@ TEST(Trainer, MixingProbeReportsTheAutocorrelationTime) {
   VisibleLayout layout = visible_layout(*m.graph, {}, 9, "d");
   Trainer trainer(m, data, layout, s);
   std::vector<EpochRecord> records;
-  trainer.run({.on_epoch = [&](const EpochRecord& r) { records.push_back(r); }});
+  trainer.run(epoch_hook([&](const EpochRecord& r) { records.push_back(r); }));
   ASSERT_EQ(records.size(), 2u);
   for (const EpochRecord& r : records) {
     ASSERT_TRUE(r.mixing.has_value());
