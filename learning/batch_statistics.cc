@@ -90,9 +90,15 @@ void BatchStatistics::add_bipartite(std::size_t bi, const Batch& batch, double w
   };
   const RowMatrix left = side(block.left_begin, block.left_count);
   const RowMatrix right = side(block.right_begin, block.right_count);
-  // Factor r = i·R + j reads weight param_offset + r: the product's row-major layout.
+  // Factor r = i·R + j reads weight param_offset + r: the product's row-major layout. Column
+  // tiles of fixed width in parallel: each tile's numbers are the same on any thread count.
   Eigen::Map<RowMatrix> w(out.data() + block.param_offset, block.left_count, block.right_count);
-  w.noalias() += weight * (left.transpose() * right);
+  constexpr Eigen::Index kTile = 128;
+  const Eigen::Index columns = block.right_count;
+  tbb::parallel_for(Eigen::Index{0}, (columns + kTile - 1) / kTile, [&](Eigen::Index t) {
+    const Eigen::Index c0 = t * kTile, c = std::min(kTile, columns - c0);
+    w.middleCols(c0, c).noalias() += weight * (left.transpose() * right.middleCols(c0, c));
+  });
 }
 
 void BatchStatistics::add_block(std::size_t bi, const Batch& batch, double weight, bool generic,

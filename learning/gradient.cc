@@ -1,5 +1,7 @@
 #include "learning/gradient.h"
 
+#include <tbb/parallel_for.h>
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -147,7 +149,13 @@ void GradientEstimator::hidden_probabilities(std::span<const std::int32_t> state
   const Eigen::Map<const RowMatrix> w(model_->params.values.data() + block.param_offset,
                                       r.num_visible, r.num_hidden);
   const std::vector<double> bias = inference::rbm_bias_log_odds(*model_);
-  const RowMatrix a = v * w;
+  // Column tiles of fixed width in parallel (the same numbers on any thread count).
+  RowMatrix a(rows, r.num_hidden);
+  constexpr Eigen::Index kTile = 128;
+  tbb::parallel_for(Eigen::Index{0}, (a.cols() + kTile - 1) / kTile, [&](Eigen::Index t) {
+    const Eigen::Index c0 = t * kTile, c = std::min(kTile, a.cols() - c0);
+    a.middleCols(c0, c).noalias() = v * w.middleCols(c0, c);
+  });
   soft_.assign(static_cast<std::size_t>(rows * n), 0.0);
   for (std::int64_t b = 0; b < rows; ++b)
     for (std::int32_t j = 0; j < r.num_hidden; ++j)

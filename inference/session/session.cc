@@ -94,7 +94,9 @@ void Session::start(const SessionOptions& o) {
     init_from_rows(chains_, model, o.start_rows, o.num_start_rows, o.start_source);
   } else {
     init_uniform(chains_, model, seed_);
-    if (!sampler_->needs_valid_start()) return;  // e.g. PMP: every sample is drawn afresh
+    // PMP draws every sample afresh; without hard factors or −inf parameters every start is
+    // possible (an O(parameters) test instead of evaluating every chain).
+    if (!sampler_->needs_valid_start() || engine::every_state_possible(model)) return;
     // With hard constraints a uniform start is often impossible. Where exact inference is
     // affordable, such chains start from the MAP state instead; otherwise
     // require_positive_probability below explains how to give valid starts.
