@@ -1,5 +1,7 @@
 #include "learning/trainer.h"
 
+#include <tbb/task_arena.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -111,6 +113,16 @@ void Trainer::shuffle(std::int64_t epoch) {
 }
 
 bool Trainer::run(const Hooks& hooks) {
+  // `threads` bounds all of the trainer's parallel work (statistics, products, proxies), not
+  // only the sessions'; results are the same for any value.
+  if (settings_.gradient.threads > 0) {
+    tbb::task_arena arena(settings_.gradient.threads);
+    return arena.execute([&] { return run_epochs(hooks); });
+  }
+  return run_epochs(hooks);
+}
+
+bool Trainer::run_epochs(const Hooks& hooks) {
   while (epoch_ < settings_.epochs) {
     shuffle(epoch_);
     while (update_in_epoch_ < updates_per_epoch_) {

@@ -106,6 +106,7 @@ class Trainer {
   std::int32_t num_negatives() const;
 
  private:
+  bool run_epochs(const Hooks& hooks);
   void shuffle(std::int64_t epoch);
   EpochRecord finish_epoch(double epoch_seconds, double sum_squared_norms,
                            std::int64_t epoch_updates);
