@@ -174,7 +174,8 @@ TEST(LearnCli, ReferenceLogsTheRmseAndPlotDrawsCurvesAndSamples) {
   const Fixture f = make_fixture();
   const auto r = run_dgm("learn '" + f.model + "' --data '" + f.data +
                          "' --method pcd --epochs 6 --batch-size 50 --lr 0.03 --reference '" +
-                         f.dir + "/truth.pbtxt' --plot '" + f.dir + "/plots' --format json");
+                         f.dir + "/truth.pbtxt' --plot '" + f.dir + "/plots' --out '" + f.dir +
+                         "/r.pbtxt' --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);  // the script's lines stayed off stdout
   const auto& epochs = doc["epochs"];
