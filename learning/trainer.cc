@@ -238,8 +238,9 @@ proto::LearnCheckpoint Trainer::checkpoint() const {
   c.set_epoch_squared_norms(epoch_norms_);
   c.set_epoch_seconds(epoch_seconds_);
   const auto hidden = estimator_->clamped_hidden_chains();
-  c.set_clamped_hidden(
-      std::string(reinterpret_cast<const char*>(hidden.data()), hidden.size_bytes()));
+  if (!hidden.empty())
+    c.set_clamped_hidden(
+        std::string(reinterpret_cast<const char*>(hidden.data()), hidden.size_bytes()));
   return c;
 }
 
@@ -274,7 +275,8 @@ void Trainer::restore(const proto::LearnCheckpoint& c, const std::string& source
   if (c.clamped_hidden().size() % sizeof(std::int32_t) != 0)
     throw Error(source + ": the checkpoint's hidden chains are damaged");
   std::vector<std::int32_t> hidden(c.clamped_hidden().size() / sizeof(std::int32_t));
-  std::memcpy(hidden.data(), c.clamped_hidden().data(), c.clamped_hidden().size());
+  if (!hidden.empty())
+    std::memcpy(hidden.data(), c.clamped_hidden().data(), c.clamped_hidden().size());
   estimator_->restore_clamped_hidden(hidden, train_.num_examples, c.updates());
   updates_ = c.updates();
   epoch_ = c.epoch();
