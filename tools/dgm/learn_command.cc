@@ -18,6 +18,7 @@
 #include "tools/dgm/model_options.h"
 #include "tools/dgm/plotting.h"
 #include "tools/dgm/progress.h"
+#include "tools/dgm/text_config.h"
 
 namespace dgm::cli {
 namespace {
@@ -45,13 +46,7 @@ struct LearnOptions {
 };
 
 proto::LearnConfig read_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open the learning configuration");
-  std::stringstream text;
-  text << in.rdbuf();
-  proto::LearnConfig config;
-  engine::parse_text_message(text.str(), path, config);
-  return config;
+  return read_text_config<proto::LearnConfig>(path, "learning configuration");
 }
 
 // The flags given, written over `config`.

@@ -8,6 +8,7 @@
 
 #include "dgm/session.pb.h"
 #include "tools/dgm/progress.h"
+#include "tools/dgm/text_config.h"
 
 namespace dgm::cli {
 
@@ -59,15 +60,7 @@ std::string session_path_for(const std::string& samples_path) { return samples_p
 namespace {
 
 proto::SamplerConfig read_config(const std::string& path) {
-  if (std::filesystem::is_directory(path))
-    throw Error(path + ": is a directory, not a sampler configuration");
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open the sampler configuration");
-  std::stringstream text;
-  text << in.rdbuf();
-  proto::SamplerConfig config;
-  engine::parse_text_message(text.str(), path, config);
-  return config;
+  return read_text_config<proto::SamplerConfig>(path, "sampler configuration");
 }
 
 std::vector<std::int32_t> read_states(const std::string& file, std::int64_t n, std::int64_t& rows) {
