@@ -86,6 +86,8 @@ inline double exp_neg_abs(double a) {
 
 // σ(a) = 1/(1 + e^{−a}), given e = exp_neg_abs(a); relative error below 1e−15 for |a| ≤ 700.
 inline double sigmoid(double a, double e) { return if_negative(a, e, 1.0) / (1.0 + e); }
+// σ(a) for one value.
+inline double sigmoid(double a) { return sigmoid(a, exp_neg_abs(a)); }
 
 // Σ_k softplus(x_k) = Σ_k log(1 + e^{x_k}) over a row, with one log per 512 elements instead
 // of one per element, in two steps: a per-element part that a caller's vectorised pass

@@ -8,6 +8,7 @@
 
 #include "engine/error.h"
 #include "engine/random.h"
+#include "engine/vector_math.h"
 #include "factors/factor_eval.h"
 #include "inference/exact/junction_tree.h"
 #include "inference/model_views/rbm_layout.h"
@@ -23,10 +24,6 @@ constexpr std::uint64_t kPersistentSeed = 0x706364;  // "pcd"
 constexpr std::uint64_t kFreshSeed = 0x66726573;     // "fres"
 constexpr std::uint64_t kRefineSeed = 0x726566;      // "ref"
 constexpr std::uint64_t kDataSeed = 0x64617461;      // "data"
-
-double logistic(double a) {
-  return a >= 0 ? 1.0 / (1.0 + std::exp(-a)) : std::exp(a) / (1.0 + std::exp(a));
-}
 
 }  // namespace
 
@@ -160,7 +157,7 @@ void GradientEstimator::hidden_probabilities(std::span<const std::int32_t> state
   for (std::int64_t b = 0; b < rows; ++b)
     for (std::int32_t j = 0; j < r.num_hidden; ++j)
       soft_[static_cast<std::size_t>(b * n + r.hidden_begin + j)] =
-          logistic(a(b, j) + bias[static_cast<std::size_t>(r.hidden_begin + j)]);
+          engine::sigmoid(a(b, j) + bias[static_cast<std::size_t>(r.hidden_begin + j)]);
 }
 
 void GradientEstimator::statistics_of(std::span<const std::int32_t> states, std::int64_t rows,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/vector_math.h"
 #include "inference/model_views/conditional.h"
 #include "inference/model_views/rbm_layout.h"
 
@@ -29,10 +30,6 @@ std::optional<inference::RbmLayout> rbm_with_hidden(const engine::CompiledModel&
     if (layout.variables[static_cast<std::size_t>(i)] != rbm->visible_begin + i)
       return std::nullopt;
   return rbm;
-}
-
-double logistic(double a) {
-  return a >= 0 ? 1.0 / (1.0 + std::exp(-a)) : std::exp(a) / (1.0 + std::exp(a));
 }
 
 double reconstruction_error(const engine::CompiledModel& model, const inference::RbmLayout& r,
@@ -55,13 +52,14 @@ double reconstruction_error(const engine::CompiledModel& model, const inference:
     RowMatrix h = v * w;
     for (Eigen::Index b = 0; b < h.rows(); ++b)
       for (std::int32_t j = 0; j < r.num_hidden; ++j)
-        h(b, j) = logistic(h(b, j) + bias[static_cast<std::size_t>(r.hidden_begin + j)]);
+        h(b, j) = engine::sigmoid(h(b, j) + bias[static_cast<std::size_t>(r.hidden_begin + j)]);
     const RowMatrix a = h * w.transpose();
     for (Eigen::Index b = 0; b < a.rows(); ++b) {
       double sum = 0.0;
       for (std::int32_t i = 0; i < r.num_visible; ++i) {
         const double d =
-            v(b, i) - logistic(a(b, i) + bias[static_cast<std::size_t>(r.visible_begin + i)]);
+            v(b, i) -
+            engine::sigmoid(a(b, i) + bias[static_cast<std::size_t>(r.visible_begin + i)]);
         sum += d * d;
       }
       per_example[static_cast<std::size_t>(begin + b)] = sum / r.num_visible;

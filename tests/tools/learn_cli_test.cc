@@ -148,6 +148,10 @@ TEST(LearnCli, RefusalsNameTheProblemAndWriteNothing) {
               HasSubstr("unknown method 'magic'"));
   EXPECT_THAT(run_dgm("learn '" + f.model + "' --data '" + f.data + "' --sampler nope").err,
               HasSubstr("unknown sampler 'nope'"));
+  EXPECT_THAT(run_dgm("learn '" + f.model + "' --data '" + f.data + "' --epochs 0").err,
+              HasSubstr("--epochs must be ≥ 1 (got 0)"));
+  EXPECT_THAT(run_dgm("learn '" + f.model + "' --data '" + f.data + "' --batch-size 0").err,
+              HasSubstr("--batch-size must be ≥ 1"));
   EXPECT_THAT(run_dgm("learn '" + f.model + "' --data '" + f.data + "' --lr nan").err,
               HasSubstr("learning rate"));
   EXPECT_THAT(run_dgm("learn '" + f.model + "' --data '" + f.data + "' --log '" + f.data + "'").err,

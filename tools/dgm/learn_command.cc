@@ -27,7 +27,6 @@ struct LearnOptions {
   ModelOptions model;
   std::string data, test, config, out, checkpoint, resume, log, reference, plot, format = "text";
   // Flag values; a flag given overrides the configuration file's field.
-  proto::LearnConfig flags;
   std::string method, sampler, fresh_sampler, optimizer;
   std::int64_t k = 0, epochs = 0, checkpoint_every = 0, mixing_every = 0, mixing_sweeps = 0,
                hidden_sweeps = 0;
@@ -51,6 +50,13 @@ proto::LearnConfig read_config(const std::string& path) {
 
 // The flags given, written over `config`.
 void apply_flags(const LearnOptions& o, proto::LearnConfig& c) {
+  // A configuration field left at 0 means "the default"; a flag given as 0 is a mistake, not a
+  // request for the default.
+  for (const auto& [flag, value] : {std::pair<const char*, std::int64_t>{"--epochs", o.epochs},
+                                    {"--batch-size", o.batch_size},
+                                    {"--chains", o.chains}})
+    if (o.has(flag) && value < 1)
+      throw Error(std::string(flag) + " must be ≥ 1 (got " + std::to_string(value) + ")");
   if (o.has("--method")) c.set_method(o.method);
   if (o.has("--sampler")) c.set_sampler(o.sampler);
   if (o.has("--fresh-sampler")) c.set_fresh_sampler(o.fresh_sampler);
@@ -368,9 +374,6 @@ void run_learn(LearnOptions& opt) {
 
   learning::Trainer trainer(model, train, std::move(layout), settings, test ? &*test : nullptr);
   if (!opt.resume.empty()) {
-    if (checkpoint.data_source() != "" && checkpoint.data_examples() != train.num_examples)
-      throw Error(opt.resume + ": written for " + checkpoint.data_source() + " (" +
-                  std::to_string(checkpoint.data_examples()) + " examples), not " + opt.data);
     trainer.restore(checkpoint, opt.resume);
   }
   // Everything is validated: outputs may be opened now.
