@@ -3,39 +3,23 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <vector>
 
 #include "engine/error.h"
+#include "inference/sampling/chain_series.h"
 
 namespace dgm::inference {
 
 Autocorrelation integrated_autocorrelation(std::span<const double> series, std::int64_t chains,
                                            std::int64_t length, double window_factor) {
-  if (chains < 1 || length < 4)
-    throw Error("autocorrelation: needs at least one chain of 4 or more steps (got " +
-                std::to_string(chains) + " × " + std::to_string(length) + ")");
-  if (static_cast<std::int64_t>(series.size()) != chains * length)
-    throw Error("autocorrelation: " + std::to_string(series.size()) + " values for " +
-                std::to_string(chains) + " chains of " + std::to_string(length));
   if (!(window_factor > 0)) throw Error("autocorrelation: the window factor must be positive");
-  double mean = 0.0;
-  for (const double x : series) {
-    if (!std::isfinite(x))
-      throw Error("autocorrelation: the series has a non-finite value (" + std::to_string(x) + ")");
-    mean += x;
-  }
-  mean /= static_cast<double>(series.size());
+  // Pooled centring: chains stuck in different modes count as correlated.
+  const ChainSeries centred(series, chains, length, ChainSeries::Centre::kPooled,
+                            "autocorrelation");
   Autocorrelation out;
-  // Autocovariance at lag t, summed over chains; O(chains · length · W), stopping at the window.
-  std::vector<double> centred(series.size());
-  for (std::size_t i = 0; i < series.size(); ++i) centred[i] = series[i] - mean;
+  // Autocovariance at lag t, averaged over the pairs of every chain; O(chains · length) per
+  // lag, stopping at the window.
   const auto covariance = [&](std::int64_t lag) {
-    double sum = 0.0;
-    for (std::int64_t c = 0; c < chains; ++c) {
-      const double* x = centred.data() + c * length;
-      for (std::int64_t t = 0; t + lag < length; ++t) sum += x[t] * x[t + lag];
-    }
-    return sum / static_cast<double>(chains * (length - lag));
+    return centred.lagged_sum(lag) / static_cast<double>(chains * (length - lag));
   };
   const double c0 = covariance(0);
   const double n = static_cast<double>(chains * length);
