@@ -14,6 +14,8 @@
 #                              another backend, so backends stay independent (ais, exact,
 #                              gibbs, gradient, pmp; pmp may also include bp/, which it is
 #                              built on)
+#   inference/metrics/         itself, sampling/, engine/: quality measures of any sampler's output
+#                              (no backend, no model view)
 #   inference/bp/              itself, model_views/, engine/, factors/, dgm/ (BP is no sampler)
 #   inference/ (its own files) anything in inference/: the layer that lists the backends
 #   inference/session/         anything in inference/: sessions run any backend by name
@@ -37,6 +39,7 @@ foreach(backend ais exact gibbs gradient pmp)
                                 ${lower})
 endforeach()
 list(APPEND rule_inference/pmp inference/bp/)
+set(rule_inference/metrics inference/metrics/ inference/sampling/ engine/)
 set(rule_inference/bp inference/bp/ inference/model_views/ ${lower})
 set(rule_inference/session inference/ ${lower})
 
