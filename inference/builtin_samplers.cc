@@ -1,6 +1,7 @@
 #include "inference/builtin_samplers.h"
 
 #include "engine/error.h"
+#include "inference/exact/register.h"
 #include "inference/gibbs/register.h"
 #include "inference/gradient/register.h"
 #include "inference/pmp/register.h"
@@ -16,6 +17,7 @@ SamplerRegistry& process_registry() {
     register_gibbs_samplers(built_in);
     register_pmp_sampler(built_in);
     register_gradient_samplers(built_in);
+    register_exact_sampler(built_in);
     return built_in;
   }();
   return registry;

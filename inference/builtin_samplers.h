@@ -1,7 +1,8 @@
 #pragma once
 // The samplers dgm offers, by name: one process-wide SamplerRegistry holding every built-in
-// sampler — the Gibbs family (inference/gibbs), perturb-and-max-product (inference/pmp) and the
-// gradient-informed samplers (inference/gradient) — from its first use, plus any an
+// sampler — the Gibbs family (inference/gibbs), perturb-and-max-product (inference/pmp), the
+// gradient-informed samplers (inference/gradient) and exact sampling on the junction tree
+// (inference/exact) — from its first use, plus any an
 // application adds. This is the layer above the backends: each backend registers its samplers
 // into the table it is given, and the sampling layer below them knows none of them.
 //

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "engine/elimination_order.h"
@@ -36,7 +37,10 @@ std::string entries_text(std::int64_t entries) {
 
 // `order` comes from the search with the reported width cap (no table limit), so that the
 // refusal names the same width as dgm check.
-[[noreturn]] void throw_too_wide(const engine::EliminationOrder& order, std::int64_t limit) {
+// `advice` ends the message: how to raise the limit or what to use instead (empty: the
+// advice for --max-table-size).
+[[noreturn]] void throw_too_wide(const engine::EliminationOrder& order, std::int64_t limit,
+                                 std::string_view advice) {
   const std::string needs = order.complete
                                 ? "needs a clique table of " + entries_text(order.largest_table)
                                 : "needs clique tables of more than 2^" +
@@ -45,20 +49,24 @@ std::string entries_text(std::int64_t entries) {
       "exact inference is not affordable for this model: the best elimination order "
       "found has " +
       engine::describe_width(order, engine::kReportedWidthCap) + " and " + needs +
-      ", more than the limit of " + std::to_string(limit) +
-      " entries. Raise the limit with --max-table-size (ExactOptions::"
-      "max_table_entries) if there is memory for it, or use an approximate method.");
+      ", more than the limit of " + std::to_string(limit) + " entries. " +
+      (advice.empty() ? std::string("Raise the limit with --max-table-size (ExactOptions::"
+                                    "max_table_entries) if there is memory for it, or use an "
+                                    "approximate method.")
+                      : std::string(advice)));
 }
 
-[[noreturn]] void throw_zero_probability(bool has_evidence) {
+// `missing`: what cannot be computed, e.g. "there are no conditional marginals or MAP state".
+[[noreturn]] void throw_zero_probability(bool has_evidence, const char* what, const char* missing) {
   if (has_evidence)
-    throw Error(
-        "exact inference: the evidence has probability zero (log Z = -inf), so "
-        "there are no conditional marginals or MAP state");
-  throw Error(
-      "exact inference: every configuration has probability zero (log Z = -inf): the "
-      "model's hard constraints cannot all be satisfied");
+    throw Error(std::string(what) + ": the evidence has probability zero (log Z = -inf), so " +
+                missing);
+  throw Error(std::string(what) +
+              ": every configuration has probability zero (log Z = -inf): the "
+              "model's hard constraints cannot all be satisfied");
 }
+
+constexpr const char* kNoMarginals = "there are no conditional marginals or MAP state";
 
 // Checks a restricted factor table for values that are not log-potentials.
 void check_values(std::span<const double> values, const engine::Graph& graph, std::int64_t f) {
@@ -76,7 +84,8 @@ void check_values(std::span<const double> values, const engine::Graph& graph, st
 }  // namespace
 
 JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
-                           std::span<const std::int32_t> evidence, std::int64_t max_table_entries)
+                           std::span<const std::int32_t> evidence, std::int64_t max_table_entries,
+                           std::string_view advice)
     : graph_(std::move(graph)), max_table_entries_(max_table_entries) {
   const engine::Graph& g = *graph_;
   const std::int32_t num_vars = g.num_variables();
@@ -92,8 +101,10 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
   for (std::int32_t v = 0; v < num_vars; ++v) {
     if (evidence[v] != engine::kFree) {
       clamped_[v] = 1;
+      has_evidence_ = true;
     } else {
       free_vars.push_back(v);
+      max_cardinality_ = std::max(max_cardinality_, g.cardinality[v]);
     }
   }
   // The best order up to the reported width cap, whatever its tables: the same order dgm check
@@ -102,7 +113,7 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
   const engine::EliminationOrder elimination =
       engine::best_elimination_order(g, free_vars, kInt64Max, engine::kReportedWidthCap);
   if (!elimination.complete || elimination.largest_table > max_table_entries)
-    throw_too_wide(elimination, max_table_entries);
+    throw_too_wide(elimination, max_table_entries, advice);
   order_ = elimination.order;
   const int n = static_cast<int>(order_.size());
   position_.assign(num_vars, -1);
@@ -171,7 +182,7 @@ JunctionTree::JunctionTree(std::shared_ptr<const engine::Graph> graph,
       engine::EliminationOrder actual = elimination;
       actual.induced_width = std::max(actual.induced_width, static_cast<int>(scope.size()) - 1);
       actual.largest_table = std::max(actual.largest_table, factors::table_size(cards));
-      throw_too_wide(actual, max_table_entries);
+      throw_too_wide(actual, max_table_entries, advice);
     }
     induced_width_ = std::max(induced_width_, static_cast<int>(scope.size()) - 1);
     largest_table_ = std::max(largest_table_, entries);
@@ -502,45 +513,123 @@ void JunctionTree::distribute(std::span<const double> factor_values, std::span<c
   }
 }
 
+double JunctionTree::root_total(double constant, std::span<const double> messages) const {
+  double total = constant;
+  for (int i = 0; i < static_cast<int>(order_.size()); ++i)
+    if (parent_[i] < 0) total += messages[message_offsets_[i]];
+  return total;
+}
+
+void JunctionTree::conditional_row(int i, std::span<const double> factor_values,
+                                   std::span<const double> messages,
+                                   std::span<const std::int32_t> state,
+                                   std::span<double> row) const {
+  const std::int32_t card = clique_cards(i)[0];
+  std::fill(row.begin(), row.begin() + card, 0.0);
+  // Adds table (vars, cards, values), whose first axis is the clique's variable: the entries
+  // (k, s) sit at k·stride + rest, with rest and stride from the other axes (row-major).
+  auto add = [&](std::span<const std::int32_t> vars, std::span<const std::int32_t> cards,
+                 const double* values) {
+    std::int64_t rest = 0, stride = 1;
+    for (std::size_t j = 1; j < vars.size(); ++j) {
+      rest = rest * cards[j] + state[vars[j]];
+      stride *= cards[j];
+    }
+    const double* at = values + rest;
+    for (std::int32_t k = 0; k < card; ++k) row[k] += at[k * stride];
+  };
+  for (std::int32_t t : bucket(i)) {
+    const std::int64_t a0 = factor_axis_offsets_[t], a1 = factor_axis_offsets_[t + 1];
+    add(std::span<const std::int32_t>(factor_vars_.data() + a0, a1 - a0),
+        std::span<const std::int32_t>(factor_cards_.data() + a0, a1 - a0),
+        factor_values.data() + factor_value_offsets_[t]);
+  }
+  for (std::int32_t c : children(i))
+    add(separator_vars(c), separator_cards(c), messages.data() + message_offsets_[c]);
+}
+
 std::vector<std::int32_t> JunctionTree::traceback(std::span<const double> factor_values,
                                                   std::span<const double> max_up,
                                                   std::span<const std::int32_t> evidence) const {
   std::vector<std::int32_t> state(evidence.begin(), evidence.end());
+  std::vector<double> row(static_cast<std::size_t>(max_cardinality_));
   // Reverse elimination order: every variable of a clique's separator is eliminated later,
   // so its state is already chosen; pick the best state of the clique's own variable,
   // scoring with the same additions, in the same order, as the max pass.
   for (int i = static_cast<int>(order_.size()) - 1; i >= 0; --i) {
-    const std::int32_t v = order_[i];
+    conditional_row(i, factor_values, max_up, state, row);
     const std::int32_t card = clique_cards(i)[0];
     double best = kNegInf;
     std::int32_t best_state = 0;
     for (std::int32_t k = 0; k < card; ++k) {
-      state[v] = k;
-      double score = 0.0;
-      for (std::int32_t t : bucket(i)) {
-        const std::int64_t a0 = factor_axis_offsets_[t], a1 = factor_axis_offsets_[t + 1];
-        score += value_at(
-            LogTableView{
-                std::span<const std::int32_t>(factor_vars_.data() + a0, a1 - a0),
-                std::span<const std::int32_t>(factor_cards_.data() + a0, a1 - a0),
-                factor_values.subspan(factor_value_offsets_[t],
-                                      factor_value_offsets_[t + 1] - factor_value_offsets_[t])},
-            state);
-      }
-      for (std::int32_t c : children(i))
-        score += value_at(
-            LogTableView{
-                separator_vars(c), separator_cards(c),
-                max_up.subspan(message_offsets_[c], message_offsets_[c + 1] - message_offsets_[c])},
-            state);
-      if (score > best) {
-        best = score;
+      if (row[k] > best) {
+        best = row[k];
         best_state = k;
       }
     }
-    state[v] = best_state;
+    state[order_[i]] = best_state;
   }
   return state;
+}
+
+SamplingTables JunctionTree::prepare_sampling(const engine::Params& params,
+                                              std::span<const std::int32_t> evidence) const {
+  check_evidence(evidence);
+  SamplingTables tables;
+  const double constant = restrict_factors(params, evidence, tables.factor_values);
+  collect(tables.factor_values, false, tables.up);
+  tables.log_z = root_total(constant, tables.up);
+  if (tables.log_z == kNegInf)
+    throw_zero_probability(has_evidence_, "exact sampling",
+                           "there is no conditional distribution to sample from");
+  return tables;
+}
+
+std::int64_t JunctionTree::sample(const SamplingTables& tables, std::span<const double> uniforms,
+                                  std::span<std::int32_t> state, std::vector<double>& row) const {
+  if (row.size() < static_cast<std::size_t>(max_cardinality_))
+    row.resize(static_cast<std::size_t>(max_cardinality_));
+  std::int64_t changed = 0;
+  // Reverse elimination order, as traceback: the separator S_v of the variable at position i
+  // holds variables eliminated later, already drawn, and p(x_v | x_{S_v}, everything drawn
+  // before) = p(x_v | x_{S_v}) ∝ exp(ψ_v + Σ_children m_child) at those states, since the
+  // collect messages sum out exactly the variables eliminated before v (Dawid 1992).
+  for (int i = static_cast<int>(order_.size()) - 1; i >= 0; --i) {
+    conditional_row(i, tables.factor_values, tables.up, state, row);
+    const std::int32_t card = clique_cards(i)[0];
+    double top = kNegInf;
+    for (std::int32_t k = 0; k < card; ++k) top = std::max(top, row[k]);
+    // A separator state drawn with positive probability has a positive conditional; −inf
+    // here means the tables are not this tree's collect pass for the evidence.
+    if (!(top > kNegInf) || std::isinf(top))
+      throw Error("exact sampling: the conditional of variable " +
+                  graph_->variable_name(order_[i]) +
+                  " is not a distribution; the sampling tables do not belong to this tree");
+    // Inversion: the first state whose cumulative weight reaches u · total (u ∈ (0, 1], so
+    // a state of weight 0 is never chosen).
+    double total = 0.0;
+    for (std::int32_t k = 0; k < card; ++k) {
+      row[k] = std::exp(row[k] - top);  // exp(−inf) = 0: hard zeros stay impossible
+      total += row[k];
+    }
+    const double target = uniforms[static_cast<std::size_t>(i)] * total;
+    std::int32_t pick = card - 1;
+    double cumulative = 0.0;
+    for (std::int32_t k = 0; k < card; ++k) {
+      cumulative += row[k];
+      if (cumulative >= target && row[k] > 0.0) {
+        pick = k;
+        break;
+      }
+    }
+    // Rounding can leave the last states behind u · total only when u is 1 and they have
+    // weight 0: take the last possible state then.
+    while (row[pick] == 0.0 && pick > 0) --pick;
+    const std::int32_t v = order_[i];
+    changed += state[v] != pick;
+    state[v] = pick;
+  }
+  return changed;
 }
 
 ExactResult JunctionTree::run(const engine::Params& params, std::span<const std::int32_t> evidence,
@@ -550,25 +639,18 @@ ExactResult JunctionTree::run(const engine::Params& params, std::span<const std:
   ExactResult result;
   result.induced_width = induced_width_;
   result.largest_table = largest_table_;
-  const bool has_evidence =
-      std::any_of(clamped_.begin(), clamped_.end(), [](std::uint8_t c) { return c != 0; });
 
   std::vector<double> factor_values;
   const double constant = restrict_factors(params, evidence, factor_values);
-  auto root_total = [&](std::span<const double> messages) {
-    double total = constant;
-    for (int i = 0; i < static_cast<int>(order_.size()); ++i)
-      if (parent_[i] < 0) total += messages[message_offsets_[i]];
-    return total;
-  };
 
   const bool marginals = options.marginals || options.factor_marginals;
   if (options.log_z || marginals) {
     std::vector<double> up;
     collect(factor_values, false, up);
-    result.log_z = root_total(up);
+    result.log_z = root_total(constant, up);
     if (marginals) {
-      if (result.log_z == kNegInf) throw_zero_probability(has_evidence);
+      if (result.log_z == kNegInf)
+        throw_zero_probability(has_evidence_, "exact inference", kNoMarginals);
       result.marginals.assign(static_cast<std::size_t>(g.state_offset.back()), 0.0);
       for (std::int32_t v = 0; v < g.num_variables(); ++v)
         if (clamped_[v]) result.marginals[g.state_offset[v] + evidence[v]] = 1.0;
@@ -581,8 +663,9 @@ ExactResult JunctionTree::run(const engine::Params& params, std::span<const std:
   if (options.map) {
     std::vector<double> max_up;
     collect(factor_values, true, max_up);
-    result.map_log_potential = root_total(max_up);
-    if (result.map_log_potential == kNegInf) throw_zero_probability(has_evidence);
+    result.map_log_potential = root_total(constant, max_up);
+    if (result.map_log_potential == kNegInf)
+      throw_zero_probability(has_evidence_, "exact inference", kNoMarginals);
     result.map_state = traceback(factor_values, max_up, evidence);
   }
   return result;

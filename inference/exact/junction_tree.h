@@ -17,7 +17,11 @@
 //     k children the k "all but one" sums are formed by halving the child list recursively:
 //     O(k log k) table additions and O(log k) scratch tables, not O(k²);
 //   * MAP: the collect pass with max instead of log-sum-exp, then a traceback from the roots
-//     that picks, for each variable, the best state given the states already chosen.
+//     that picks, for each variable, the best state given the states already chosen;
+//   * exact samples (forward filtering, backward sampling: Dawid 1992, "Applications of a
+//     general propagation algorithm for probabilistic expert systems"; Koller & Friedman
+//     2009, §12.1): the sum-product collect pass, then the same traceback drawing each
+//     variable from its conditional given the states already drawn instead of taking the best.
 // Tables are log-domain (inference/exact/log_table.h); every computation is sequential and
 // deterministic.
 //
@@ -29,6 +33,7 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "engine/compiled_model.h"
@@ -77,6 +82,16 @@ struct ExactResult {
   std::int64_t largest_table = 0;
 };
 
+// What exact sampling keeps of one parameter vector and evidence (JunctionTree::
+// prepare_sampling): the factors restricted to the evidence and the sum-product collect
+// pass's messages m_{v→parent}(S_v), computed once and read by every sample.
+struct SamplingTables {
+  std::vector<double> factor_values;
+  std::vector<double> up;
+  // log Z, as ExactResult::log_z (finite: prepare_sampling refuses evidence of probability 0).
+  double log_z = std::numeric_limits<double>::quiet_NaN();
+};
+
 // A junction tree planned once for a graph and a set of clamped variables, reusable for any
 // parameters and any evidence values on the same clamped set (learning with hidden variables
 // runs it once per data point). run() is const and keeps its buffers local, so several
@@ -85,9 +100,12 @@ class JunctionTree {
  public:
   // Plans elimination of the variables that `evidence` (one entry per variable: a state or
   // engine::kFree) leaves free. Throws dgm::Error when a clique table would exceed
-  // `max_table_entries`.
+  // `max_table_entries`; the message states the induced width and the table needed, and
+  // ends with `advice` (how to raise the limit, or what to use instead) when it is given,
+  // else with the advice for --max-table-size.
   JunctionTree(std::shared_ptr<const engine::Graph> graph, std::span<const std::int32_t> evidence,
-               std::int64_t max_table_entries = ExactOptions{}.max_table_entries);
+               std::int64_t max_table_entries = ExactOptions{}.max_table_entries,
+               std::string_view advice = {});
 
   // Computes what `options` asks for (its max_table_entries is not used: the plan is fixed).
   // `evidence` must clamp exactly the variables the tree was planned for. Throws dgm::Error
@@ -95,6 +113,22 @@ class JunctionTree {
   // log-potentials.
   ExactResult run(const engine::Params& params, std::span<const std::int32_t> evidence,
                   const ExactOptions& options = {}) const;
+
+  // Exact sampling, step 1: the sum-product collect pass for `params` and `evidence` (which
+  // must clamp exactly the variables the tree was planned for), O(Σ clique tables). Throws
+  // dgm::Error when the evidence (or the hard constraints) has probability zero, and for NaN
+  // or +inf log-potentials.
+  SamplingTables prepare_sampling(const engine::Params& params,
+                                  std::span<const std::int32_t> evidence) const;
+  // Exact sampling, step 2: one independent draw from p(x | evidence) into `state`, whose
+  // clamped variables are neither read nor written. Variables are drawn in reverse
+  // elimination order, each from p(x_v | S_v) at the separator states already drawn, by
+  // inversion with uniforms[i] ∈ (0, 1] for the variable at elimination position i (one per
+  // free variable). O(Σ_v K_v · (bucket factors + children)) time; `row` is scratch, grown
+  // once to the largest cardinality and then never reallocated. Returns the number of free
+  // variables whose state changed.
+  std::int64_t sample(const SamplingTables& tables, std::span<const double> uniforms,
+                      std::span<std::int32_t> state, std::vector<double>& row) const;
 
   // The free variables in elimination order.
   std::span<const std::int32_t> order() const { return order_; }
@@ -121,6 +155,18 @@ class JunctionTree {
                         std::span<const double> messages, std::vector<double>& out) const;
   void collect(std::span<const double> factor_values, bool max_product,
                std::vector<double>& messages) const;
+  // The sum over the roots' messages (one per connected component) plus `constant`: log Z
+  // after the sum pass, the MAP value after the max pass.
+  double root_total(double constant, std::span<const double> messages) const;
+  // row[k] = ψ_i(k, s) + Σ_{children c} m_c(k, s) for the variable eliminated at position i,
+  // k = 0..K−1: its unnormalised log-conditional given its separator's states s, read from
+  // `state` (a state per variable id). The variable is the first axis of every table
+  // involved (its bucket's factors and its children's messages), so each table contributes
+  // K entries at a fixed stride from one offset. Terms are added in the order
+  // clique_potential adds them, so traceback scores exactly as the max pass did.
+  void conditional_row(int i, std::span<const double> factor_values,
+                       std::span<const double> messages, std::span<const std::int32_t> state,
+                       std::span<double> row) const;
   // `factor_marginals`: when not null, each bucket factor's marginal is filled in from its
   // clique's belief (ExactResult::factor_marginals, offsets sized by the caller).
   void distribute(std::span<const double> factor_values, std::span<const double> up,
@@ -140,6 +186,8 @@ class JunctionTree {
 
   std::shared_ptr<const engine::Graph> graph_;
   std::int64_t max_table_entries_ = 0;
+  bool has_evidence_ = false;
+  std::int32_t max_cardinality_ = 0;    // of the free variables
   std::vector<std::uint8_t> clamped_;   // per variable
   std::vector<std::int32_t> order_;     // free variables, elimination order
   std::vector<std::int32_t> position_;  // per variable: index in order_, −1 if clamped

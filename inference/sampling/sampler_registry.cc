@@ -54,6 +54,8 @@ std::string sampler_name_of(const proto::SamplerConfig& config) {
       return "dula";
     case proto::SamplerConfig::kDmala:
       return "dmala";
+    case proto::SamplerConfig::kExact:
+      return "exact";
     case proto::SamplerConfig::BACKEND_NOT_SET:
       break;
   }

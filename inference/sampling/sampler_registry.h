@@ -44,7 +44,7 @@ class SamplerRegistry {
 
 // The registry name of the backend `config` selects ("" when it selects none): gibbs (or
 // random-scan-gibbs for gibbs { scan: RANDOM }), chromatic-gibbs, block-gibbs, pmp, gwg, dula,
-// dmala.
+// dmala, exact.
 std::string sampler_name_of(const proto::SamplerConfig& config);
 
 }  // namespace dgm::inference
