@@ -31,7 +31,7 @@ namespace dgm {
 // ({.sampler = "gwg", .seed = 7}) without -Wmissing-field-initializers warnings.
 struct SessionOptions {
   // A sampler name: "gibbs", "chromatic-gibbs", "block-gibbs", "pmp", "gwg", "dula",
-  // "dmala", ... (sampler_names()). Empty: the backend `config` selects, else "gibbs".
+  // "dmala", "exact", ... (sampler_names()). Empty: the backend `config` selects, else "gibbs".
   std::string sampler{};
   // The backend's settings (its `run` block is not read: use the fields below).
   proto::SamplerConfig config{};

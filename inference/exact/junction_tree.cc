@@ -587,6 +587,15 @@ SamplingTables JunctionTree::prepare_sampling(const engine::Params& params,
 
 std::int64_t JunctionTree::sample(const SamplingTables& tables, std::span<const double> uniforms,
                                   std::span<std::int32_t> state, std::vector<double>& row) const {
+  if (tables.up.size() != static_cast<std::size_t>(message_offsets_.back()) ||
+      tables.factor_values.size() != static_cast<std::size_t>(factor_value_offsets_.back()))
+    throw Error("exact sampling: the sampling tables were not made by this junction tree");
+  if (uniforms.size() < order_.size())
+    throw Error("exact sampling: " + std::to_string(uniforms.size()) + " uniforms for " +
+                std::to_string(order_.size()) + " free variables");
+  if (static_cast<std::int64_t>(state.size()) != graph_->num_variables())
+    throw Error("exact sampling: a state of " + std::to_string(state.size()) +
+                " variables for a model of " + std::to_string(graph_->num_variables()));
   if (row.size() < static_cast<std::size_t>(max_cardinality_))
     row.resize(static_cast<std::size_t>(max_cardinality_));
   std::int64_t changed = 0;

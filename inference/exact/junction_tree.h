@@ -126,7 +126,9 @@ class JunctionTree {
   // inversion with uniforms[i] ∈ (0, 1] for the variable at elimination position i (one per
   // free variable). O(Σ_v K_v · (bucket factors + children)) time; `row` is scratch, grown
   // once to the largest cardinality and then never reallocated. Returns the number of free
-  // variables whose state changed.
+  // variables whose state changed. Const and without shared scratch: several threads may
+  // sample from one tree and one SamplingTables at once, each with its own `row`. Throws
+  // dgm::Error when the sizes of `tables`, `uniforms` or `state` do not fit this tree.
   std::int64_t sample(const SamplingTables& tables, std::span<const double> uniforms,
                       std::span<std::int32_t> state, std::vector<double>& row) const;
 

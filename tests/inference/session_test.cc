@@ -8,7 +8,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 
 #include "dgm/session.pb.h"
@@ -74,11 +76,13 @@ std::vector<std::string> sampler_names() {
   return names;
 }
 
-std::vector<double> figure_values(const Session& s) {
-  std::vector<double> out;
+// The figures' bits: compared for bit-identity, and a standard error of NaN (a figure without
+// one, such as the exact sampler's log Z) equals itself.
+std::vector<std::uint64_t> figure_values(const Session& s) {
+  std::vector<std::uint64_t> out;
   for (const SamplerFigure& f : s.sampler().figures()) {
-    out.push_back(f.value);
-    out.push_back(f.standard_error);
+    out.push_back(std::bit_cast<std::uint64_t>(f.value));
+    out.push_back(std::bit_cast<std::uint64_t>(f.standard_error));
   }
   return out;
 }

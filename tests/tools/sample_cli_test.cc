@@ -103,7 +103,7 @@ TEST(SampleCli, ConfigFileAndFlagsOverrideIt) {
 // rule. The continuation appends to the same file, on another thread count.
 TEST(SampleCli, ResumeContinuesTheUninterruptedRunIntoTheSameFile) {
   const std::string dir = testing::scratch_dir();
-  for (const std::string sampler : {"gibbs", "chromatic-gibbs", "gwg", "pmp"}) {
+  for (const std::string sampler : {"gibbs", "chromatic-gibbs", "gwg", "pmp", "exact"}) {
     SCOPED_TRACE(sampler);
     const std::string common = "sample '" + kChain + "' --sampler " + sampler +
                                " --chains 3 --seed 5 --burn-in 2 --thin 3";
@@ -215,6 +215,33 @@ TEST(SampleCli, KilledRunsResumeToTheUninterruptedSamples) {
   EXPECT_EQ(resumed.values, whole.values);
 }
 
+// The sampler `exact` through dgm sample, with its settings from a file; in dgm marginals the
+// name stays the junction tree's (docs/decisions.md, "The exact sampler's name").
+TEST(SampleCli, ExactSamplerAndTheMethodOfTheSameName) {
+  const std::string dir = testing::scratch_dir();
+  const auto r = run_dgm("sample '" + kChain +
+                         "' --sampler exact --chains 4 --sweeps 5 --seed 2 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["sampler"], "exact");
+  EXPECT_EQ(j["sampler_exact"], true);
+  EXPECT_TRUE(j["figures"].contains("log_z"));
+  testing::write_file(dir, "tight.pbtxt", "exact { max_table_entries: 1 }\n");
+  const auto tight = run_dgm("sample '" + kIsing + "' --config '" + dir + "/tight.pbtxt'");
+  EXPECT_EQ(tight.exit_code, 1);
+  EXPECT_THAT(tight.err, HasSubstr("induced width"));
+  EXPECT_THAT(tight.err, HasSubstr("exact { max_table_entries: N }"));
+  const auto listed = run_dgm("samplers");
+  EXPECT_THAT(listed.out, HasSubstr("exact "));
+  // dgm marginals --method exact: the junction tree (exact numbers, no sampling flags).
+  const auto marginals = run_dgm("marginals '" + kChain + "' --method exact --format json");
+  ASSERT_EQ(marginals.exit_code, 0) << marginals.err;
+  EXPECT_EQ(nlohmann::json::parse(marginals.out)["exact"], true);
+  const auto flags = run_dgm("marginals '" + kChain + "' --method exact --chains 4");
+  EXPECT_EQ(flags.exit_code, 1);
+  EXPECT_THAT(flags.err, HasSubstr("dgm sample --sampler exact"));
+}
+
 TEST(SampleCli, GibbsMarginalsAgreeWithExactWithinTheirErrorBars) {
   const auto exact = run_dgm("marginals '" + kChain + "' --format json");
   const auto gibbs = run_dgm("marginals '" + kChain +
@@ -237,7 +264,7 @@ TEST(SampleCli, GibbsMarginalsAgreeWithExactWithinTheirErrorBars) {
 // The summary follows docs/json.md: every field present, numbers as numbers, approximate
 // samplers said to be so.
 TEST(SampleCli, JsonSummaryFollowsTheSchema) {
-  for (const std::string sampler : {"gibbs", "pmp", "dula", "gwg"}) {
+  for (const std::string sampler : {"gibbs", "pmp", "dula", "gwg", "exact"}) {
     SCOPED_TRACE(sampler);
     const auto r = run_dgm("sample '" + kChain + "' --sampler " + sampler +
                            " --chains 4 --sweeps 5 --seed 2 --format json");

@@ -2,6 +2,7 @@
 // bp (belief propagation: sum-product marginals and Bethe log Z, max-product MAP), or, for
 // marginals, any registered sampler; for logz, ais (annealed importance sampling, compared with
 // the exact log Z when that is cheap).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -62,6 +63,10 @@ std::string number_text(double x) {
   return out.str();
 }
 
+// `--method exact` is the junction tree's marginals, never the sampler of the same name: the
+// sampler's estimates converge to exactly those numbers, on exactly the models the junction
+// tree affords, so routing the name to the tree loses nothing (docs/decisions.md, "The exact
+// sampler's name").
 bool is_sampler(const std::string& method) {
   return method != "exact" && method != "enumerate" && method != "bp" && method != "ais";
 }
@@ -77,7 +82,11 @@ void check_flags_apply(const QueryOptions& opt) {
     throw Error(flag + " applies to --method bp only (got --method " + opt.method + ")");
   if (const std::string flag = given(opt.sampling_flags); !flag.empty() && !is_sampler(opt.method))
     throw Error(flag + " applies to sampler methods only (see `dgm samplers`; got --method " +
-                opt.method + ")");
+                opt.method + ")" +
+                (opt.method == "exact"
+                     ? ". --method exact computes the marginals on the junction tree, without "
+                       "sampling; exact samples come from `dgm sample --sampler exact`"
+                     : ""));
   std::string ais_flag = opt.ais.given_flag();
   if (ais_flag.empty()) ais_flag = given(opt.ais_data_flags);
   if (!ais_flag.empty() && opt.method != "ais")
@@ -625,8 +634,13 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
   }
   if (query == Query::kMarginals) {
     // Marginals can also be estimated by any sampler, with the sampling options of dgm sample.
-    for (const auto& info : inference::sampler_registry()) methods.push_back(info.name);
-    method_help += ", or a sampler (see `dgm samplers`)";
+    // The sampler `exact` is not offered here: --method exact is the junction tree.
+    for (const auto& info : inference::sampler_registry())
+      if (std::find(methods.begin(), methods.end(), info.name) == methods.end())
+        methods.push_back(info.name);
+    method_help +=
+        ", or a sampler (see `dgm samplers`; not the sampler exact: --method exact gives the "
+        "marginals it would estimate)";
     opt->sampling.add_to(*cmd, /*with_sampler_flag=*/false);
     cmd->get_option("--config")
         ->description(
