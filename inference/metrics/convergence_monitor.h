@@ -36,6 +36,7 @@
 // in kept sweeps) is resolved only in multiples of s, and the ESS (traced chains × points / τ
 // in points) is at most traced chains × points — an underestimate of the whole run's when
 // successive kept sweeps are nearly independent, and, for f, of the traced chains only.
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -71,7 +72,7 @@ struct TraceDiagnostics {
   double tau_int = std::numeric_limits<double>::quiet_NaN();  // in kept sweeps
   double rhat = std::numeric_limits<double>::quiet_NaN();
   bool constant = false;  // every recorded value the same
-  bool computed() const { return ess == ess; }
+  bool computed() const { return !std::isnan(ess); }
 };
 
 struct GroupTraceDiagnostics {

@@ -90,4 +90,32 @@ std::vector<double> rbm_log_visible_marginals(const engine::CompiledModel& model
   return out;
 }
 
+std::vector<double> rbm_log_potentials(const RbmParameters& rbm,
+                                       std::span<const std::int32_t> states, std::int64_t rows) {
+  const RbmLayout& l = rbm.layout;
+  const std::int64_t n = l.num_visible + l.num_hidden;
+  std::vector<double> out(static_cast<std::size_t>(rows));
+  // Small blocks: the monitor passes a few chains at a time, and two blocks keep two cores busy.
+  constexpr std::int64_t kBlock = 4;
+  const std::int64_t blocks = (rows + kBlock - 1) / kBlock;
+  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, blocks, 1), [&](const auto& range) {
+    RbmParameters::Matrix v, h, a;
+    for (std::int64_t blk = range.begin(); blk != range.end(); ++blk) {
+      const std::int64_t r0 = blk * kBlock, m = std::min(kBlock, rows - r0);
+      v.resize(m, l.num_visible);
+      h.resize(m, l.num_hidden);
+      for (std::int64_t r = 0; r < m; ++r) {
+        const std::int32_t* x = states.data() + (r0 + r) * n;
+        for (std::int32_t i = 0; i < l.num_visible; ++i) v(r, i) = x[l.visible_begin + i];
+        for (std::int32_t j = 0; j < l.num_hidden; ++j) h(r, j) = x[l.hidden_begin + j];
+      }
+      a.noalias() = v * rbm.w;
+      for (std::int64_t r = 0; r < m; ++r)
+        out[static_cast<std::size_t>(r0 + r)] =
+            rbm.constant + v.row(r).dot(rbm.b) + h.row(r).dot(rbm.c) + a.row(r).dot(h.row(r));
+    }
+  });
+  return out;
+}
+
 }  // namespace dgm::inference

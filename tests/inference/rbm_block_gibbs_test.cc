@@ -19,6 +19,7 @@
 #include "engine/log_potential.h"
 #include "engine/random.h"
 #include "inference/builtin_samplers.h"
+#include "inference/model_views/rbm_parameters.h"
 #include "inference/sampling/chains.h"
 #include "tests/support/random_models.h"
 #include "tests/support/sampling_checks.h"
@@ -110,6 +111,25 @@ void expect_conditionals_match(const engine::CompiledModel& model, std::uint64_t
     for (std::int32_t i = 0; i < l.num_visible; ++i)
       EXPECT_NEAR(visible(b, i), generic(l.visible_begin + i), 1e-4) << "chain " << b << " v" << i;
   }
+}
+
+TEST(RbmParameters, LogPotentialsEqualTheGenericEvaluationForEveryBiasForm) {
+  // f = k + bᵀv + cᵀh + vᵀWh by two products, as the convergence monitor traces it.
+  const Bias forms[] = {Bias::kLogOdds, Bias::kField, Bias::kTable};
+  for (Bias visible : forms)
+    for (Bias hidden : forms) {
+      SCOPED_TRACE("visible form " + std::to_string(int(visible)) + ", hidden form " +
+                   std::to_string(int(hidden)));
+      const auto model = compile_text(rbm_text(7, 5, visible, hidden, 31));
+      const auto rbm = rbm_parameters(model);
+      ASSERT_TRUE(rbm.has_value());
+      const Chains chains = random_chains(model, 9, 4);
+      const std::vector<double> f = rbm_log_potentials(*rbm, chains.states(), 9);
+      ASSERT_EQ(f.size(), 9u);
+      for (std::int32_t b = 0; b < 9; ++b)
+        EXPECT_NEAR(f[b], engine::total_log_potential(model, chains.chain(b)), 1e-9)
+            << "chain " << b;
+    }
 }
 
 TEST(RbmBlockGibbs, ConditionalsMatchGenericEvaluationForEveryBiasForm) {

@@ -73,6 +73,8 @@ void expect_common(const Json& j, const std::string& command, const std::string&
   EXPECT_TRUE(j.contains("convergence"));
   EXPECT_TRUE(j.contains("bp"));
   EXPECT_TRUE(j.contains("sampling"));
+  EXPECT_TRUE(j.contains("mixing"));
+  EXPECT_EQ(j["mixing"].is_null(), j["sampling"].is_null());
   EXPECT_TRUE(j["warnings"].is_array());
   expect_no_number_strings(j, command + " " + method);
 }
@@ -199,6 +201,9 @@ TEST(JsonCli, SampledMarginalsHaveStandardErrorsAndTheRun) {
   EXPECT_EQ(j["sampling"]["chains"], 8);
   EXPECT_EQ(j["sampling"]["kept_sweeps"], 200);
   EXPECT_EQ(j["sampling"]["interrupted"], false);
+  EXPECT_EQ(j["mixing"]["chains"], 8);
+  EXPECT_EQ(j["mixing"]["kept_sweeps"], 200);
+  EXPECT_TRUE(j["mixing"]["worst_variable"]["name"].is_string());
   EXPECT_TRUE(j["log_z"].is_null());
   EXPECT_EQ(j["log_z_status"], "not_computed");
   for (const auto& v : j["marginals"]) {

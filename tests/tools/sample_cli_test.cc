@@ -298,5 +298,84 @@ TEST(SampleCli, JsonSummaryFollowsTheSchema) {
   EXPECT_TRUE(j["groups"][0]["mean_state"].is_null());
 }
 
+// Convergence diagnostics (docs/evaluation.md): single-site Gibbs on the wet-lawn model never
+// changes `cold` (given wet = 1, ice = cold, so flipping either alone breaks a constraint), and
+// the chains that started from random valid states disagree with those moved to the MAP state.
+TEST(SampleCli, StuckChainsWarnAndNameTheVariable) {
+  const std::string model = source_path("examples/logic_or_and.pbtxt");
+  const auto text = run_dgm("sample '" + model + "' --sweeps 200 --seed 2");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("max split-R̂ inf at cold"));
+  EXPECT_THAT(text.err, AllOf(HasSubstr("dgm: warning: cold never changed within any chain"),
+                              HasSubstr("split-R̂ inf")));
+  const auto json = run_dgm("sample '" + model + "' --sweeps 200 --seed 2 --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  const auto& mixing = j["mixing"];
+  EXPECT_TRUE(mixing["max_split_rhat"].is_null());
+  EXPECT_EQ(mixing["max_split_rhat_status"], "plus_infinity");
+  EXPECT_EQ(mixing["worst_variable"]["name"], "cold");
+  EXPECT_EQ(mixing["chains"], 64);
+  EXPECT_EQ(mixing["single_chain"], false);
+  std::vector<std::string> codes;
+  for (const auto& w : j["warnings"]) codes.push_back(w["code"]);
+  EXPECT_THAT(codes, ::testing::Contains("high_rhat"));
+  // dgm marginals with a sampler says the same.
+  const auto marginals = run_dgm("marginals '" + model + "' --method gibbs --sweeps 200 --seed 2");
+  ASSERT_EQ(marginals.exit_code, 0) << marginals.err;
+  EXPECT_THAT(marginals.out, HasSubstr("# mixing     max split-R̂ inf at cold"));
+  EXPECT_THAT(marginals.err, HasSubstr("dgm: warning: cold never changed"));
+}
+
+TEST(SampleCli, AWellMixedRunDoesNotWarn) {
+  const auto r = run_dgm("sample '" + kChain + "' --sweeps 1000 --seed 3 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("warning")));
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["warnings"].size(), 0u);
+  const auto& mixing = j["mixing"];
+  EXPECT_LT(mixing["max_split_rhat"].get<double>(), 1.01);
+  EXPECT_EQ(mixing["max_split_rhat_status"], "finite");
+  EXPECT_EQ(mixing["rhat_threshold"], 1.01);
+  EXPECT_EQ(mixing["min_ess"], 100.0);
+  EXPECT_GT(mixing["energy"]["ess"].get<double>(), 100.0);
+  EXPECT_LT(mixing["energy"]["split_rhat"].get<double>(), 1.01);
+  EXPECT_EQ(mixing["energy_chains"], 4);
+  ASSERT_EQ(mixing["groups"].size(), 1u);
+  EXPECT_EQ(mixing["groups"][0]["name"], "s");
+  EXPECT_GT(mixing["groups"][0]["mean_state"]["ess"].get<double>(), 100.0);
+  const auto text = run_dgm("sample '" + kChain + "' --sweeps 1000 --seed 3");
+  EXPECT_THAT(text.out,
+              AllOf(HasSubstr("mixing     max split-R̂ 1.0"), HasSubstr("energy     ESS")));
+  // The floor is a flag, and the warning says it.
+  const auto strict = run_dgm("sample '" + kChain + "' --sweeps 1000 --seed 3 --min-ess 1e6");
+  ASSERT_EQ(strict.exit_code, 0) << strict.err;
+  EXPECT_THAT(strict.err,
+              AllOf(HasSubstr("dgm: warning: the effective sample size of f(x)"),
+                    HasSubstr("< 1e+06 (--min-ess)"), HasSubstr("the least mixed variable is s[")));
+  EXPECT_EQ(run_dgm("sample '" + kChain + "' --min-ess -1").exit_code, 1);
+}
+
+TEST(SampleCli, DiagnosticsForOneChainAndForIidSamplers) {
+  const auto one = run_dgm("sample '" + kChain + "' --chains 1 --sweeps 400 --seed 1");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_THAT(one.out, HasSubstr("one chain: its two halves only"));
+  // PMP draws every sample afresh; it is diagnosed all the same.
+  const auto pmp = run_dgm("sample '" + kChain +
+                           "' --sampler pmp --chains 4 --sweeps 40 --seed 1 --format json");
+  ASSERT_EQ(pmp.exit_code, 0) << pmp.err;
+  const auto j = nlohmann::json::parse(pmp.out);
+  EXPECT_TRUE(j["mixing"]["max_split_rhat"].is_number());
+  EXPECT_TRUE(j["mixing"]["energy"]["ess"].is_number());
+  // Too few kept sweeps: not computed, and said so.
+  const auto few = run_dgm("sample '" + kChain + "' --sweeps 2");
+  EXPECT_THAT(few.out, HasSubstr("mixing     not computed"));
+  // Methods that do not sample have no mixing, and refuse --min-ess.
+  const auto exact = run_dgm("marginals '" + kChain + "' --format json");
+  EXPECT_TRUE(nlohmann::json::parse(exact.out)["mixing"].is_null());
+  EXPECT_THAT(run_dgm("marginals '" + kChain + "' --min-ess 10").err,
+              HasSubstr("--min-ess applies to sampler methods only"));
+}
+
 }  // namespace
 }  // namespace dgm

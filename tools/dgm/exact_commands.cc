@@ -16,6 +16,7 @@
 #include "dgm.h"
 #include "tools/dgm/ais_options.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/convergence_summary.h"
 #include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
 #include "tools/dgm/progress.h"
@@ -190,6 +191,7 @@ struct Answer {
   std::int32_t chains = 0;
   std::int64_t kept_sweeps = 0;
   bool interrupted = false;
+  std::optional<inference::ConvergenceReport> convergence;
   // --method ais: the run, its base ("uniform" or "data_marginals") and the exact log Z to
   // compare with when it was cheap.
   std::optional<inference::AisResult> ais;
@@ -362,6 +364,11 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     if (a.interrupted)
       a.warnings.emplace_back("interrupted", "sampling was interrupted (Ctrl-C) after " +
                                                  std::to_string(a.kept_sweeps) + " kept sweeps");
+    a.convergence = run.convergence;
+    for (const auto& [code, message] : convergence_warnings(run.convergence, so.min_ess)) {
+      std::fprintf(stderr, "dgm: warning: %s\n", message.c_str());
+      a.warnings.emplace_back(code, message);
+    }
   } else {
     inference::EnumerationOptions eo;
     eo.max_configurations = opt.max_configurations;
@@ -427,6 +434,8 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
   out << "# answer: " << (a.exact ? "exact" : "approximate (" + a.approximation + ")") << "\n";
   if (model.num_clamped() > 0)
     out << "# evidence: " << model.num_clamped() << " clamped variable(s)\n";
+  if (a.convergence)
+    for (const std::string& line : convergence_lines(*a.convergence)) out << "# " << line << "\n";
   if (query == Query::kLogZ && a.ais) {
     print_ais_text(out, a);
     return;
@@ -536,6 +545,7 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
   } else {
     j["sampling"] = nullptr;
   }
+  j["mixing"] = a.convergence ? convergence_json(g, *a.convergence, opt.sampling.min_ess) : Json();
   j["warnings"] = Json::array();
   for (const auto& [code, message] : a.warnings)
     j["warnings"].push_back(warning_json(code, message));
@@ -647,7 +657,7 @@ void add_query(CLI::App& app, const char* name, const char* help, Query query) {
             "--method bp: a BeliefPropagationConfig; a sampler: a SamplerConfig (protobuf text, "
             "proto/dgm/sampler.proto). Flags given on the command line override the file");
     for (const char* name : {"--chains", "--sweeps", "--burn-in", "--thin", "--seed", "--threads",
-                             "--init-rows", "--resume"})
+                             "--init-rows", "--resume", "--min-ess"})
       opt->sampling_flags.push_back(cmd->get_option(name));
   } else {
     cmd->add_option("--config", opt->config,

@@ -8,6 +8,7 @@
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/convergence_summary.h"
 #include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
 #include "tools/dgm/sampling_options.h"
@@ -83,7 +84,9 @@ void run_sample(const SampleOptions& opt) {
       0, (prepared.sweeps - std::max<std::int64_t>(0, session.burn_in() - session.sweeps_done())) /
              session.thin());
   LogPotentialSummary energy(model, kept_estimate * session.num_chains());
-  std::vector<inference::RunObserver*> observers = {&marginals, &energy};
+  // Split-R̂ and ESS of this run's kept samples (a resumed run's earlier samples are not seen).
+  inference::ConvergenceMonitor monitor(model, session.num_chains(), monitor_options(model));
+  std::vector<inference::RunObserver*> observers = {&marginals, &energy, &monitor};
   if (writer) observers.push_back(writer.get());
   const inference::RunSummary summary =
       run_session(session, prepared.sweeps, observers, checkpoint,
@@ -95,6 +98,10 @@ void run_sample(const SampleOptions& opt) {
   const std::vector<double> p = marginals.marginals();
   const std::string approximation = sampler_approximation(run.sampler_name);
   const std::int64_t first = session.sweeps_done() - s.sweeps_done;
+  const inference::ConvergenceReport convergence = monitor.report();
+  const auto mixing_warnings = convergence_warnings(convergence, opt.sampling.min_ess);
+  for (const auto& [code, message] : mixing_warnings)
+    std::fprintf(stderr, "dgm: warning: %s\n", message.c_str());
   if (opt.format == "json") {
     // docs/json.md, "dgm sample".
     Json j = json_document("sample", opt.model.path);
@@ -155,6 +162,7 @@ void run_sample(const SampleOptions& opt) {
                          {"standard_error", number_or_null(f.standard_error)},
                          {"description", f.description}};
     j["figures"] = figures;
+    j["mixing"] = convergence_json(g, convergence, opt.sampling.min_ess);
     j["out"] = writer ? Json{{"path", out},
                              {"rows", writer->rows()},
                              {"dtype", writer->dtype() == "|u1"   ? "uint8"
@@ -170,6 +178,8 @@ void run_sample(const SampleOptions& opt) {
                                                              " samples violate a hard constraint"));
     if (!approximation.empty())
       warnings.push_back(warning_json("approximate_sampler", approximation));
+    for (const auto& [code, message] : mixing_warnings)
+      warnings.push_back(warning_json(code, message));
     j["warnings"] = warnings;
     std::cout << j.dump(2) << "\n";
     return;
@@ -214,6 +224,7 @@ void run_sample(const SampleOptions& opt) {
       std::printf("mean f(x)  %.6g (log-potential, natural log; energy = -f) over %lld samples\n",
                   energy.mean(), static_cast<long long>(energy.evaluated()));
   }
+  for (const std::string& line : convergence_lines(convergence)) std::printf("%s\n", line.c_str());
   for (const auto& group : g.groups) {
     double mean = 0;
     for (std::int32_t i = 0; i < group.size; ++i)

@@ -1,12 +1,14 @@
 #include "tools/dgm/sampling_options.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "dgm/session.pb.h"
+#include "tools/dgm/convergence_summary.h"
 #include "tools/dgm/progress.h"
 #include "tools/dgm/text_config.h"
 
@@ -35,6 +37,11 @@ void SamplingOptions::add_to(CLI::App& cmd, bool with_sampler_flag) {
   threads_flag = cmd.add_option("--threads", threads,
                                 "worker threads (0: all cores); results do not depend on it")
                      ->capture_default_str();
+  min_ess_flag =
+      cmd.add_option("--min-ess", min_ess,
+                     "warn when the effective sample size of f(x) (the log-potential) is below "
+                     "this (Geyer's estimator over all chains; docs/evaluation.md)")
+          ->capture_default_str();
   cmd.add_option("--init-rows", init_rows,
                  ".npy of initial states, one row per state; chain b starts from row b mod rows");
   cmd.add_option("--resume", resume,
@@ -129,6 +136,8 @@ PreparedSession prepare_session(const engine::CompiledModel& model, const Sampli
     throw Error("--threads must be ≥ 0 (0: all cores; got " + std::to_string(flags.threads) + ")");
   if (flags.sweeps < 0)
     throw Error("--sweeps must be ≥ 0 (got " + std::to_string(flags.sweeps) + ")");
+  if (!(flags.min_ess >= 0) || std::isinf(flags.min_ess))
+    throw Error("--min-ess must be a number ≥ 0 (got " + std::to_string(flags.min_ess) + ")");
   if (!flags.resume.empty()) return restore_session(model, flags);
 
   inference::SessionOptions s;
@@ -234,8 +243,13 @@ SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptio
   // A resumed session is only read: these commands write no samples, so the session file
   // stays with the samples file it belongs to.
   PreparedSession p = prepare_session(model, options);
-  const inference::RunSummary summary = run_session(*p.session, p.sweeps, observers);
-  return describe_run(*p.session, summary, p.sweeps);
+  inference::ConvergenceMonitor monitor(model, p.session->num_chains(), monitor_options(model));
+  std::vector<inference::RunObserver*> all(observers.begin(), observers.end());
+  all.push_back(&monitor);
+  const inference::RunSummary summary = run_session(*p.session, p.sweeps, all);
+  SamplingRun run = describe_run(*p.session, summary, p.sweeps);
+  run.convergence = monitor.report();
+  return run;
 }
 
 }  // namespace dgm::cli

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dgm.h"
+#include "inference/metrics/convergence_monitor.h"
 #include "inference/session/session.h"
 
 namespace dgm::cli {
@@ -30,6 +31,8 @@ struct SamplingOptions {
   // A saved session (SESSION file, or a samples file with SAMPLES.session beside it): the run
   // continues it.
   std::string resume;
+  // The floor under which the effective sample size of f(x) draws a warning (docs/evaluation.md).
+  double min_ess = 100;
 
   // Adds the options; `with_sampler_flag` adds --sampler (dgm marginals uses --method).
   void add_to(CLI::App& cmd, bool with_sampler_flag);
@@ -42,7 +45,7 @@ struct SamplingOptions {
 
   CLI::Option *chains_flag = nullptr, *sweeps_flag = nullptr, *burn_in_flag = nullptr,
               *thin_flag = nullptr, *seed_flag = nullptr, *threads_flag = nullptr,
-              *config_flag = nullptr, *sampler_flag = nullptr;
+              *config_flag = nullptr, *sampler_flag = nullptr, *min_ess_flag = nullptr;
 };
 
 // The session file kept beside a samples file.
@@ -77,9 +80,13 @@ struct SamplingRun {
   std::vector<inference::SamplerFigure> figures;  // the sampler's own, at the end of the run
   inference::Chains chains;
   inference::RunSummary summary;
+  // Split-R̂ and ESS of this run's kept samples (run_sampling fills it; dgm sample runs its own
+  // monitor).
+  inference::ConvergenceReport convergence;
 };
 
-// prepare_session + run_session, for commands that keep no files (dgm marginals --method).
+// prepare_session + run_session, for commands that keep no files (dgm marginals --method),
+// with a ConvergenceMonitor beside `observers`.
 SamplingRun run_sampling(const engine::CompiledModel& model, const SamplingOptions& options,
                          std::span<inference::RunObserver* const> observers);
 
