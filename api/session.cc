@@ -43,6 +43,9 @@ RunSummary summary_of(const inference::RunSummary& s) {
   out.proposals = s.totals.proposals;
   out.accepted = s.totals.accepted;
   out.changed = s.totals.changed;
+  out.factor_evaluations = s.totals.factor_evaluations;
+  out.messages = s.totals.messages;
+  out.flops = s.totals.flops;
   return out;
 }
 

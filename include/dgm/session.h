@@ -82,6 +82,10 @@ struct RunSummary {
   // Over all sweeps of the run: site updates, Metropolis–Hastings proposals and acceptances
   // (0 for Gibbs samplers), variables that changed.
   std::int64_t site_updates = 0, proposals = 0, accepted = 0, changed = 0;
+  // Work in units that do not depend on what a sampler calls a sweep: evaluations of one
+  // factor at one configuration (computing a K-state conditional of a variable in d factors
+  // counts K·d), belief-propagation message updates, and flops of dense products.
+  std::int64_t factor_evaluations = 0, messages = 0, flops = 0;
 };
 
 // The chains' states, chain-major (chain b's state is states()[b·N, (b+1)·N)). A view into

@@ -9,6 +9,7 @@
 #include "engine/error.h"
 #include "inference/gibbs/site_uniforms.h"
 #include "inference/sampling/chain_checks.h"
+#include "inference/sampling/work.h"
 
 namespace dgm::inference {
 
@@ -32,6 +33,7 @@ ChromaticGibbsSampler::ChromaticGibbsSampler(const engine::CompiledModel& model,
       seed_(seed),
       updater_(model, generic_only),
       scratch_(std::vector<double>(updater_.scratch_size())) {
+  sweep_evaluations_ = free_conditional_cost(model);
   const engine::Graph& g = *model.graph;
   const std::int32_t n = g.num_variables();
   if (static_cast<std::int32_t>(colour.size()) != n)
@@ -102,6 +104,7 @@ SweepStats ChromaticGibbsSampler::sweep(Chains& chains, std::int64_t sweep) {
   }
   SweepStats stats;
   stats.site_updates = num_chains * static_cast<std::int64_t>(class_vars_.size());
+  stats.factor_evaluations = num_chains * sweep_evaluations_;
   stats.changed = changed.load();
   return stats;
 }

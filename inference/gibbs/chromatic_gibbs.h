@@ -61,6 +61,7 @@ class ChromaticGibbsSampler final : public Sampler {
   // class_vars_[class_offsets_[c] .. class_offsets_[c + 1]).
   std::vector<std::int64_t> class_offsets_;
   std::vector<std::int32_t> class_vars_;
+  std::int64_t sweep_evaluations_ = 0;  // factor evaluations per chain and sweep (work.h)
   // Aligned with class_vars_: each variable's number in the colour-major order (its uniform).
   std::vector<std::int64_t> class_positions_;
   tbb::enumerable_thread_specific<std::vector<double>> scratch_;

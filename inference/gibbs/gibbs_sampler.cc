@@ -9,6 +9,7 @@
 #include "engine/random.h"
 #include "inference/gibbs/site_uniforms.h"
 #include "inference/sampling/chain_checks.h"
+#include "inference/sampling/work.h"
 
 namespace dgm::inference {
 
@@ -26,6 +27,7 @@ GibbsSampler::GibbsSampler(const engine::CompiledModel& model, const GibbsParams
       seed_(seed),
       updater_(model, params.generic_only),
       free_(free_variables(model)),
+      sweep_evaluations_(free_conditional_cost(model)),
       scratch_(std::vector<double>(updater_.scratch_size())) {}
 
 std::string_view GibbsSampler::name() const {
@@ -67,6 +69,7 @@ SweepStats GibbsSampler::sweep(Chains& chains, std::int64_t sweep) {
   });
   SweepStats stats;
   stats.site_updates = num_free * num_chains;
+  stats.factor_evaluations = sweep_evaluations_ * num_chains;
   stats.changed = std::accumulate(changed_.begin(), changed_.end(), std::int64_t{0});
   return stats;
 }

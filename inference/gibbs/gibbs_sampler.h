@@ -46,7 +46,8 @@ class GibbsSampler final : public Sampler {
   std::uint64_t seed_;
   SiteUpdater updater_;
   std::vector<std::int32_t> free_;
-  std::vector<std::int64_t> changed_;  // per chain, for the sweep's stats
+  std::int64_t sweep_evaluations_ = 0;  // factor evaluations per chain and sweep (work.h)
+  std::vector<std::int64_t> changed_;   // per chain, for the sweep's stats
   tbb::enumerable_thread_specific<std::vector<double>> scratch_;
 };
 

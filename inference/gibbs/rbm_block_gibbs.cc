@@ -13,6 +13,7 @@
 #include "engine/random.h"
 #include "factors/factor_block.h"
 #include "inference/sampling/chain_checks.h"
+#include "inference/sampling/work.h"
 
 namespace dgm::inference {
 
@@ -54,6 +55,7 @@ RbmBlockGibbs::RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout
   hidden_.begin = layout.hidden_begin;
   hidden_.size = layout.num_hidden;
   hidden_.first_word = 0;
+  for (const std::int64_t c : conditional_costs(*model.graph)) sweep_evaluations_ += c;
   visible_.first_word = static_cast<std::uint64_t>(layout.num_hidden + 3) / 4;
   for (Layer* layer : {&visible_, &hidden_}) {
     layer->bounds = column_bounds(layer->size);
@@ -194,8 +196,10 @@ SweepStats RbmBlockGibbs::sweep(Chains& chains, std::int64_t sweep) {
   gather(chains, visible_, v_);
   stats.changed += half_step(hidden_, v_, sweep, h_, chains);
   stats.changed += half_step(visible_, h_, sweep, v_, chains);
-  stats.site_updates =
-      static_cast<std::int64_t>(chains.num_chains()) * (visible_.size + hidden_.size);
+  const auto num_chains = static_cast<std::int64_t>(chains.num_chains());
+  stats.site_updates = num_chains * (visible_.size + hidden_.size);
+  stats.factor_evaluations = num_chains * sweep_evaluations_;
+  stats.flops = num_chains * 4 * std::int64_t{visible_.size} * hidden_.size;
   return stats;
 }
 

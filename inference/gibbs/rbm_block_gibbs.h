@@ -36,7 +36,8 @@
 // units are clamped.
 //
 // site_updates = B·(nv + nh) per sweep (clamped units included); `changed` counts the units
-// whose state changed.
+// whose state changed. Work (inference/sampling/work.h): every unit's conditional, Σ K_v·deg(v)
+// factor evaluations per chain, computed as two products of 2·nv·nh flops each.
 #include <Eigen/Core>
 #include <cstdint>
 #include <memory>
@@ -107,6 +108,7 @@ class RbmBlockGibbs final : public Sampler {
   std::uint64_t seed_;
   Matrix weights_;  // nv × nh
   Layer visible_, hidden_;
+  std::int64_t sweep_evaluations_ = 0;  // per chain
   // Per-sweep buffers, sized on first use: layer states and log-odds scratch.
   Matrix v_, h_, scratch_v_, scratch_h_;
 };

@@ -12,6 +12,7 @@
 #include "engine/random.h"
 #include "factors/infinity.h"
 #include "inference/sampling/chain_checks.h"
+#include "inference/sampling/work.h"
 
 namespace dgm::inference {
 
@@ -42,6 +43,7 @@ DlpSampler::DlpSampler(const engine::CompiledModel& model, const DlpParams& para
                        std::uint64_t seed)
     : model_(&model), params_(params), seed_(seed), scores_(model, params.common.generic_only) {
   validate_step_size(params.metropolis ? "dmala" : "dula", params.step_size);
+  step_evaluations_ = free_conditional_cost(model);
 }
 
 void DlpSampler::reset(const Chains& chains) {
@@ -200,6 +202,7 @@ SweepStats DlpSampler::sweep(Chains& chains, std::int64_t sweep) {
         stats.accepted = accepted ? 1 : 0;
         stats.changed = accepted ? static_cast<std::int64_t>(c.changes.size()) : 0;
         stats.site_updates = num_free;
+        stats.factor_evaluations = step_evaluations_;
       }
       chain_stats_[static_cast<std::size_t>(b)] = stats;
     }

@@ -87,6 +87,7 @@ class DlpSampler final : public Sampler {
   DlpParams params_;
   std::uint64_t seed_;
   FlipScores scores_;
+  std::int64_t step_evaluations_ = 0;  // per chain and step: every free variable's scores
   std::vector<ChainState> chains_;
   std::vector<SweepStats> chain_stats_;
 };

@@ -11,6 +11,7 @@
 #include "engine/error.h"
 #include "factors/infinity.h"
 #include "inference/sampling/chain_checks.h"
+#include "inference/sampling/work.h"
 
 namespace dgm::inference {
 
@@ -41,6 +42,8 @@ GwgSampler::GwgSampler(const engine::CompiledModel& model, const GwgParams& para
   steps_per_sweep_ =
       scores_.num_slots() == 0 ? 0 : std::max<std::int64_t>(1, num_free / params.num_flips);
   words_per_step_ = (static_cast<std::uint64_t>(params.num_flips) + 2) / 2;
+  rescore_all_cost_ = free_conditional_cost(model);
+  rescore_cost_ = mean_rescore_cost(model);
 }
 
 void GwgSampler::reset(const Chains& chains) {
@@ -289,6 +292,7 @@ SweepStats GwgSampler::advance(Chains& chains, std::int64_t sweep, std::int64_t 
       const engine::CounterRng rng(
           seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
       SweepStats stats;
+      if (rescore) stats.factor_evaluations = rescore_all_cost_;
       for (std::int64_t t = 0; t < steps; ++t) {
         const Outcome outcome =
             step(c, x, rng, static_cast<std::uint64_t>(sweep), static_cast<std::uint64_t>(t));
@@ -296,6 +300,8 @@ SweepStats GwgSampler::advance(Chains& chains, std::int64_t sweep, std::int64_t 
         const auto moved = static_cast<std::int64_t>(c.changes.size());
         ++stats.proposals;
         stats.site_updates += moved;
+        stats.factor_evaluations +=
+            static_cast<std::int64_t>(std::llround(static_cast<double>(moved) * rescore_cost_));
         if (outcome == Outcome::kAccepted) {
           ++stats.accepted;
           stats.changed += moved;

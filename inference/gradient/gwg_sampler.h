@@ -137,6 +137,10 @@ class GwgSampler final : public Sampler {
   std::uint64_t seed_;
   FlipScores scores_;
   std::int64_t steps_per_sweep_ = 0;
+  // Work (inference/sampling/work.h): all scores at the start of a sweep, and per moved
+  // variable its own and its neighbours' scores (the average over free variables).
+  std::int64_t rescore_all_cost_ = 0;
+  double rescore_cost_ = 0.0;
   std::uint64_t words_per_step_ = 1;
   std::vector<ChainState> chains_;
   std::vector<SweepStats> chain_stats_;

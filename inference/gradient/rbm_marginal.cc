@@ -13,6 +13,7 @@
 #include "factors/factor_block.h"
 #include "factors/infinity.h"
 #include "inference/sampling/chain_checks.h"
+#include "inference/sampling/work.h"
 
 namespace dgm::inference {
 
@@ -103,6 +104,10 @@ RbmMarginalSampler::RbmMarginalSampler(const engine::CompiledModel& model, const
         model.evidence[static_cast<std::size_t>(layout.visible_begin + i)] != engine::kFree)
       visible_free_[static_cast<std::size_t>(i)] = 0;
   free_visible_ = std::count(visible_free_.begin(), visible_free_.end(), 1);
+  const std::vector<std::int64_t> cost = conditional_costs(*model.graph);
+  for (std::int32_t i = 0; i < nv_; ++i)
+    if (visible_free_[static_cast<std::size_t>(i)])
+      step_evaluations_ += cost[static_cast<std::size_t>(layout.visible_begin + i)];
   free_mask_.resize(nv_);
   clamp_offset_.resize(nv_);
   for (std::int32_t i = 0; i < nv_; ++i) {
@@ -431,6 +436,10 @@ void RbmMarginalSampler::finish(Chains& chains, std::int32_t b, std::int64_t swe
   if (gwg && !(norm_[static_cast<std::size_t>(r)] > 0.0)) return;
   st.proposals = 1;
   st.site_updates = gwg ? static_cast<std::int64_t>(flips_[bs].size()) : free_visible_;
+  // Work (inference/sampling/work.h): the scores of every free visible unit at the proposed
+  // state, one product (2·nv·nh flops), after moving the pre-activations by the flipped rows.
+  st.factor_evaluations = step_evaluations_;
+  st.flops = 2 * std::int64_t{nv_} * nh_ + 2 * st.site_updates * nh_;
   if (!proposed_[bs]) {  // DLP moved nothing: trivially accepted
     st.accepted = 1;
     return;

@@ -158,6 +158,7 @@ class RbmMarginalSampler final : public Sampler {
   Eigen::ArrayXd clamp_offset_;  // nv: 0 for free visible units, −∞ for clamped ones
   std::vector<char> visible_free_;
   std::int64_t free_visible_ = 0;
+  std::int64_t step_evaluations_ = 0;  // per chain and step (work.h)
   std::int64_t steps_since_refresh_ = 0;
 
   // Cache rows (2B, slot-major: see row()): pre-activations, Σ softplus, scores, proposal

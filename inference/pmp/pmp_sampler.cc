@@ -14,6 +14,7 @@
 #include "factors/factor_kind.h"
 #include "factors/infinity.h"
 #include "inference/bp/bp_inference.h"
+#include "inference/sampling/work.h"
 
 namespace dgm::inference {
 namespace {
@@ -68,6 +69,9 @@ PmpSampler::PmpSampler(const engine::CompiledModel& model, const PmpParams& para
       message_graph_(bp::build_message_graph(model, params.bp.generic_only)),
       has_hard_factors_(has_hard_factors(model)) {
   bp::validate(params_.bp);
+  const engine::Graph& graph = *model.graph;
+  iteration_messages_ = bp_messages_per_iteration(graph);
+  for (const std::int32_t v : graph.factor_vars) iteration_evaluations_ += 2 * graph.cardinality[v];
   if (!(params_.noise_scale >= 0.0) || std::isinf(params_.noise_scale)) {
     throw Error("PMP noise_scale must be finite and ≥ 0 (got " +
                 std::to_string(params_.noise_scale) + ")");
@@ -195,6 +199,8 @@ SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
 
   SweepStats stats;
   stats.site_updates = free_variables * lanes;
+  stats.messages = iteration_messages_ * status.iterations * lanes;
+  stats.factor_evaluations = iteration_evaluations_ * status.iterations * lanes;
   // Hazan & Jaakkola's bound uses zero-mean Gumbels: subtract Euler's γ per free categorical
   // variable (standard Gumbels). A binary variable's Logistic is γ(1) − γ(0) and needs no
   // correction: E[max f + Σ γ_v(x_v)] = E[max f + Σ x_v·L_v] + Σ_v E[γ_v(0)], E[γ_v(0)] = γ.

@@ -94,6 +94,9 @@ class PmpSampler : public Sampler {
   double energy_mean_ = 0.0, energy_m2_ = 0.0;  // Welford, over perturbed MAP energies
   std::int64_t repaired_ = 0;
   std::int64_t runs_converged_ = 0, runs_ = 0;
+  // Work of one max-product iteration for one lane (inference/sampling/work.h): its messages,
+  // and the states they carry as factor evaluations.
+  std::int64_t iteration_messages_ = 0, iteration_evaluations_ = 0;
 };
 
 }  // namespace dgm::inference

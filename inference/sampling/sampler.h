@@ -25,6 +25,10 @@ struct SweepStats {
   // Chains left in a state of probability zero (a violated hard constraint): samplers that
   // do not move from state to state (PMP decodes each sample afresh) can produce them.
   std::int64_t invalid = 0;
+  // Work in honest units (inference/sampling/work.h says how each is counted).
+  std::int64_t factor_evaluations = 0;
+  std::int64_t messages = 0;  // belief-propagation message updates
+  std::int64_t flops = 0;     // floating-point operations of dense products
 
   SweepStats& operator+=(const SweepStats& o) {
     site_updates += o.site_updates;
@@ -32,6 +36,9 @@ struct SweepStats {
     accepted += o.accepted;
     changed += o.changed;
     invalid += o.invalid;
+    factor_evaluations += o.factor_evaluations;
+    messages += o.messages;
+    flops += o.flops;
     return *this;
   }
 };
