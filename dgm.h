@@ -5,6 +5,7 @@
 //   dgm::inference::ExactResult exact = dgm::inference::exact_inference(model);
 //
 // Model files: proto/dgm/model.proto. Errors: dgm::Error (engine/error.h).
+#include "dgm/compare.pb.h"
 #include "dgm/learn.pb.h"
 #include "dgm/model.pb.h"
 #include "dgm/sampler.pb.h"
@@ -33,6 +34,8 @@
 #include "inference/bp/bp_inference.h"
 #include "inference/bp/bp_params.h"
 #include "inference/builtin_samplers.h"
+#include "inference/comparison/comparison.h"
+#include "inference/comparison/reference_samples.h"
 #include "inference/exact/enumeration.h"
 #include "inference/exact/junction_tree.h"
 #include "inference/exact/rbm_log_z.h"

@@ -19,6 +19,7 @@
 #   inference/bp/              itself, model_views/, engine/, factors/, dgm/ (BP is no sampler)
 #   inference/ (its own files) anything in inference/: the layer that lists the backends
 #   inference/session/         anything in inference/: sessions run any backend by name
+#   inference/comparison/      anything in inference/: comparisons run sessions and metrics
 #
 # A folder without a rule here is an error: give a new folder its place in the layers.
 if(NOT SOURCE_DIR)
@@ -40,6 +41,7 @@ foreach(backend ais exact gibbs gradient pmp)
 endforeach()
 list(APPEND rule_inference/pmp inference/bp/)
 set(rule_inference/metrics inference/metrics/ inference/sampling/ engine/)
+set(rule_inference/comparison inference/ ${lower})
 set(rule_inference/bp inference/bp/ inference/model_views/ ${lower})
 set(rule_inference/session inference/ ${lower})
 

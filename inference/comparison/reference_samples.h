@@ -1,0 +1,55 @@
+#pragma once
+// The reference sample set a comparison measures every sampler against, with its provenance.
+//
+// Two disjoint parts are drawn: `rows` (the reference proper, compared with each sampler's
+// chains by MMD) and `floor_rows`, as many rows as the compared chains, independent of the
+// first part. The MMD between the two is the floor: the value a perfect sampler's chains would
+// show, since two sets drawn from the same distribution do not give MMD 0 at finite sizes.
+//
+// Sources (proto::CompareReference::source):
+//   exact    the `exact` sampler: forward filtering, backward sampling on the junction tree,
+//            i.i.d. draws (Dawid 1992); what "auto" picks when the tree is affordable;
+//   sampler  a long run: `chains` chains of a chosen sampler, `burn_in` sweeps, then
+//            `samples_per_chain` samples per chain, one every `thin` sweeps (by default one
+//            sample per chain, as many chains as rows, so rows are independent and the floor
+//            is a floor); the split-R̂ and ESS of the energies of up to 64 of its chains over
+//            the second half of the run are reported so a reader can judge whether the
+//            reference itself mixed;
+//   file     rows of a .npy of states (checked against the model's cardinalities and
+//            evidence), for references made elsewhere.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "dgm/compare.pb.h"
+#include "engine/compiled_model.h"
+
+namespace dgm::inference {
+
+struct ReferenceSamples {
+  std::vector<std::int32_t> rows;  // num_rows × N, row-major
+  std::int64_t num_rows = 0;
+  std::vector<std::int32_t> floor_rows;  // num_floor_rows × N; empty when there is no floor
+  std::int64_t num_floor_rows = 0;
+  std::string source;      // "exact", "sampler" or "file"
+  std::string provenance;  // one line: how the rows were made
+  bool exact = false;      // i.i.d. exact draws
+  // Long runs: the energy's split-R̂ and ESS over the kept samples (NaN otherwise).
+  double rhat = std::numeric_limits<double>::quiet_NaN();
+  double ess = std::numeric_limits<double>::quiet_NaN();
+  double seconds = 0.0;
+};
+
+// Draws (or reads) the reference for `model`: `reference.samples` rows (default 500) plus
+// `floor_rows` more for the floor. Throws dgm::Error when the source is unknown, "exact" is
+// asked for a model too wide for the junction tree, or a file does not fit the model.
+ReferenceSamples make_reference(const engine::CompiledModel& model,
+                                const proto::CompareReference& reference, std::int64_t floor_rows,
+                                std::uint64_t seed, int threads);
+
+// The sampler a long-run reference uses by default: block-gibbs on models with a bipartite
+// interaction graph, chromatic-gibbs otherwise.
+std::string default_reference_sampler(const engine::CompiledModel& model);
+
+}  // namespace dgm::inference
