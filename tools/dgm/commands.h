@@ -14,5 +14,6 @@ void register_learn(CLI::App& app);     // learn: maximum-likelihood training
 void register_data(CLI::App& app);      // data mnist|fashion-mnist: prepare datasets
 void register_plot(CLI::App& app);      // plot curves|grid: figures (tools/plot/dgm_plot.py)
 void register_score(CLI::App& app);     // score: log-likelihood of data, parameter RMSE
+void register_compare(CLI::App& app);   // compare: samplers under one budget, ranked
 
 }  // namespace dgm::cli

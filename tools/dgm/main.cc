@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   dgm::cli::register_data(app);
   dgm::cli::register_plot(app);
   dgm::cli::register_score(app);
+  dgm::cli::register_compare(app);
   if (const std::string message = unknown_command_message(app, argc, argv); !message.empty()) {
     std::cerr << "dgm: error: " << message << "\n";
     return 2;

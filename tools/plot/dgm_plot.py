@@ -5,6 +5,7 @@
                      [--y FIELD ...] [--logy] [--labels a,b]
   dgm_plot.py grid --out samples.png samples.npy [--shape H,W] [--offset K] [--rows R]
                    [--cols C] [--title T]
+  dgm_plot.py compare --out-dir DIR compare.json
 
 Needs matplotlib and numpy: on Debian, python3-matplotlib and python3-numpy (tools/quickstart.sh
 installs them) used by /usr/bin/python3. `dgm plot ...` runs this script with that interpreter.
@@ -265,6 +266,107 @@ def grid(args):
           f"{width_px}×{height_px} px")
 
 
+# ---------------------------------------------------------------- compare
+
+
+def read_comparison(path):
+    """The document `dgm compare --format json` (or --json FILE, --plot DIR) writes."""
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: no such file")
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: not a JSON document ({e})") from None
+    if not isinstance(doc, dict) or doc.get("command") != "compare" or \
+            not isinstance(doc.get("samplers"), list):
+        raise InputError(f"{path}: not the JSON of dgm compare (no \"command\": \"compare\" "
+                         "with a list of samplers)")
+    for s in doc["samplers"]:
+        if not isinstance(s, dict) or "label" not in s or not isinstance(s.get("points"), list):
+            raise InputError(f"{path}: a sampler entry without its label and points")
+    return doc
+
+
+def finite(values):
+    return [v for v in values if v is not None and math.isfinite(v)]
+
+
+def compare(args):
+    doc = read_comparison(args.comparison)
+    if not os.path.isdir(args.out_dir):
+        raise InputError(f"--out-dir {args.out_dir}: no such folder")
+    plt = pyplot()
+    written = []
+    floor = (doc.get("reference") or {}).get("floor_mmd2_biased")
+    samplers = doc["samplers"]
+
+    def mmd_panel(x_key, x_label, name, work=False):
+        fig, ax = plt.subplots(figsize=(inches(PANEL_PX[0] + 100), inches(PANEL_PX[1])), dpi=DPI)
+        drawn = 0
+        for s in samplers:
+            xs, ys = [], []
+            for p in s["points"]:
+                x = p["work"][x_key] if work else p[x_key]
+                y = p.get("mmd2_biased")
+                if y is None or y <= 0 or x is None or (x <= 0 and work):
+                    continue
+                xs.append(x)
+                ys.append(math.log(y))
+            if xs:
+                ax.plot(xs, ys, marker=".", label=s["label"])
+                drawn += 1
+        if floor is not None and floor > 0:
+            ax.axhline(math.log(floor), color="grey", linestyle="--", label="floor")
+        ax.set_xlabel(x_label)
+        ax.set_ylabel("log MMD² (natural)")
+        if work:
+            ax.set_xscale("log")
+        if drawn:
+            ax.legend(fontsize=8)
+        else:
+            ax.text(0.5, 0.5, "no reference: no MMD", ha="center", transform=ax.transAxes)
+        fig.tight_layout()
+        out = os.path.join(args.out_dir, name)
+        fig.savefig(out, dpi=DPI, facecolor="white")
+        plt.close(fig)
+        written.append(out)
+
+    mmd_panel("seconds", "seconds of sampling", "mmd_seconds.png")
+    mmd_panel("factor_evaluations", "factor evaluations (all chains)", "mmd_work.png", work=True)
+
+    fig, ax = plt.subplots(figsize=(inches(PANEL_PX[0] + 100), inches(PANEL_PX[1])), dpi=DPI)
+    for s in samplers:
+        pts = [p for p in s["points"] if p.get("mean_energy") is not None]
+        ax.plot([p["seconds"] for p in pts], [p["mean_energy"] for p in pts], marker=".",
+                label=s["label"])
+    ax.set_xlabel("seconds of sampling")
+    ax.set_ylabel("mean log-potential of the chains")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out = os.path.join(args.out_dir, "energy.png")
+    fig.savefig(out, dpi=DPI, facecolor="white")
+    plt.close(fig)
+    written.append(out)
+
+    fig, ax = plt.subplots(figsize=(inches(PANEL_PX[0] + 100), inches(PANEL_PX[1])), dpi=DPI)
+    labels = [s["label"] for s in samplers]
+    values = [s.get("ess_per_second") or 0.0 for s in samplers]
+    ax.bar(range(len(labels)), values, color="tab:blue")
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("energy ESS per second")
+    if finite(values) and max(finite(values)) > 0:
+        ax.set_yscale("log")
+    fig.tight_layout()
+    out = os.path.join(args.out_dir, "ess.png")
+    fig.savefig(out, dpi=DPI, facecolor="white")
+    plt.close(fig)
+    written.append(out)
+    for out in written:
+        print(out)
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -300,6 +402,15 @@ def main(argv=None):
     g.add_argument("--cell", type=int, default=56, help="pixels per image (default 56)")
     g.add_argument("--title")
     g.set_defaults(run=grid)
+
+    k = commands.add_parser(
+        "compare", help="the figures of dgm compare from its JSON",
+        description="mmd_seconds.png and mmd_work.png (log MMD² against seconds and against "
+        "factor evaluations, with the floor dashed), energy.png (the chains' mean log-potential) "
+        "and ess.png (energy ESS per second, bars), written into --out-dir.")
+    k.add_argument("comparison", metavar="COMPARE.json")
+    k.add_argument("--out-dir", required=True, metavar="DIR")
+    k.set_defaults(run=compare)
 
     args = parser.parse_args(argv)
     try:
