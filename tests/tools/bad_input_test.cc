@@ -159,7 +159,8 @@ TEST(BadInput, BinaryModelWithUnknownFields) {
 // An unknown command is named, with the closest command when there is one and the list.
 TEST(BadInput, UnknownCommandNamesTheWordTheClosestCommandAndTheList) {
   const std::string list =
-      "the commands are check, convert, data, learn, logz, map, marginals, plot, sample, samplers, "
+      "the commands are check, compare, convert, data, learn, logz, map, marginals, plot, sample, "
+      "samplers, "
       "score";
   for (const auto& [word, closest] :
        std::vector<std::pair<std::string, std::string>>{{"marginal", "marginals"},
