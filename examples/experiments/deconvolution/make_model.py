@@ -119,7 +119,7 @@ def logit(p):
     return math.log(p / (1.0 - p))
 
 
-def write_model(path, x, seed):
+def write_model(path, x, seed, soft_evidence=None):
     n = len(x)
     z_per_image = FEATURES * GRID * GRID * SIZE * SIZE
     out = []
@@ -173,10 +173,21 @@ def write_model(path, x, seed):
     put(",\n".join(lines))
     put("\n  ]\n}\n\n")
 
-    # The observed images, clamped (exact; see the module comment on p_e).
-    put('evidence {\n  variable: "X"\n  values: [\n')
-    put(",\n".join(", ".join(str(v) for v in row) for row in x.reshape(-1, IMAGE).tolist()))
-    put("\n  ]\n}\n")
+    if soft_evidence is None:
+        # The observed images, clamped (exact; see the module comment on p_e).
+        put('evidence {\n  variable: "X"\n  values: [\n')
+        put(",\n".join(", ".join(str(v) for v in row) for row in x.reshape(-1, IMAGE).tolist()))
+        put("\n  ]\n}\n")
+    else:
+        # The paper's and PGMax's soft observation: log-odds ±log((1 − p_e)/p_e) on X, one
+        # value per pixel (a per-factor parameter of the `each` group, in X's row-major order).
+        b = math.log1p(-soft_evidence) - math.log(soft_evidence)
+        put(f'# Observation noise p_e = {soft_evidence!r}: log-odds ±{b!r} per pixel.\n')
+        put(f'parameters {{\n  name: "observed_X"\n  shape: [{n}, {IMAGE}, {IMAGE}]\n  value: [\n')
+        put(",\n".join(", ".join(repr(b if v else -b) for v in row)
+                        for row in x.reshape(-1, IMAGE).tolist()))
+        put('\n  ]\n}\n')
+        put('factors { name: "observation" unary { log_odds: "observed_X" } each: "X" }\n')
     with open(path, "w") as fh:
         fh.write("".join(out))
     return n * z_per_image, n * IMAGE * IMAGE
@@ -188,6 +199,9 @@ def main():
     ap.add_argument("--full", action="store_true", help="the paper's 100 images")
     ap.add_argument("--seed", type=int, default=42, help="seed of the data (default 42)")
     ap.add_argument("--out", required=True, help="model file to write (.pbtxt)")
+    ap.add_argument("--soft-evidence", type=float, metavar="PE",
+                    help="observe X through a unary of log-odds ±log((1 − PE)/PE), as the paper "
+                         "and PGMax (PE = 1e-100), instead of clamping it (default)")
     args = ap.parse_args()
     n = 100 if args.full else args.images
     if n < 1:
@@ -198,7 +212,7 @@ def main():
     np.save(os.path.join(folder, "images.npy"), x)
     np.save(os.path.join(folder, "features.npy"), w)
     np.save(os.path.join(folder, "locations.npy"), s)
-    n_and, n_or = write_model(args.out, x, args.seed)
+    n_and, n_or = write_model(args.out, x, args.seed, args.soft_evidence)
     print(f"{args.out}: {n} images, {FEATURES * SIZE * SIZE} W + {n * FEATURES * GRID * GRID} S "
           f"+ {n_and} Z + {n * IMAGE * IMAGE} X variables; {n_and} AND + {n_or} OR + "
           f"{FEATURES * SIZE * SIZE + n * FEATURES * GRID * GRID} unary factors; "
