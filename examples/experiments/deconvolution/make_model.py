@@ -44,7 +44,8 @@ Size
     repeated-field list `scope: ["...", ...]`, which protobuf text format allows.
 
 Outputs (next to --out): the model file, images.npy (uint8 [N, 14, 14], the observed X),
-features.npy (uint8 [4, 5, 5], the true W) and locations.npy (uint8 [N, 4, 10, 10], the true S).
+features.npy (uint8 [4, 5, 5], the true W), locations.npy (uint8 [N, 4, 10, 10], the true S)
+and init.npy (one valid state, for `dgm sample --init-rows`; see valid_start).
 The variable order in samples files is the declaration order: W (180), then S, Z, X.
 
     /usr/bin/python3 make_model.py --out build/deconv/model.pbtxt             # 4 images
@@ -113,6 +114,32 @@ def generate(n_images, seed):
         kept_s.append(s[valid])
         kept_x.append(or_convolution(s[valid], w))
     return (np.concatenate(kept_x)[:n_images], np.concatenate(kept_s)[:n_images], w)
+
+
+def valid_start(x):
+    """A state of non-zero probability that explains X, for samplers that must start from one.
+
+    Single-site samplers (gibbs, gwg, ...) cannot start from a state that breaks a hard factor
+    (`dgm sample` refuses it), and the all-zero state breaks the OR factors of the lit pixels
+    when X is clamped. This start explains every lit pixel by one-pixel features: feature 0
+    is the pixel (0, 0), feature 1 (SIZE-1, SIZE-1), feature 2 (0, SIZE-1), feature 3
+    (SIZE-1, 0), which between them reach every pixel of the image from the GRID × GRID
+    locations; feature 4 is empty. Row order is the model's variable order: W, S, Z, X.
+    """
+    n = len(x)
+    w = np.zeros((FEATURES, SIZE, SIZE), dtype=np.uint8)
+    corners = [(0, 0), (SIZE - 1, SIZE - 1), (0, SIZE - 1), (SIZE - 1, 0)]
+    for f, (a, b) in enumerate(corners):
+        w[f, a, b] = 1
+    s = np.zeros((n, FEATURES, GRID, GRID), dtype=np.uint8)
+    for img, r, c in zip(*np.nonzero(x)):
+        for f, (a, b) in enumerate(corners):
+            if 0 <= r - a < GRID and 0 <= c - b < GRID:
+                s[img, f, r - a, c - b] = 1
+                break
+    z = s[:, :, :, :, None, None] & w[None, :, None, None, :, :]
+    assert np.array_equal(or_convolution(s, w), x)
+    return np.concatenate([w.ravel(), s.ravel(), z.ravel(), x.ravel()])[None, :]
 
 
 def logit(p):
@@ -212,6 +239,7 @@ def main():
     np.save(os.path.join(folder, "images.npy"), x)
     np.save(os.path.join(folder, "features.npy"), w)
     np.save(os.path.join(folder, "locations.npy"), s)
+    np.save(os.path.join(folder, "init.npy"), valid_start(x))
     n_and, n_or = write_model(args.out, x, args.seed, args.soft_evidence)
     print(f"{args.out}: {n} images, {FEATURES * SIZE * SIZE} W + {n * FEATURES * GRID * GRID} S "
           f"+ {n_and} Z + {n * IMAGE * IMAGE} X variables; {n_and} AND + {n_or} OR + "
