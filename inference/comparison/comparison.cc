@@ -28,6 +28,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::int32_t kDefaultChains = 100;
 constexpr std::int32_t kDefaultPoints = 40;
 constexpr double kDefaultMinEss = 100.0;
+// Independent floor sets the floor is the mean over.
+constexpr std::int64_t kFloorSets = 5;
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -408,17 +410,28 @@ ComparisonResult compare_samplers(const engine::CompiledModel& model,
     result.samplers.push_back(std::move(s));
   }
 
-  result.reference =
-      make_reference(model, config.reference(), result.chains, config.seed(), threads);
+  result.reference = make_reference(model, config.reference(), {result.chains, kFloorSets},
+                                    config.seed(), threads);
   result.has_reference = result.reference.num_rows > 0;
   std::unique_ptr<HammingMmdReference> mmd;
   if (result.has_reference) {
     mmd = std::make_unique<HammingMmdReference>(result.reference.rows, result.reference.num_rows,
                                                 model.graph->num_variables());
-    if (result.reference.num_floor_rows > 0) {
-      const Mmd floor = mmd->against(result.reference.floor_rows, result.reference.num_floor_rows);
-      result.floor_mmd2_biased = floor.biased;
-      result.floor_mmd2_unbiased = floor.unbiased;
+    const ReferenceSamples& ref = result.reference;
+    if (ref.num_floor_rows > 0) {
+      const std::int64_t sets = ref.num_floor_rows / ref.floor_set_rows;
+      const auto width =
+          static_cast<std::size_t>(ref.floor_set_rows * model.graph->num_variables());
+      double biased = 0.0, unbiased = 0.0;
+      for (std::int64_t k = 0; k < sets; ++k) {
+        const Mmd floor = mmd->against(
+            std::span(ref.floor_rows).subspan(static_cast<std::size_t>(k) * width, width),
+            ref.floor_set_rows);
+        biased += floor.biased;
+        unbiased += floor.unbiased;
+      }
+      result.floor_mmd2_biased = biased / static_cast<double>(sets);
+      result.floor_mmd2_unbiased = unbiased / static_cast<double>(sets);
     }
   }
   if (callbacks.on_reference) callbacks.on_reference(result.reference);

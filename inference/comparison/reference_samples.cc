@@ -43,16 +43,18 @@ bool junction_tree_affordable(const engine::CompiledModel& model) {
 }
 
 // Splits `all` (total rows × N) into the reference (the first `want`, or what leaves room for
-// the floor) and the floor rows.
+// one floor set) and whole floor sets of `floor.set_rows` rows, as many as fit up to
+// `floor.sets`.
 void split_rows(std::vector<std::int32_t> all, std::int64_t total, std::int64_t want,
-                std::int64_t floor_rows, std::int32_t n, ReferenceSamples& out) {
+                const FloorSets& wanted, std::int32_t n, ReferenceSamples& out) {
+  const std::int64_t set = wanted.set_rows;
   std::int64_t reference = std::min(want, total);
-  std::int64_t floor = std::min(floor_rows, total - reference);
-  if (floor < floor_rows && total >= 2 * floor_rows) {  // short of rows: keep a full floor
-    floor = floor_rows;
-    reference = total - floor;
+  std::int64_t sets = set > 0 ? std::min<std::int64_t>(wanted.sets, (total - reference) / set) : 0;
+  if (sets == 0 && set > 0 && total >= 2 * set) {  // short of rows: keep one floor set
+    sets = 1;
+    reference = total - set;
   }
-  if (floor < floor_rows) floor = 0;  // a partial floor would not match the chains' count
+  const std::int64_t floor = sets * set;
   const auto cut = static_cast<std::size_t>(reference * n);
   out.floor_rows.assign(all.begin() + static_cast<std::ptrdiff_t>(cut),
                         all.begin() + static_cast<std::ptrdiff_t>(cut + floor * n));
@@ -60,12 +62,13 @@ void split_rows(std::vector<std::int32_t> all, std::int64_t total, std::int64_t 
   out.rows = std::move(all);
   out.num_rows = reference;
   out.num_floor_rows = floor;
+  out.floor_set_rows = sets > 0 ? set : 0;
 }
 
 ReferenceSamples exact_reference(const engine::CompiledModel& model, std::int64_t want,
-                                 std::int64_t floor_rows, std::uint64_t seed, int threads) {
+                                 const FloorSets& floor, std::uint64_t seed, int threads) {
   const auto start = std::chrono::steady_clock::now();
-  const std::int64_t total = want + floor_rows;
+  const std::int64_t total = want + floor.rows();
   if (total > std::numeric_limits<std::int32_t>::max())
     throw Error("compare: " + std::to_string(total) + " reference rows is too many");
   SessionOptions options;
@@ -80,7 +83,7 @@ ReferenceSamples exact_reference(const engine::CompiledModel& model, std::int64_
   out.exact = true;
   const std::vector<std::int32_t> all(session.chains().states().begin(),
                                       session.chains().states().end());
-  split_rows(all, total, want, floor_rows, model.graph->num_variables(), out);
+  split_rows(all, total, want, floor, model.graph->num_variables(), out);
   out.provenance = std::to_string(out.num_rows) +
                    " exact i.i.d. samples (forward filtering, backward sampling on the junction "
                    "tree)";
@@ -154,14 +157,14 @@ class LongRun : public RunObserver {
 
 ReferenceSamples sampler_reference(const engine::CompiledModel& model,
                                    const proto::CompareReference& ref, std::int64_t want,
-                                   std::int64_t floor_rows, std::uint64_t seed, int threads) {
+                                   const FloorSets& floor, std::uint64_t seed, int threads) {
   const auto start = std::chrono::steady_clock::now();
   const std::string name = ref.sampler().empty() ? default_reference_sampler(model) : ref.sampler();
   if (ref.chains() < 0 || ref.burn_in() < 0 || ref.thin() < 0 || ref.samples_per_chain() < 0)
     throw Error(
         "compare: the reference's chains, burn_in, thin and samples_per_chain must be ≥ 0 (0: "
         "default)");
-  const std::int64_t total = want + floor_rows;
+  const std::int64_t total = want + floor.rows();
   const std::int64_t per_chain = ref.samples_per_chain() > 0 ? ref.samples_per_chain() : 1;
   const std::int64_t chains64 =
       ref.chains() > 0 ? ref.chains() : (total + per_chain - 1) / per_chain;
@@ -187,7 +190,7 @@ ReferenceSamples sampler_reference(const engine::CompiledModel& model,
 
   ReferenceSamples out;
   out.source = "sampler";
-  split_rows(std::move(run.states()), chains * kept, want, floor_rows, model.graph->num_variables(),
+  split_rows(std::move(run.states()), chains * kept, want, floor, model.graph->num_variables(),
              out);
   const std::vector<double> trace = run.trace();
   if (!trace.empty() &&
@@ -207,7 +210,7 @@ ReferenceSamples sampler_reference(const engine::CompiledModel& model,
 }
 
 ReferenceSamples file_reference(const engine::CompiledModel& model, const std::string& path,
-                                std::int64_t want, std::int64_t floor_rows) {
+                                std::int64_t want, const FloorSets& floor) {
   const engine::NpyArray array = engine::read_npy(path, /*allow_integers=*/true);
   const engine::Graph& g = *model.graph;
   const std::int32_t n = g.num_variables();
@@ -239,7 +242,7 @@ ReferenceSamples file_reference(const engine::CompiledModel& model, const std::s
     }
   ReferenceSamples out;
   out.source = "file";
-  split_rows(std::move(states), rows, want, floor_rows, n, out);
+  split_rows(std::move(states), rows, want, floor, n, out);
   out.provenance = std::to_string(out.num_rows) + " rows of " + path +
                    (out.num_floor_rows > 0
                         ? " (" + std::to_string(out.num_floor_rows) + " more rows for the floor)"
@@ -254,7 +257,7 @@ std::string default_reference_sampler(const engine::CompiledModel& model) {
 }
 
 ReferenceSamples make_reference(const engine::CompiledModel& model,
-                                const proto::CompareReference& reference, std::int64_t floor_rows,
+                                const proto::CompareReference& reference, const FloorSets& floor,
                                 std::uint64_t seed, int threads) {
   if (reference.samples() < 0)
     throw Error("compare: reference samples must be ≥ 0 (0: the default " +
@@ -262,13 +265,12 @@ ReferenceSamples make_reference(const engine::CompiledModel& model,
   const std::int64_t want = reference.samples() > 0 ? reference.samples() : kDefaultSamples;
   std::string source = reference.source().empty() ? "auto" : reference.source();
   if (source == "auto") source = junction_tree_affordable(model) ? "exact" : "sampler";
-  if (source == "exact") return exact_reference(model, want, floor_rows, seed, threads);
-  if (source == "sampler")
-    return sampler_reference(model, reference, want, floor_rows, seed, threads);
+  if (source == "exact") return exact_reference(model, want, floor, seed, threads);
+  if (source == "sampler") return sampler_reference(model, reference, want, floor, seed, threads);
   if (source == "file") {
     if (reference.file().empty())
       throw Error("compare: a reference from a file needs its path (reference { file: ... })");
-    return file_reference(model, reference.file(), want, floor_rows);
+    return file_reference(model, reference.file(), want, floor);
   }
   throw Error("compare: unknown reference source '" + source +
               "' (one of auto, exact, sampler, file)");

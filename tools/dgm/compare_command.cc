@@ -181,9 +181,13 @@ void print_text(const inference::ComparisonResult& r, const engine::CompiledMode
   std::cout << "budget per sampler: " << budget_text(r) << " (time spent measuring excluded)\n";
   if (r.has_reference) {
     std::cout << "reference: " << r.reference.provenance << "\n";
+    const std::int64_t sets = r.reference.floor_set_rows > 0
+                                  ? r.reference.num_floor_rows / r.reference.floor_set_rows
+                                  : 0;
     std::cout << "MMD² (Hamming kernel exp(-d/N), biased; logs are natural): floor "
-              << fmt(r.floor_mmd2_biased) << " (" << r.reference.num_floor_rows
-              << " independent reference samples against the " << r.reference.num_rows << ")\n";
+              << fmt(r.floor_mmd2_biased) << " (mean over " << sets << " independent set(s) of "
+              << r.reference.floor_set_rows << " reference samples against the "
+              << r.reference.num_rows << ")\n";
   }
   std::cout << "\n";
   std::printf("%-4s %-18s %11s %7s %10s %10s %12s %7s %7s %9s %8s %11s %9s\n", "rank", "sampler",
@@ -246,6 +250,7 @@ Json result_json(const inference::ComparisonResult& r, const engine::CompiledMod
                     {"exact", r.reference.exact},
                     {"samples", r.reference.num_rows},
                     {"floor_samples", r.reference.num_floor_rows},
+                    {"floor_set_samples", r.reference.floor_set_rows},
                     {"rhat", number_or_null(r.reference.rhat)},
                     {"ess", number_or_null(r.reference.ess)},
                     {"seconds", r.reference.seconds},
