@@ -423,12 +423,16 @@ ComparisonResult compare_samplers(const engine::CompiledModel& model,
       const auto width =
           static_cast<std::size_t>(ref.floor_set_rows * model.graph->num_variables());
       double biased = 0.0, unbiased = 0.0;
+      result.floor_mmd2_min = std::numeric_limits<double>::infinity();
+      result.floor_mmd2_max = 0.0;
       for (std::int64_t k = 0; k < sets; ++k) {
         const Mmd floor = mmd->against(
             std::span(ref.floor_rows).subspan(static_cast<std::size_t>(k) * width, width),
             ref.floor_set_rows);
         biased += floor.biased;
         unbiased += floor.unbiased;
+        result.floor_mmd2_min = std::min(result.floor_mmd2_min, floor.biased);
+        result.floor_mmd2_max = std::max(result.floor_mmd2_max, floor.biased);
       }
       result.floor_mmd2_biased = biased / static_cast<double>(sets);
       result.floor_mmd2_unbiased = unbiased / static_cast<double>(sets);

@@ -87,6 +87,8 @@ struct ComparisonResult {
   ReferenceSamples reference;  // rows kept (the plots show none of them; callers may)
   bool has_reference = false;
   double floor_mmd2_biased = kNaN, floor_mmd2_unbiased = kNaN;
+  // The spread of the floor sets' biased MMD²: how noisy the floor itself is.
+  double floor_mmd2_min = kNaN, floor_mmd2_max = kNaN;
   std::int32_t chains = 0;
   std::uint64_t seed = 0;
   double budget_seconds = -1.0, budget_work = -1.0;
