@@ -28,8 +28,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::int32_t kDefaultChains = 100;
 constexpr std::int32_t kDefaultPoints = 40;
 constexpr double kDefaultMinEss = 100.0;
-// Independent floor sets the floor is the mean over.
-constexpr std::int64_t kFloorSets = 5;
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -340,6 +338,30 @@ Budgets budgets_of(const proto::CompareConfig& config) {
   return b;
 }
 
+// The mean of exp(−Hamming(x, y)/N) over the distinct pairs of `rows` (chunked by row, the
+// chunks added in order, so the value does not depend on the number of threads).
+double mean_pair_kernel(std::span<const std::int32_t> states, std::int64_t rows, std::int32_t n) {
+  if (rows < 2) return 1.0;
+  std::vector<double> kernel(static_cast<std::size_t>(n) + 1);
+  for (std::int32_t d = 0; d <= n; ++d)
+    kernel[static_cast<std::size_t>(d)] = std::exp(-double(d) / n);
+  std::vector<double> row_sums(static_cast<std::size_t>(rows), 0.0);
+  tbb::parallel_for(std::int64_t{0}, rows, [&](std::int64_t i) {
+    const std::int32_t* a = states.data() + i * n;
+    double sum = 0.0;
+    for (std::int64_t j = i + 1; j < rows; ++j) {
+      const std::int32_t* b = states.data() + j * n;
+      std::int32_t d = 0;
+      for (std::int32_t v = 0; v < n; ++v) d += a[v] != b[v];
+      sum += kernel[static_cast<std::size_t>(d)];
+    }
+    row_sums[static_cast<std::size_t>(i)] = sum;
+  });
+  double total = 0.0;
+  for (const double s : row_sums) total += s;
+  return total / (0.5 * static_cast<double>(rows) * static_cast<double>(rows - 1));
+}
+
 // The common starting states: uniform (seeded), chains of probability zero replaced as a
 // Gibbs session would (by the MAP state where affordable).
 std::vector<std::int32_t> common_starts(const engine::CompiledModel& model, std::int32_t chains,
@@ -410,8 +432,8 @@ ComparisonResult compare_samplers(const engine::CompiledModel& model,
     result.samplers.push_back(std::move(s));
   }
 
-  result.reference = make_reference(model, config.reference(), {result.chains, kFloorSets},
-                                    config.seed(), threads);
+  result.reference =
+      make_reference(model, config.reference(), {result.chains, 0}, config.seed(), threads);
   result.has_reference = result.reference.num_rows > 0;
   std::unique_ptr<HammingMmdReference> mmd;
   if (result.has_reference) {
@@ -422,20 +444,28 @@ ComparisonResult compare_samplers(const engine::CompiledModel& model,
       const std::int64_t sets = ref.num_floor_rows / ref.floor_set_rows;
       const auto width =
           static_cast<std::size_t>(ref.floor_set_rows * model.graph->num_variables());
-      double biased = 0.0, unbiased = 0.0;
       result.floor_mmd2_min = std::numeric_limits<double>::infinity();
       result.floor_mmd2_max = 0.0;
       for (std::int64_t k = 0; k < sets; ++k) {
         const Mmd floor = mmd->against(
             std::span(ref.floor_rows).subspan(static_cast<std::size_t>(k) * width, width),
             ref.floor_set_rows);
-        biased += floor.biased;
-        unbiased += floor.unbiased;
         result.floor_mmd2_min = std::min(result.floor_mmd2_min, floor.biased);
         result.floor_mmd2_max = std::max(result.floor_mmd2_max, floor.biased);
       }
-      result.floor_mmd2_biased = biased / static_cast<double>(sets);
-      result.floor_mmd2_unbiased = unbiased / static_cast<double>(sets);
+      // The floor for a set of `chains` rows from all floor rows pooled (far less noisy than
+      // the mean over the sets): with F the pooled rows and K̄ their mean kernel between
+      // distinct rows, E[MMD²_V(ref, B)] for an i.i.d. set B of n rows is
+      //   MMD²_V(ref, F) + (1/n − 1/|F|)(1 − K̄),
+      // since the V-statistic's self term of a set of n rows is 1/n + (1 − 1/n)·E k(y, y').
+      const auto pooled = static_cast<double>(ref.num_floor_rows);
+      const Mmd all = mmd->against(ref.floor_rows, ref.num_floor_rows);
+      const double kbar =
+          mean_pair_kernel(ref.floor_rows, ref.num_floor_rows, model.graph->num_variables());
+      result.floor_mmd2_biased =
+          all.biased +
+          (1.0 / static_cast<double>(ref.floor_set_rows) - 1.0 / pooled) * (1.0 - kbar);
+      result.floor_mmd2_unbiased = all.unbiased;
     }
   }
   if (callbacks.on_reference) callbacks.on_reference(result.reference);

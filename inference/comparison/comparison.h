@@ -86,8 +86,11 @@ struct SamplerComparison {
 struct ComparisonResult {
   ReferenceSamples reference;  // rows kept (the plots show none of them; callers may)
   bool has_reference = false;
+  // The expected MMD² of an i.i.d. set of `chains` rows against the reference, from all floor
+  // rows pooled; the unbiased one is the U-statistic against the pooled rows (≈ 0).
   double floor_mmd2_biased = kNaN, floor_mmd2_unbiased = kNaN;
-  // The spread of the floor sets' biased MMD²: how noisy the floor itself is.
+  // The spread of single floor sets' biased MMD²: how far one i.i.d. set of `chains` rows
+  // can land from the floor on this model.
   double floor_mmd2_min = kNaN, floor_mmd2_max = kNaN;
   std::int32_t chains = 0;
   std::uint64_t seed = 0;

@@ -24,6 +24,10 @@ namespace {
 constexpr std::uint64_t kReferenceSeedOffset = 0x9e3779b97f4a7c15ULL;
 
 constexpr std::int64_t kDefaultSamples = 500;
+// Floor sets by default: the floor's noise falls with the pooled floor rows, and exact draws
+// cost little; a long run pays a chain per row.
+constexpr std::int64_t kExactFloorSets = 10;
+constexpr std::int64_t kFloorSets = 5;
 constexpr std::int64_t kDefaultBurnIn = 1000;
 constexpr std::int64_t kDefaultThin = 20;
 
@@ -265,12 +269,14 @@ ReferenceSamples make_reference(const engine::CompiledModel& model,
   const std::int64_t want = reference.samples() > 0 ? reference.samples() : kDefaultSamples;
   std::string source = reference.source().empty() ? "auto" : reference.source();
   if (source == "auto") source = junction_tree_affordable(model) ? "exact" : "sampler";
-  if (source == "exact") return exact_reference(model, want, floor, seed, threads);
-  if (source == "sampler") return sampler_reference(model, reference, want, floor, seed, threads);
+  FloorSets sets = floor;
+  if (sets.sets <= 0) sets.sets = source == "exact" ? kExactFloorSets : kFloorSets;
+  if (source == "exact") return exact_reference(model, want, sets, seed, threads);
+  if (source == "sampler") return sampler_reference(model, reference, want, sets, seed, threads);
   if (source == "file") {
     if (reference.file().empty())
       throw Error("compare: a reference from a file needs its path (reference { file: ... })");
-    return file_reference(model, reference.file(), want, floor);
+    return file_reference(model, reference.file(), want, sets);
   }
   throw Error("compare: unknown reference source '" + source +
               "' (one of auto, exact, sampler, file)");

@@ -83,7 +83,7 @@ TEST(Comparison, RanksAFrozenSamplerLastAndMixingSamplersNearTheFloor) {
   ASSERT_TRUE(r.has_reference);
   EXPECT_TRUE(r.reference.exact);
   EXPECT_EQ(r.reference.num_rows, 600);
-  EXPECT_EQ(r.reference.num_floor_rows, 5 * 64);  // five floor sets
+  EXPECT_EQ(r.reference.num_floor_rows, 10 * 64);  // ten floor sets of exact draws
   EXPECT_EQ(r.reference.floor_set_rows, 64);
   EXPECT_GT(r.floor_mmd2_biased, 0.0);
   EXPECT_EQ(r.ranked_by, "final_mmd2");
