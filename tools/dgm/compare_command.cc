@@ -186,9 +186,10 @@ void print_text(const inference::ComparisonResult& r, const engine::CompiledMode
                                   ? r.reference.num_floor_rows / r.reference.floor_set_rows
                                   : 0;
     std::cout << "MMD² (Hamming kernel exp(-d/N), biased; logs are natural): floor "
-              << fmt(r.floor_mmd2_biased) << " (mean over " << sets << " independent set(s) of "
-              << r.reference.floor_set_rows << " reference samples against the "
-              << r.reference.num_rows << "; the sets range " << fmt(r.floor_mmd2_min) << " to "
+              << fmt(r.floor_mmd2_biased) << " (expected for " << r.reference.floor_set_rows
+              << " exact samples against the " << r.reference.num_rows << ", from "
+              << r.reference.num_floor_rows << " more; " << sets << " single sets of "
+              << r.reference.floor_set_rows << " range " << fmt(r.floor_mmd2_min) << " to "
               << fmt(r.floor_mmd2_max) << ")\n";
   }
   std::cout << "\n";
