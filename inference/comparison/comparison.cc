@@ -428,7 +428,8 @@ ComparisonResult compare_samplers(const engine::CompiledModel& model,
       throw Error("compare: " + s.label + ": " + e.what());
     }
     s.has_acceptance = sessions.back().sampler().has_acceptance();
-    s.notes = start_notes;
+    // Replaced starts matter only to samplers that move from state to state.
+    if (sessions.back().sampler().needs_valid_start()) s.notes = start_notes;
     result.samplers.push_back(std::move(s));
   }
 

@@ -72,6 +72,7 @@ SweepStats ExactSampler::sweep(Chains& chains, std::int64_t sweep) {
   });
   SweepStats stats;
   stats.site_updates = num_free * num_chains;
+  stats.factor_evaluations = tree_.sampling_evaluations() * num_chains;
   stats.changed = std::accumulate(changed_.begin(), changed_.end(), std::int64_t{0});
   return stats;
 }

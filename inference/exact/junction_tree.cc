@@ -585,6 +585,14 @@ SamplingTables JunctionTree::prepare_sampling(const engine::Params& params,
   return tables;
 }
 
+std::int64_t JunctionTree::sampling_evaluations() const {
+  std::int64_t total = 0;
+  for (int i = 0; i < static_cast<int>(order_.size()); ++i)
+    total += std::int64_t{clique_cards(i)[0]} *
+             static_cast<std::int64_t>(bucket(i).size() + children(i).size());
+  return total;
+}
+
 std::int64_t JunctionTree::sample(const SamplingTables& tables, std::span<const double> uniforms,
                                   std::span<std::int32_t> state, std::vector<double>& row) const {
   if (tables.up.size() != static_cast<std::size_t>(message_offsets_.back()) ||

@@ -135,6 +135,9 @@ class JunctionTree {
   // The free variables in elimination order.
   std::span<const std::int32_t> order() const { return order_; }
   int induced_width() const { return induced_width_; }
+  // The work of one sample (inference/sampling/work.h): each free variable's conditional row
+  // reads its bucket's factors and its children's messages at K_v states.
+  std::int64_t sampling_evaluations() const;
   std::int64_t largest_table() const { return largest_table_; }
 
  private:

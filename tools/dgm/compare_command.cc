@@ -282,38 +282,41 @@ Json result_json(const inference::ComparisonResult& r, const engine::CompiledMod
       groups.push_back(
           {{"group", m.group}, {"ess", number_or_null(m.ess)}, {"rhat", number_or_null(m.rhat)}});
     const std::string approximation = sampler_approximation(s.sampler);
-    Json entry = {{"label", s.label},
-                  {"sampler", s.sampler},
-                  {"sampler_exact", approximation.empty()},
-                  {"approximation", approximation.empty() ? Json() : Json(approximation)},
-                  {"sweeps", s.sweeps},
-                  {"seconds", s.seconds},
-                  {"work", work_json(s.totals)},
-                  {"acceptance", number_or_null(s.acceptance)},
-                  {"changed_per_step", number_or_null(s.changed_per_step)},
-                  {"final_mmd2", number_or_null(s.final_mmd2)},
-                  {"final_mmd2_over_floor", number_or_null(s.final_mmd2 / r.floor_mmd2_biased)},
-                  {"energy",
-                   {{"ess", number_or_null(s.energy_ess)},
-                    {"tau_int", number_or_null(s.energy_tau)},
-                    {"rhat", number_or_null(s.energy_rhat)},
-                    {"constant", s.energy_constant},
-                    {"trace_length", s.trace_length},
-                    {"trace_stride", s.trace_stride}}},
-                  {"ess_per_second", number_or_null(s.ess_per_second)},
-                  {"ess_per_sweep", number_or_null(s.ess_per_sweep)},
-                  {"ess_per_energy_evaluation", number_or_null(s.ess_per_energy_evaluation)},
-                  {"below_min_ess", s.below_min_ess},
-                  {"groups", groups},
-                  {"marginal_error",
-                   s.has_marginal_error
-                       ? Json{{"mean_tv", s.marginal_error.mean_tv},
-                              {"max_tv", s.marginal_error.max_tv},
-                              {"max_abs", s.marginal_error.max_abs},
-                              {"worst_variable", g.variable_name(s.marginal_error.worst_variable)}}
-                       : Json()},
-                  {"notes", verdicts(r, s)},
-                  {"points", points}};
+    Json entry = {
+        {"label", s.label},
+        {"sampler", s.sampler},
+        {"sampler_exact", approximation.empty()},
+        {"approximation", approximation.empty() ? Json() : Json(approximation)},
+        {"sweeps", s.sweeps},
+        {"seconds", s.seconds},
+        {"work", work_json(s.totals)},
+        {"acceptance", number_or_null(s.acceptance)},
+        {"changed_per_step", number_or_null(s.changed_per_step)},
+        {"final_mmd2", number_or_null(s.final_mmd2)},
+        {"final_mmd2_over_floor", number_or_null(s.final_mmd2 / r.floor_mmd2_biased)},
+        {"energy",
+         {{"ess", number_or_null(s.energy_ess)},
+          {"tau_int", number_or_null(s.energy_tau)},
+          {"rhat", number_or_null(s.energy_rhat)},
+          {"constant", s.energy_constant},
+          {"trace_length", s.trace_length},
+          {"trace_stride", s.trace_stride}}},
+        {"ess_per_second", number_or_null(s.ess_per_second)},
+        {"ess_per_sweep", number_or_null(s.ess_per_sweep)},
+        {"ess_per_energy_evaluation", number_or_null(s.ess_per_energy_evaluation)},
+        {"below_min_ess", s.below_min_ess},
+        {"groups", groups},
+        {"marginal_error",
+         s.has_marginal_error
+             ? Json{{"mean_tv", s.marginal_error.mean_tv},
+                    {"max_tv", s.marginal_error.max_tv},
+                    {"max_abs", s.marginal_error.max_abs},
+                    {"worst_variable", s.marginal_error.worst_variable >= 0
+                                           ? Json(g.variable_name(s.marginal_error.worst_variable))
+                                           : Json()}}
+             : Json()},
+        {"notes", verdicts(r, s)},
+        {"points", points}};
     samplers.push_back(entry);
   }
   j["samplers"] = samplers;
