@@ -443,8 +443,9 @@ void register_compare(CLI::App& app) {
       "per-sampler settings and labels in --config)"));
   add(cmd->add_option("--budget-seconds", o.budget_seconds,
                       "seconds of sampling per sampler (default 10 when no budget is given)"));
-  add(cmd->add_option("--budget-work", o.budget_work,
-                      "factor evaluations per sampler, over all chains (docs/evaluation.md)"));
+  add(cmd->add_option(
+      "--budget-work", o.budget_work,
+      "factor evaluations per sampler, over all chains (docs/comparing-samplers.md)"));
   add(cmd->add_option("--budget-sweeps", o.budget_sweeps, "sweeps per sampler"));
   add(cmd->add_option("--chains", o.chains, "chains per sampler (default 100)"));
   add(cmd->add_option("--seed", o.seed, "seed of the starting states and every sampler"));
