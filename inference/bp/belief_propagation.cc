@@ -145,6 +145,7 @@ MessageState BeliefPropagation::state() const {
   s.unary = unary_.data();
   s.finite_sum = finite_sum_.data();
   s.num_neg_inf = num_neg_inf_.data();
+  s.message_floor = message_floor_.data();
   return s;
 }
 
@@ -230,8 +231,46 @@ double BeliefPropagation::sequential_iteration(const UpdateSettings& settings) {
   return change;
 }
 
+// The floor of the finite message entries, per lane. On a tree every message is a partial
+// max-marginal (T = 0) or a partial T-soft marginal of the model: its finite entries, max 0,
+// differ by at most the total range Δ of the finite log-potentials (unaries with their
+// evidence, clamps and PMP noise, and the factors), plus T·Σ_v log K_v for the T-soft sums
+// over configurations. Loopy BP can leave that range: with hard constraints that a variable's
+// other factors cannot satisfy cheaply (clamped evidence on an OR of ANDs), max-product's
+// messages are max-marginals of the unrolled computation tree, where satisfying one copy of a
+// constraint forces a cascade through ever more copies; the finite entries then grow
+// geometrically with the iterations (the same with the dense-table kernels) until they
+// overflow into false −inf, i.e. false contradictions. Entries are therefore kept ≥
+// −(Δ + T·Σ log K + 1): never binding on a tree, and on loopy graphs a state below it is
+// only "worse than anything the model's finite potentials can express", which is what the
+// growing entries meant. PGMax clips its messages at a fixed floor for the same reason
+// (Zhou et al. 2022); here the floor is the model's own range, so trees stay exact.
+void BeliefPropagation::update_message_floor(double temperature) {
+  const MessageGraph& g = *graph_;
+  message_floor_.assign(lanes_, 0.0);
+  if (g.mode != MessageMode::kFull) return;  // coupling messages are bounded by |w|
+  for (std::int32_t l = 0; l < lanes_; ++l) {
+    double range = g.factor_range, log_states = 0.0;
+    for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+      double lo = kPosInf, hi = kNegInf;
+      std::int32_t possible = 0;
+      for (std::int64_t k = 0; k < g.width(v); ++k) {
+        const double u = unary_[(g.var_offset[v] + k) * lanes_ + l];
+        if (u == kNegInf) continue;
+        lo = std::min(lo, u);
+        hi = std::max(hi, u);
+        ++possible;
+      }
+      if (possible > 0) range += hi - lo;
+      if (possible > 1) log_states += std::log(static_cast<double>(possible));
+    }
+    message_floor_[l] = range + temperature * log_states + 1.0;
+  }
+}
+
 BpStatus BeliefPropagation::run(const BpParams& params, const BpObserver& observer) {
   validate(params);
+  update_message_floor(params.temperature);
   if (params.schedule == Schedule::kResidual) return run_residual(params, observer);
   const UpdateSettings settings{params.damping, params.temperature};
   BpStatus status;
