@@ -434,25 +434,47 @@ void BeliefPropagation::log_belief(std::int32_t v, std::int32_t lane, std::span<
   for (std::int32_t k = 0; k < k_count; ++k) out[k] -= shift;
 }
 
-void BeliefPropagation::decode(std::int32_t lane, std::span<std::int32_t> states) const {
+std::int32_t BeliefPropagation::decode(std::int32_t lane, std::span<std::int32_t> states) const {
   const MessageGraph& g = *graph_;
   const std::int32_t n = g.num_variables();
+  std::int32_t undecided = 0;
   if (g.mode == MessageMode::kBinaryRatio) {
-    for (std::int32_t v = 0; v < n; ++v) states[v] = beliefs_[v * lanes_ + lane] > 0.0 ? 1 : 0;
-    return;
+    for (std::int32_t v = 0; v < n; ++v) {
+      const double r = beliefs_[v * lanes_ + lane];
+      if (std::isnan(r)) {
+        // No usable belief: the unary's sign (±inf when clamped) decides.
+        states[v] = unary_[v * lanes_ + lane] > 0.0 ? 1 : 0;
+        ++undecided;
+      } else {
+        states[v] = r > 0.0 ? 1 : 0;
+      }
+    }
+    return undecided;
   }
-  for (std::int32_t v = 0; v < n; ++v) {
-    std::int32_t best = 0;
+  // argmax over the states of v of values[·] > −inf (NaN never wins), or −1.
+  const auto argmax = [&](const std::vector<double>& values, std::int32_t v) {
+    std::int32_t best = -1;
     double best_value = kNegInf;
     for (std::int64_t k = 0; k < g.width(v); ++k) {
-      const double b = beliefs_[(g.var_offset[v] + k) * lanes_ + lane];
+      const double b = values[(g.var_offset[v] + k) * lanes_ + lane];
       if (b > best_value) {
         best_value = b;
         best = static_cast<std::int32_t>(k);
       }
     }
+    return best;
+  };
+  for (std::int32_t v = 0; v < n; ++v) {
+    std::int32_t best = argmax(beliefs_, v);
+    if (best < 0) {
+      // No possible state (a contradiction, or NaN): the unary alone, so that evidence and
+      // clamps hold whatever the messages did.
+      ++undecided;
+      best = std::max(argmax(unary_, v), 0);
+    }
     states[v] = best;
   }
+  return undecided;
 }
 
 }  // namespace dgm::inference::bp

@@ -59,8 +59,12 @@ class BeliefPropagation {
   // max-marginals with max 0). All −inf when the variable has no possible state.
   void log_belief(std::int32_t v, std::int32_t lane, std::span<double> out,
                   bool sum_normalise) const;
-  // argmax_k b_v(k) per variable (ties to the lowest state), written to states[v].
-  void decode(std::int32_t lane, std::span<std::int32_t> states) const;
+  // argmax_k b_v(k) per variable (ties to the lowest state), written to states[v]. A state
+  // whose unary is −inf (evidence, clamp) is never chosen: where BP leaves a variable no
+  // possible state (every belief −inf or NaN), it takes the argmax of its unary instead, its
+  // evidence when clamped. Returns how many variables were decoded that way (0 when BP had a
+  // possible state for every variable); such a decoding is not a max-product MAP.
+  std::int32_t decode(std::int32_t lane, std::span<std::int32_t> states) const;
 
   // Read access for the Bethe estimate and tests.
   MessageState state() const;

@@ -473,6 +473,29 @@ TEST(BeliefPropagation, MaxProductWithClampedEvidenceOnAnOrOfAndsStaysBounded) {
   }
 }
 
+// Where BP leaves a variable no possible state (all beliefs −inf), decoding used to take
+// state 0 whatever the evidence: here a = 0 although a is clamped to 1.
+TEST(BeliefPropagation, DecodingKeepsTheEvidenceWhenBpFindsNoPossibleState) {
+  const engine::CompiledModel model = testing::compile_text(R"(
+    variables { name: "a" cardinality: 2 }
+    variables { name: "b" cardinality: 2 }
+    variables { name: "c" cardinality: 2 }
+    factors { name: "or" logical_or { parents: "a b" child: "c" } }
+    evidence { variable: "a" value: 1 }
+    evidence { variable: "c" value: 0 }
+  )");
+  BpParams p;
+  p.temperature = 0.0;
+  BeliefPropagation bp(build_message_graph(model), 1);
+  ASSERT_GE(bp.run(p).contradiction_variable, 0);
+  std::vector<std::int32_t> state(3, -1);
+  EXPECT_GT(bp.decode(0, state), 0);  // decoded without BP's beliefs
+  EXPECT_EQ(state[0], 1);
+  EXPECT_EQ(state[2], 0);
+  EXPECT_EQ(first_evidence_violation(model, state), -1);
+  EXPECT_EQ(first_evidence_violation(model, std::vector<std::int32_t>{0, 0, 0}), 0);
+}
+
 TEST(BeliefPropagation, ImpossibleUnaryIsAnError) {
   const engine::CompiledModel model = testing::compile_text(R"(
     variables { name: "a" cardinality: 2 }
