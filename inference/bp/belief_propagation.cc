@@ -145,6 +145,7 @@ MessageState BeliefPropagation::state() const {
   s.unary = unary_.data();
   s.finite_sum = finite_sum_.data();
   s.num_neg_inf = num_neg_inf_.data();
+  s.message_floor = message_floor_.data();
   return s;
 }
 
@@ -230,8 +231,46 @@ double BeliefPropagation::sequential_iteration(const UpdateSettings& settings) {
   return change;
 }
 
+// The floor of the finite message entries, per lane. On a tree every message is a partial
+// max-marginal (T = 0) or a partial T-soft marginal of the model: its finite entries, max 0,
+// differ by at most the total range Δ of the finite log-potentials (unaries with their
+// evidence, clamps and PMP noise, and the factors), plus T·Σ_v log K_v for the T-soft sums
+// over configurations. Loopy BP can leave that range: with hard constraints that a variable's
+// other factors cannot satisfy cheaply (clamped evidence on an OR of ANDs), max-product's
+// messages are max-marginals of the unrolled computation tree, where satisfying one copy of a
+// constraint forces a cascade through ever more copies; the finite entries then grow
+// geometrically with the iterations (the same with the dense-table kernels) until they
+// overflow into false −inf, i.e. false contradictions. Entries are therefore kept ≥
+// −(Δ + T·Σ log K + 1): never binding on a tree, and on loopy graphs a state below it is
+// only "worse than anything the model's finite potentials can express", which is what the
+// growing entries meant. PGMax clips its messages at a fixed floor for the same reason
+// (Zhou et al. 2022); here the floor is the model's own range, so trees stay exact.
+void BeliefPropagation::update_message_floor(double temperature) {
+  const MessageGraph& g = *graph_;
+  message_floor_.assign(lanes_, 0.0);
+  if (g.mode != MessageMode::kFull) return;  // coupling messages are bounded by |w|
+  for (std::int32_t l = 0; l < lanes_; ++l) {
+    double range = g.factor_range, log_states = 0.0;
+    for (std::int32_t v = 0; v < g.num_variables(); ++v) {
+      double lo = kPosInf, hi = kNegInf;
+      std::int32_t possible = 0;
+      for (std::int64_t k = 0; k < g.width(v); ++k) {
+        const double u = unary_[(g.var_offset[v] + k) * lanes_ + l];
+        if (u == kNegInf) continue;
+        lo = std::min(lo, u);
+        hi = std::max(hi, u);
+        ++possible;
+      }
+      if (possible > 0) range += hi - lo;
+      if (possible > 1) log_states += std::log(static_cast<double>(possible));
+    }
+    message_floor_[l] = range + temperature * log_states + 1.0;
+  }
+}
+
 BpStatus BeliefPropagation::run(const BpParams& params, const BpObserver& observer) {
   validate(params);
+  update_message_floor(params.temperature);
   if (params.schedule == Schedule::kResidual) return run_residual(params, observer);
   const UpdateSettings settings{params.damping, params.temperature};
   BpStatus status;
@@ -395,25 +434,47 @@ void BeliefPropagation::log_belief(std::int32_t v, std::int32_t lane, std::span<
   for (std::int32_t k = 0; k < k_count; ++k) out[k] -= shift;
 }
 
-void BeliefPropagation::decode(std::int32_t lane, std::span<std::int32_t> states) const {
+std::int32_t BeliefPropagation::decode(std::int32_t lane, std::span<std::int32_t> states) const {
   const MessageGraph& g = *graph_;
   const std::int32_t n = g.num_variables();
+  std::int32_t undecided = 0;
   if (g.mode == MessageMode::kBinaryRatio) {
-    for (std::int32_t v = 0; v < n; ++v) states[v] = beliefs_[v * lanes_ + lane] > 0.0 ? 1 : 0;
-    return;
+    for (std::int32_t v = 0; v < n; ++v) {
+      const double r = beliefs_[v * lanes_ + lane];
+      if (std::isnan(r)) {
+        // No usable belief: the unary's sign (±inf when clamped) decides.
+        states[v] = unary_[v * lanes_ + lane] > 0.0 ? 1 : 0;
+        ++undecided;
+      } else {
+        states[v] = r > 0.0 ? 1 : 0;
+      }
+    }
+    return undecided;
   }
-  for (std::int32_t v = 0; v < n; ++v) {
-    std::int32_t best = 0;
+  // argmax over the states of v of values[·] > −inf (NaN never wins), or −1.
+  const auto argmax = [&](const std::vector<double>& values, std::int32_t v) {
+    std::int32_t best = -1;
     double best_value = kNegInf;
     for (std::int64_t k = 0; k < g.width(v); ++k) {
-      const double b = beliefs_[(g.var_offset[v] + k) * lanes_ + lane];
+      const double b = values[(g.var_offset[v] + k) * lanes_ + lane];
       if (b > best_value) {
         best_value = b;
         best = static_cast<std::int32_t>(k);
       }
     }
+    return best;
+  };
+  for (std::int32_t v = 0; v < n; ++v) {
+    std::int32_t best = argmax(beliefs_, v);
+    if (best < 0) {
+      // No possible state (a contradiction, or NaN): the unary alone, so that evidence and
+      // clamps hold whatever the messages did.
+      ++undecided;
+      best = std::max(argmax(unary_, v), 0);
+    }
     states[v] = best;
   }
+  return undecided;
 }
 
 }  // namespace dgm::inference::bp

@@ -1,7 +1,8 @@
 #pragma once
 // Loopy belief propagation over a MessageGraph, for a batch of independent problems (lanes)
 // that share the graph and differ in their unary vectors (PMP's perturbed copies; one lane
-// for plain BP). Messages are log-domain, normalised per edge, damped, and start at 0
+// for plain BP). Messages are log-domain, normalised per edge, damped, kept above a floor
+// that no exact message reaches (update_message_floor in the .cc), and start at 0
 // (as in PGMax, Zhou et al. 2022); T = 0 is max-product, T = 1 sum-product.
 //
 // Parallel with oneTBB over the factors of a block (flooding) and over variables (beliefs);
@@ -58,8 +59,12 @@ class BeliefPropagation {
   // max-marginals with max 0). All −inf when the variable has no possible state.
   void log_belief(std::int32_t v, std::int32_t lane, std::span<double> out,
                   bool sum_normalise) const;
-  // argmax_k b_v(k) per variable (ties to the lowest state), written to states[v].
-  void decode(std::int32_t lane, std::span<std::int32_t> states) const;
+  // argmax_k b_v(k) per variable (ties to the lowest state), written to states[v]. A state
+  // whose unary is −inf (evidence, clamp) is never chosen: where BP leaves a variable no
+  // possible state (every belief −inf or NaN), it takes the argmax of its unary instead, its
+  // evidence when clamped. Returns how many variables were decoded that way (0 when BP had a
+  // possible state for every variable); such a decoding is not a max-product MAP.
+  std::int32_t decode(std::int32_t lane, std::span<std::int32_t> states) const;
 
   // Read access for the Bethe estimate and tests.
   MessageState state() const;
@@ -75,6 +80,8 @@ class BeliefPropagation {
   void finish(BpStatus& status, const std::vector<double>& history, const BpParams& params) const;
   void check_contradiction(BpStatus& status) const;
   MessageState mutable_state();
+  // Full mode: sets message_floor_ for `temperature` from the current unaries.
+  void update_message_floor(double temperature);
 
   std::shared_ptr<const MessageGraph> graph_;
   std::int32_t lanes_;
@@ -85,6 +92,9 @@ class BeliefPropagation {
   // MessageState), so that variable-to-factor messages never read other factors' messages.
   std::vector<double> finite_sum_;
   std::vector<double> num_neg_inf_;
+  // Per lane: the bound below which no finite message entry of an exact (tree) computation
+  // can fall (update_message_floor); loopy max-product is kept above it.
+  std::vector<double> message_floor_;
   std::vector<std::int32_t> block_update_;  // Graph block → index in graph_->updates, or −1
 };
 

@@ -125,6 +125,16 @@ std::int64_t first_violated_factor(const engine::CompiledModel& model,
   return -1;
 }
 
+std::int32_t first_evidence_violation(const engine::CompiledModel& model,
+                                      std::span<const std::int32_t> x) {
+  for (std::size_t v = 0; v < model.evidence.size(); ++v) {
+    if (model.evidence[v] != engine::kFree && x[v] != model.evidence[v]) {
+      return static_cast<std::int32_t>(v);
+    }
+  }
+  return -1;
+}
+
 RepairResult repair_by_decimation(const engine::CompiledModel& model, BeliefPropagation& bp,
                                   const BpParams& params, std::span<std::uint8_t> fixed,
                                   std::span<std::int32_t> x, std::int32_t max_rounds,

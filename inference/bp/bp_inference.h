@@ -47,6 +47,11 @@ BpMap bp_map(const engine::CompiledModel& model, const BpParams& params,
 std::int64_t first_violated_factor(const engine::CompiledModel& model,
                                    std::span<const std::int32_t> x);
 
+// The first clamped variable whose state in `x` is not its evidence, or −1. The evidence is
+// not a factor, so first_violated_factor does not see it.
+std::int32_t first_evidence_violation(const engine::CompiledModel& model,
+                                      std::span<const std::int32_t> x);
+
 // Repair by decimation of a max-product decoding that violates a hard factor (as in
 // survey-propagation-guided decimation, Braunstein et al. 2005). Loopy or unconverged
 // max-product around a hard constraint can end with (nearly) tied max-marginals whose

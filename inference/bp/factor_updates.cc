@@ -169,11 +169,13 @@ Scratch& scratch() {
   return s;
 }
 
-// Writes the damped, normalised new message of one edge and returns its change.
-// `values` is workspace of k_count entries.
+// Writes the damped, normalised new message of one edge and returns its change. Finite
+// entries below −floor are raised to −floor (see BeliefPropagation::update_message_floor):
+// no exact message goes below it, so only loopy over-counting is cut off. `values` is
+// workspace of k_count entries.
 template <bool kCommit>
 double commit_edge(double* m, const double* fresh, std::int64_t k_count, std::int32_t lanes,
-                   std::int32_t lane, double damping, double* values) {
+                   std::int32_t lane, double damping, double floor, double* values) {
   double hi = kNegInf;
   for (std::int64_t k = 0; k < k_count; ++k) {
     values[k] = damp(m[k * lanes + lane], fresh[k], damping);
@@ -181,7 +183,8 @@ double commit_edge(double* m, const double* fresh, std::int64_t k_count, std::in
   }
   double change = 0.0;
   for (std::int64_t k = 0; k < k_count; ++k) {
-    const double v = hi == kNegInf ? values[k] : values[k] - hi;
+    const double v =
+        hi == kNegInf || values[k] == kNegInf ? values[k] : std::max(values[k] - hi, -floor);
     change = max_change(change, entry_change(v, m[k * lanes + lane]));
     if constexpr (kCommit) m[k * lanes + lane] = v;
   }
@@ -244,7 +247,8 @@ double full_range(const MessageState& s, const UpdateBlock& u, std::int64_t begi
         const std::int64_t k_count = graph.cardinality[scope[j]];
         change = max_change(change, commit_edge<kCommit>(s.messages + g.msg_offset[e] * s.lanes,
                                                          sc.out.data() + pos, k_count, s.lanes,
-                                                         lane, settings.damping, sc.damped.data()));
+                                                         lane, settings.damping,
+                                                         s.message_floor[lane], sc.damped.data()));
         pos += k_count;
       }
     }

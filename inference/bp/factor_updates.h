@@ -26,6 +26,9 @@ struct MessageState {
   // the sum of the finite terms (unary included) and how many terms are −inf.
   const double* finite_sum = nullptr;   // var_offset[N] × lanes
   const double* num_neg_inf = nullptr;  // var_offset[N] × lanes
+  // Full mode, per lane: finite message entries are kept ≥ −message_floor[lane] after
+  // normalisation (BeliefPropagation::update_message_floor); −inf stays −inf.
+  const double* message_floor = nullptr;  // lanes
 };
 
 struct UpdateSettings {

@@ -41,6 +41,26 @@ bool ratio_mode_applies(const engine::CompiledModel& model) {
   return true;
 }
 
+// Σ over the factors of update block `u` (full mode) of max − min of their finite
+// log-potentials; OR, AND and unweighted enumeration factors are 0 or −inf only.
+double finite_range_of_block(const MessageGraph& mg, const UpdateBlock& u) {
+  if (u.kind == UpdateKind::kOr || u.kind == UpdateKind::kAnd || u.data_size == 0) return 0.0;
+  const auto range = [&](std::int64_t r) {
+    double lo = kPosInf, hi = kNegInf;
+    for (std::int64_t i = 0; i < u.data_size; ++i) {
+      const double x = mg.tables[u.data_offset + r * u.data_stride + i];
+      if (x == kNegInf) continue;
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    return hi == kNegInf ? 0.0 : hi - lo;
+  };
+  if (u.data_stride == 0) return range(0) * static_cast<double>(u.num_factors);
+  double total = 0.0;
+  for (std::int64_t r = 0; r < u.num_factors; ++r) total += range(r);
+  return total;
+}
+
 }  // namespace
 
 std::shared_ptr<const MessageGraph> build_message_graph(const engine::CompiledModel& model,
@@ -179,6 +199,7 @@ std::shared_ptr<const MessageGraph> build_message_graph(const engine::CompiledMo
           break;
       }
     }
+    if (!ratio) mg->factor_range += finite_range_of_block(*mg, u);
     mg->updates.push_back(std::move(u));
   }
 

@@ -85,6 +85,10 @@ struct MessageGraph {
   std::vector<UpdateBlock> updates;
   std::vector<double> couplings;  // kCoupling, kBipartiteCoupling
   std::vector<double> tables;     // kTable, kEnumeration
+  // Full mode: Σ over the message-carrying factors of the range (max − min) of their finite
+  // log-potentials. With the unaries' ranges it bounds every finite max-marginal difference
+  // of the model, hence every finite message entry on a tree (BeliefPropagation's floor).
+  double factor_range = 0.0;
 
   std::int32_t num_variables() const { return static_cast<std::int32_t>(var_offset.size()) - 1; }
   std::int64_t num_entries() const { return msg_offset.back(); }

@@ -153,6 +153,16 @@ SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
   perturb(sweep);
   bp_->reset_messages();
   const bp::BpStatus status = bp_->run(params_.bp);
+  if (status.contradiction_variable >= 0) {
+    // BP's −inf entries come only from the hard factors and the evidence (the noise is
+    // finite), and each marks a state that no state of positive probability has: there is
+    // nothing to sample, as exact inference, BP and Gibbs also say.
+    throw Error(
+        "PMP: variable " + model_.graph->variable_name(status.contradiction_variable) +
+        " has no possible state: the evidence contradicts the hard constraints (max-product "
+        "rules out every state of that variable), so the model has no state of positive "
+        "probability to sample");
+  }
   ++runs_;
   runs_converged_ += status.converged;
 
@@ -168,18 +178,21 @@ SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
     free_variables += free;
     free_categorical += free && g.graph->cardinality[v] > 2;
   }
-  // Decode every lane; with hard factors, repair the lanes whose decoding violates one.
+  // Decode every lane. A decoding is valid when BP left every variable a possible state and it
+  // satisfies the hard factors and the evidence; the others are repaired when possible and
+  // otherwise counted invalid (their energy −inf below), never passed off as samples.
   std::vector<std::uint8_t> valid(lanes, 1);
   const std::vector<std::int32_t> previous(chains.states().begin(), chains.states().end());
   tbb::parallel_for(0, lanes, [&](std::int32_t b) {
     const std::span<std::int32_t> x = chains.chain(b);
-    bp_->decode(b, x);
-    if (has_hard_factors_) valid[b] = violated_factor(x) < 0;
+    const std::int32_t undecided = bp_->decode(b, x);
+    valid[b] = undecided == 0 && is_valid(x);
   });
   std::int64_t repaired = 0;
   for (std::int32_t b = 0; b < lanes; ++b) {
     if (valid[b] || !params_.repair) continue;
-    if (repair(b, chains.chain(b))) ++repaired;
+    valid[b] = repair(b, chains.chain(b));
+    repaired += valid[b];
   }
   repaired_ += repaired;
   tbb::parallel_for(0, lanes, [&](std::int32_t b) {
@@ -194,7 +207,7 @@ SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
       if (std::isinf(base)) continue;  // clamped: no noise
       noise += unary[i * lanes + b] - base;
     }
-    energy[b] = engine::total_log_potential(model_, x) + noise;
+    energy[b] = valid[b] ? engine::total_log_potential(model_, x) + noise : kNegInf;
   });
 
   SweepStats stats;
@@ -220,8 +233,9 @@ SweepStats PmpSampler::sweep(Chains& chains, std::int64_t sweep) {
   return stats;
 }
 
-std::int64_t PmpSampler::violated_factor(std::span<const std::int32_t> x) const {
-  return bp::first_violated_factor(model_, x);
+bool PmpSampler::is_valid(std::span<const std::int32_t> x) const {
+  if (bp::first_evidence_violation(model_, x) >= 0) return false;
+  return !has_hard_factors_ || bp::first_violated_factor(model_, x) < 0;
 }
 
 // Decimation on the violated factors' variables (bp::repair_by_decimation), on a copy of this
@@ -237,8 +251,8 @@ bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
     fixed[v] = !model_.evidence.empty() && model_.evidence[v] != engine::kFree;
   }
   const std::int32_t max_rounds = std::min<std::int32_t>(graph.num_variables(), 32);
-  return bp::repair_by_decimation(model_, *repair_bp_, params_.bp, fixed, x, max_rounds)
-             .violated_factor < 0;
+  bp::repair_by_decimation(model_, *repair_bp_, params_.bp, fixed, x, max_rounds);
+  return is_valid(x);  // the hard factors and the evidence, whatever decimation reported
 }
 
 void PmpSampler::refresh_parameters() {

@@ -23,7 +23,10 @@
 //
 // Hard constraints: loopy max-product can end with tied max-marginals whose independent
 // argmax breaks a constraint; such decodings are repaired by decimation (repair(), on by
-// default) and those that stay invalid are counted in SweepStats::invalid.
+// default) and those that stay invalid are counted in SweepStats::invalid, as are decodings
+// that break the evidence or where BP left a variable no possible state. A model whose
+// evidence contradicts the hard factors (as far as max-product's hard zeros show) is refused
+// with an error, as by exact inference, BP and Gibbs.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -77,8 +80,8 @@ class PmpSampler : public Sampler {
 
  private:
   void perturb(std::int64_t sweep);
-  // The first factor that `x` violates (−inf), or −1.
-  std::int64_t violated_factor(std::span<const std::int32_t> x) const;
+  // Whether `x` respects the evidence and (with hard factors) violates none of them.
+  bool is_valid(std::span<const std::int32_t> x) const;
   bool repair(std::int32_t lane, std::span<std::int32_t> x);
 
   const engine::CompiledModel& model_;

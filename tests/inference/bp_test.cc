@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include "inference/bp/bethe.h"
 #include "inference/bp/bp_inference.h"
 #include "inference/exact/enumeration.h"
+#include "inference/exact/junction_tree.h"
 #include "tests/support/random_models.h"
 #include "tests/support/test_models.h"
 
@@ -396,6 +398,102 @@ TEST(BeliefPropagation, ContradictoryEvidenceIsReported) {
     max_product.temperature = 0.0;
     EXPECT_GE(bp_map(model, max_product).status.contradiction_variable, 0);
   }
+}
+
+// Binary deconvolution in miniature (Lázaro-Gredilla et al. 2021, §5.6): one 2 × 2 feature W
+// placed by S at 2 × 2 positions of a 3 × 3 image, Z = S AND W, each pixel X the OR of the Z
+// that cover it, X clamped. The features can be reached only through the hard factors, and
+// in max-product's unrolled computation tree a lit pixel's constraint forces a cascade
+// through ever more copies of S and W: before the message floor the finite message entries
+// grew geometrically (3.8e80 after 1000 iterations) until they overflowed into −inf and a
+// false "evidence contradicts the hard constraints"; with soft ±230 evidence they stayed
+// bounded. The model is small enough for the junction tree to give the true MAP.
+const char* kClampedDeconvolution = R"(
+  variables { name: "W" shape: [4] cardinality: 2 }
+  variables { name: "S" shape: [4] cardinality: 2 }
+  variables { name: "Z" shape: [16] cardinality: 2 }
+  variables { name: "X" shape: [9] cardinality: 2 }
+  parameters { name: "pw" value: -1.0986 }
+  parameters { name: "ps" value: -2.0 }
+  factors { name: "pW" unary { log_odds: "pw" } each: "W" }
+  factors { name: "pS" unary { log_odds: "ps" } each: "S" }
+  factors { name: "and" logical_and {} scope: [
+    "S[0] W[0] Z[0]", "S[0] W[1] Z[1]", "S[0] W[2] Z[2]", "S[0] W[3] Z[3]",
+    "S[1] W[0] Z[4]", "S[1] W[1] Z[5]", "S[1] W[2] Z[6]", "S[1] W[3] Z[7]",
+    "S[2] W[0] Z[8]", "S[2] W[1] Z[9]", "S[2] W[2] Z[10]", "S[2] W[3] Z[11]",
+    "S[3] W[0] Z[12]", "S[3] W[1] Z[13]", "S[3] W[2] Z[14]", "S[3] W[3] Z[15]"] }
+  factors { name: "or1" logical_or {} scope: ["Z[0] X[0]", "Z[5] X[2]", "Z[10] X[6]",
+                                              "Z[15] X[8]"] }
+  factors { name: "or2" logical_or {} scope: ["Z[1] Z[4] X[1]", "Z[2] Z[8] X[3]",
+                                              "Z[7] Z[13] X[5]", "Z[11] Z[14] X[7]"] }
+  factors { name: "or4" logical_or {} scope: ["Z[3] Z[6] Z[9] Z[12] X[4]"] }
+  evidence { variable: "X" values: [0, 0, 0, 1, 0, 0, 0, 1, 0] }
+)";
+
+TEST(BeliefPropagation, MaxProductWithClampedEvidenceOnAnOrOfAndsStaysBounded) {
+  const engine::CompiledModel model = testing::compile_text(kClampedDeconvolution);
+  const ExactResult exact = exact_map(model);
+  for (const Schedule schedule : {Schedule::kFlooding, Schedule::kSequential}) {
+    BpParams p;
+    p.schedule = schedule;
+    p.temperature = 0.0;
+    p.damping = 0.5;
+    p.tolerance = 0.0;  // run every iteration: the growth was geometric, the overflow late
+    p.max_iterations = 100;
+    BeliefPropagation bp(build_message_graph(model), 1);
+    std::int64_t hard_zeros = -1;
+    for (int chunk = 1; chunk <= 50; ++chunk) {
+      const BpStatus status = bp.run(p);  // continues from the current messages
+      ASSERT_EQ(status.contradiction_variable, -1) << describe(status, p, *model.graph);
+      double largest = 0.0;
+      std::int64_t zeros = 0;
+      for (const double m : bp.messages()) {
+        if (m == -std::numeric_limits<double>::infinity()) {
+          ++zeros;
+        } else {
+          largest = std::max(largest, -m);
+        }
+      }
+      // The model's finite log-potentials span 4·1.0986 + 4·2 < 13: no finite message of an
+      // exact computation leaves that range, and loopy max-product is kept near it.
+      ASSERT_LT(largest, 20.0) << "after " << 100 * chunk << " iterations";
+      // The hard zeros are those of the constraints and the evidence, found in the first
+      // iterations; any later one would be an overflow.
+      if (hard_zeros < 0) hard_zeros = zeros;
+      ASSERT_EQ(zeros, hard_zeros) << "after " << 100 * chunk << " iterations";
+    }
+    std::vector<std::int32_t> state(model.graph->num_variables());
+    bp.decode(0, state);
+    EXPECT_EQ(state, exact.map_state);
+    p.tolerance = 1e-9;
+    p.max_iterations = 1000;
+    const BpMap map = bp_map(model, p);
+    EXPECT_EQ(map.state, exact.map_state) << describe(map.status, p, *model.graph);
+    EXPECT_DOUBLE_EQ(map.log_potential, exact.map_log_potential);
+  }
+}
+
+// Where BP leaves a variable no possible state (all beliefs −inf), decoding used to take
+// state 0 whatever the evidence: here a = 0 although a is clamped to 1.
+TEST(BeliefPropagation, DecodingKeepsTheEvidenceWhenBpFindsNoPossibleState) {
+  const engine::CompiledModel model = testing::compile_text(R"(
+    variables { name: "a" cardinality: 2 }
+    variables { name: "b" cardinality: 2 }
+    variables { name: "c" cardinality: 2 }
+    factors { name: "or" logical_or { parents: "a b" child: "c" } }
+    evidence { variable: "a" value: 1 }
+    evidence { variable: "c" value: 0 }
+  )");
+  BpParams p;
+  p.temperature = 0.0;
+  BeliefPropagation bp(build_message_graph(model), 1);
+  ASSERT_GE(bp.run(p).contradiction_variable, 0);
+  std::vector<std::int32_t> state(3, -1);
+  EXPECT_GT(bp.decode(0, state), 0);  // decoded without BP's beliefs
+  EXPECT_EQ(state[0], 1);
+  EXPECT_EQ(state[2], 0);
+  EXPECT_EQ(first_evidence_violation(model, state), -1);
+  EXPECT_EQ(first_evidence_violation(model, std::vector<std::int32_t>{0, 0, 0}), 0);
 }
 
 TEST(BeliefPropagation, ImpossibleUnaryIsAnError) {

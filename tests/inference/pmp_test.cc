@@ -269,6 +269,116 @@ TEST(Pmp, SamplesSatisfyHardConstraintsAndEvidenceOnLoopyModels) {
   EXPECT_EQ(repaired, unrepaired_invalid);
 }
 
+// Binary deconvolution in miniature (Lázaro-Gredilla et al. 2021, §5.6), X clamped: one
+// k × k feature W placed by S at the (h − k + 1)² positions of an h × h image, Z = S AND W,
+// each pixel X the OR of the Z that cover it, X clamped to the image that `w` and `s` make.
+std::string clamped_deconvolution(int k, int h, const std::vector<int>& w,
+                                  const std::vector<int>& s) {
+  const int positions = h - k + 1;
+  std::vector<std::vector<int>> covering(h * h);  // pixel → its Z
+  std::vector<int> image(h * h, 0);
+  std::string ands;
+  int z = 0;
+  for (int i = 0; i < positions; ++i) {
+    for (int j = 0; j < positions; ++j) {
+      for (int a = 0; a < k; ++a) {
+        for (int b = 0; b < k; ++b, ++z) {
+          const int at = i * positions + j, pixel = (i + a) * h + j + b;
+          ands += std::string(ands.empty() ? "" : ", ") + "\"S[" + std::to_string(at) + "] W[" +
+                  std::to_string(a * k + b) + "] Z[" + std::to_string(z) + "]\"";
+          covering[pixel].push_back(z);
+          image[pixel] |= s[at] & w[a * k + b];
+        }
+      }
+    }
+  }
+  std::string text = "variables { name: \"W\" shape: [" + std::to_string(k * k) +
+                     "] cardinality: 2 }\nvariables { name: \"S\" shape: [" +
+                     std::to_string(positions * positions) +
+                     "] cardinality: 2 }\nvariables { name: \"Z\" shape: [" + std::to_string(z) +
+                     "] cardinality: 2 }\nvariables { name: \"X\" shape: [" +
+                     std::to_string(h * h) + "] cardinality: 2 }\n" +
+                     R"(parameters { name: "pw" value: -1.0986 }
+                        parameters { name: "ps" value: -2.0 }
+                        factors { name: "pW" unary { log_odds: "pw" } each: "W" }
+                        factors { name: "pS" unary { log_odds: "ps" } each: "S" }
+                        factors { name: "and" logical_and {} scope: [)" +
+                     ands + "] }\n";
+  // One OR group per number of parents (a group's factors share their arity).
+  for (int parents = 1; parents <= k * k; ++parents) {
+    std::string scopes;
+    for (int pixel = 0; pixel < h * h; ++pixel) {
+      if (static_cast<int>(covering[pixel].size()) != parents) continue;
+      scopes += scopes.empty() ? "\"" : ", \"";
+      for (const int c : covering[pixel]) scopes += "Z[" + std::to_string(c) + "] ";
+      scopes += "X[" + std::to_string(pixel) + "]\"";
+    }
+    if (!scopes.empty()) {
+      text += "factors { name: \"or" + std::to_string(parents) + "\" logical_or {} scope: [" +
+              scopes + "] }\n";
+    }
+  }
+  text += "evidence { variable: \"X\" values: [";
+  for (int pixel = 0; pixel < h * h; ++pixel) {
+    text += (pixel > 0 ? ", " : "") + std::to_string(image[pixel]);
+  }
+  return text + "] }\n";
+}
+
+// Long max-product runs on this 6 × 6 instance used to let the messages overflow into false
+// −inf; decoding then put clamped pixels in state 0 against the evidence (2 of 32 samples at
+// 3000 iterations), and nothing counted those samples invalid.
+TEST(Pmp, ClampedSamplesKeepTheEvidenceOrAreCountedInvalid) {
+  const engine::CompiledModel model = testing::compile_text(clamped_deconvolution(
+      3, 6, {1, 1, 1, 1, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0}));
+  const std::int32_t n = model.graph->num_variables();
+  for (const bool repair : {false, true}) {
+    PmpParams p = params();
+    p.bp.max_iterations = 3000;
+    p.bp.tolerance = 0.0;  // every iteration: the overflow came late
+    p.repair = repair;
+    PmpSampler sampler(model, p, 3);
+    Chains chains(16, n);
+    for (std::int64_t sweep = 0; sweep < 2; ++sweep) {
+      const SweepStats stats = sampler.sweep(chains, sweep);
+      std::int64_t invalid = 0;
+      for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+        const auto x = chains.chain(b);
+        for (std::int32_t v = 0; v < n; ++v) {
+          if (model.evidence[v] != engine::kFree) {
+            ASSERT_EQ(x[v], model.evidence[v]) << "chain " << b << " variable " << v;
+          }
+        }
+        invalid +=
+            engine::total_log_potential(model, x) == -std::numeric_limits<double>::infinity();
+      }
+      // Every decoding that breaks a hard factor is counted, and only those.
+      EXPECT_EQ(stats.invalid, invalid) << "sweep " << sweep << " repair " << repair;
+    }
+  }
+}
+
+TEST(Pmp, RefusesEvidenceThatContradictsTheHardFactors) {
+  const engine::CompiledModel model = testing::compile_text(R"(
+    variables { name: "a" cardinality: 2 }
+    variables { name: "b" cardinality: 2 }
+    variables { name: "c" cardinality: 2 }
+    factors { name: "or" logical_or { parents: "a b" child: "c" } }
+    evidence { variable: "a" value: 1 }
+    evidence { variable: "c" value: 0 }
+  )");
+  PmpSampler sampler(model, params(), 1);
+  Chains chains(4, model.graph->num_variables());
+  try {
+    sampler.sweep(chains, 0);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the evidence contradicts the hard constraints"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Pmp, RatioFastPathAndGenericPathDrawTheSameSamples) {
   std::vector<engine::CompiledModel> models;
   for (std::uint64_t seed = 0; seed < 4; ++seed) {

@@ -13,6 +13,7 @@
 namespace dgm {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using testing::run_dgm;
 using testing::source_path;
@@ -135,7 +136,9 @@ TEST(BpCli, MapThatCannotBeRepairedIsAnErrorNamingTheFactor) {
     EXPECT_EQ(r.exit_code, 1) << damping;
     EXPECT_EQ(r.out, "") << damping;
     EXPECT_THAT(r.err, HasSubstr("violates a hard factor")) << damping;
-    EXPECT_THAT(r.err, HasSubstr("group 'differ'")) << damping;
+    // No state satisfies all three, so which one the decoding breaks is up to max-product's
+    // trajectory (with the message floor it is one of the 'same' pair).
+    EXPECT_THAT(r.err, AnyOf(HasSubstr("group 'differ'"), HasSubstr("group 'same'"))) << damping;
   }
 }
 

@@ -23,9 +23,8 @@ Model (all variables binary, states {0, 1})
     of log-odds ±logit(1 − p_e), p_e = 1e-100, on X: a soft constraint of 230 nats per pixel,
     numerically a clamp. dgm's evidence is the exact limit p_e → 0 and removes X from the
     samplers' state (clamped variables are never updated or perturbed), so it is the default.
-    But dgm's max-product diverges on this model with clamped X (messages grow past 1e45 in 100
-    iterations, then a false contradiction), so PMP needs the paper's soft form:
-    --soft-evidence 1e-100 (see README.md).
+    PMP runs on both forms; --soft-evidence 1e-100 gives the paper's (see README.md, "What to
+    look at", for how the two compare).
     The 9 × 9 location grid is 14 − 6 + 1: the model's features are one pixel larger than the
     data's (5 features of 6 × 6 for 4 of 5 × 5), as in the paper, so that the model does not
     know the true sizes.
