@@ -17,6 +17,7 @@
 #include "tools/dgm/model_options.h"
 #include "tools/dgm/plotting.h"
 #include "tools/dgm/progress.h"
+#include "tools/dgm/same_file.h"
 #include "tools/dgm/text_config.h"
 
 namespace dgm::cli {
@@ -101,12 +102,6 @@ proto::CompareConfig settings(const CompareOptions& opt) {
     if (config.reference().source().empty()) config.mutable_reference()->set_source("sampler");
   }
   return config;
-}
-
-bool same_file(const std::string& a, const std::string& b) {
-  std::error_code ec;
-  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
-  return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
 }
 
 // Outputs may not be inputs: checked before anything runs or is written.

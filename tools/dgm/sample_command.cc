@@ -11,6 +11,7 @@
 #include "tools/dgm/convergence_summary.h"
 #include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
+#include "tools/dgm/same_file.h"
 #include "tools/dgm/sampling_options.h"
 
 namespace dgm::cli {
@@ -47,13 +48,6 @@ struct SampleOptions {
   std::string out;
   std::string format = "text";
 };
-
-bool same_file(const std::string& a, const std::string& b) {
-  std::error_code ec;
-  if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec))
-    return std::filesystem::equivalent(a, b, ec);
-  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
-}
 
 void run_sample(const SampleOptions& opt) {
   const engine::CompiledModel model = opt.model.load();
