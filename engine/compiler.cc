@@ -13,6 +13,7 @@
 #include "engine/analysis.h"
 #include "engine/error.h"
 #include "engine/npy.h"
+#include "engine/numeric_range.h"
 #include "engine/random.h"
 #include "engine/variable_refs.h"
 #include "factors/infinity.h"
@@ -86,6 +87,7 @@ class Compiler {
       throw Error(src_.where("log_constant", 0) + ": log_constant is " +
                   value_text(m_.log_constant()) + "; it must be finite");
     g_->log_constant = m_.log_constant();
+    check_scale();
     compile_evidence();
     build_adjacency();
     if (opt_.analyse) g_->analysis = analyse_graph(*g_);
@@ -98,6 +100,21 @@ class Compiler {
   }
 
  private:
+  // The model's numbers within dgm's numerical range (engine/numeric_range.h); the error
+  // points at the factor group that contributes most.
+  void check_scale() const {
+    const LogPotentialScale scale = log_potential_scale(*g_, params_.values);
+    if (scale.total <= kMaxLogPotentialScale) return;
+    std::string where = src_.file();
+    if (scale.largest_block >= 0)
+      for (int i = 0; i < m_.factors_size(); ++i)
+        if (m_.factors(i).name() == g_->blocks[scale.largest_block].name) {
+          where = src_.where("factors", i);
+          break;
+        }
+    check_log_potential_scale(*g_, params_.values, where);
+  }
+
   // compile() adds the file:line:col that `where` starts with to the error's fields.
   [[noreturn]] void fail(const std::string& where, const std::string& what,
                          ErrorDetails details = {}) const {

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "engine/error.h"
+#include "engine/numeric_range.h"
 #include "engine/random.h"
 #include "engine/vector_math.h"
 #include "factors/factor_eval.h"
@@ -112,6 +113,9 @@ void GradientEstimator::set_parameters(std::span<const double> values) {
     throw Error("learning: " + std::to_string(values.size()) +
                 " parameter values for a model with " +
                 std::to_string(model_->params.values.size()));
+  // A diverging update is refused here, for every kind of negative phase (the exact one has
+  // no session to refuse it).
+  engine::check_log_potential_scale(*model_->graph, values, "learning: the updated parameters");
   std::copy(values.begin(), values.end(), model_->params.values.begin());
   ++model_->params.version;
   for (inference::Session* s : {cd_.get(), persistent_.get(), fresh_.get(), refine_.get()})

@@ -442,7 +442,7 @@ void JunctionTree::factor_marginal(std::int64_t f, LogTableView belief,
   // The belief summed onto the factor's free variables, in scope order (last fastest).
   scratch.assign(static_cast<std::size_t>(free_size), 0.0);
   sum_onto(belief, free_vars, scratch);
-  const double log_norm = log_sum_exp(scratch);
+  normalise_log_weights(scratch);
   // Spread over the full scope: clamped positions stay at their evidence states, so entry c
   // of the free table goes to the full configuration with the free digits of c.
   double* table = out.factor_marginals.data() + out.factor_marginal_offsets[f];
@@ -459,9 +459,7 @@ void JunctionTree::factor_marginal(std::int64_t f, LogTableView belief,
     for (std::size_t j = 0; j < scope.size(); ++j)
       index =
           index * g.cardinality[scope[j]] + (clamped_[scope[j]] ? evidence[scope[j]] : digit[j]);
-    table[index] = scratch[static_cast<std::size_t>(c)] == kNegInf
-                       ? 0.0
-                       : std::exp(scratch[static_cast<std::size_t>(c)] - log_norm);
+    table[index] = scratch[static_cast<std::size_t>(c)];
   }
 }
 
@@ -506,10 +504,8 @@ void JunctionTree::distribute(std::span<const double> factor_values, std::span<c
     const std::int32_t v = order_[i];
     marginal.assign(cards[0], 0.0);
     sum_onto(LogTableView{vars, cards, belief}, vars.subspan(0, 1), marginal);
-    const double log_norm = log_sum_exp(marginal);
-    for (std::int32_t k = 0; k < cards[0]; ++k)
-      marginals[g.state_offset[v] + k] =
-          marginal[k] == kNegInf ? 0.0 : std::exp(marginal[k] - log_norm);
+    normalise_log_weights(marginal);
+    std::copy(marginal.begin(), marginal.end(), marginals.begin() + g.state_offset[v]);
   }
 }
 

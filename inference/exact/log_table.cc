@@ -405,6 +405,21 @@ double log_sum_exp(std::span<const double> values) {
   return m + std::log(s);
 }
 
+void normalise_log_weights(std::span<double> values) {
+  double m = kNegInf;
+  for (double x : values) m = std::max(m, x);
+  if (m == kNegInf) {
+    std::fill(values.begin(), values.end(), 0.0);
+    return;
+  }
+  double s = 0.0;
+  for (double& x : values) {
+    x = std::exp(x - m);  // exp(−inf) = 0
+    s += x;
+  }
+  for (double& x : values) x /= s;
+}
+
 double value_at(LogTableView table, std::span<const std::int32_t> assignment) {
   std::int64_t index = 0;
   for (std::size_t j = 0; j < table.vars.size(); ++j)

@@ -100,6 +100,11 @@ LogTable restrict(LogTableView table, std::span<const std::int32_t> evidence);
 // log Σ exp(values), −inf for an empty span or when every value is −inf.
 double log_sum_exp(std::span<const double> values);
 
+// Turns log-weights into probabilities in place: exp(x − max) / Σ exp(x − max). The normaliser
+// is never formed in the log domain, where max + log(sum) rounds to the ulp of max (about 1e-4
+// at max = 1e12, an error of that size in every probability). All −inf gives all 0.
+void normalise_log_weights(std::span<double> values);
+
 // The entry at `assignment`, a state per variable id.
 double value_at(LogTableView table, std::span<const std::int32_t> assignment);
 

@@ -1,5 +1,6 @@
 #include "inference/metrics/split_rhat.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -34,6 +35,15 @@ double rhat_from_moments(std::span<const double> means, std::span<const double> 
 
 double split_rhat(std::span<const double> series, std::int64_t chains, std::int64_t length) {
   ChainSeries::check(series, chains, length, "split-R̂");
+  // R̂ is scale-free: values beyond 2^500 (energies of models with huge log-potentials) are
+  // divided by a power of two, exactly, so that the squares below cannot overflow.
+  double largest = 0.0;
+  for (const double x : series) largest = std::max(largest, std::abs(x));
+  int exponent = 0;
+  if (largest > std::ldexp(1.0, 500)) std::frexp(largest, &exponent);
+  const auto value = [&](std::int64_t i) {
+    return std::ldexp(series[static_cast<std::size_t>(i)], -exponent);
+  };
   const std::int64_t half = length / 2;
   std::vector<double> means, variances;
   means.reserve(static_cast<std::size_t>(2 * chains));
@@ -42,11 +52,11 @@ double split_rhat(std::span<const double> series, std::int64_t chains, std::int6
     // The first half, and the second (which skips the middle value of an odd length).
     for (const std::int64_t start : {c * length, c * length + length - half}) {
       double mean = 0.0;
-      for (std::int64_t t = 0; t < half; ++t) mean += series[static_cast<std::size_t>(start + t)];
+      for (std::int64_t t = 0; t < half; ++t) mean += value(start + t);
       mean /= static_cast<double>(half);
       double var = 0.0;
       for (std::int64_t t = 0; t < half; ++t) {
-        const double d = series[static_cast<std::size_t>(start + t)] - mean;
+        const double d = value(start + t) - mean;
         var += d * d;
       }
       means.push_back(mean);

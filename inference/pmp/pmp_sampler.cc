@@ -7,9 +7,11 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <sstream>
 
 #include "engine/error.h"
 #include "engine/log_potential.h"
+#include "engine/numeric_range.h"
 #include "engine/random.h"
 #include "factors/factor_kind.h"
 #include "factors/infinity.h"
@@ -59,6 +61,31 @@ bool has_hard_factors(const engine::CompiledModel& model) {
   return false;
 }
 
+// The perturbations must be resolvable next to the log-potentials: at magnitude M a double
+// resolves steps of M·2^-52, so Gumbel noise of scale σ is quantised to steps of
+// σ·2^-10 ≈ σ/1000 or finer only while M ≤ σ·2^42 (≈ 4.4e12 σ). Beyond, the perturbed MAP
+// ties more and more often and max-product decodes ties arbitrarily: on a frustrated triangle
+// with J = −1e15 one sample in 13 was the least likely state, with J = −3e306 every one.
+// (engine::kMaxLogPotentialScale bounds every backend; this is PMP's own, tighter range.)
+void check_noise_resolution(const engine::CompiledModel& model, double noise_scale) {
+  if (noise_scale == 0.0) return;  // plain max-product: no noise to lose
+  const double limit = std::ldexp(noise_scale, 42);
+  const engine::LogPotentialScale scale =
+      engine::log_potential_scale(*model.graph, model.params.values);
+  if (scale.total <= limit) return;
+  std::ostringstream s;
+  s.precision(3);
+  s << "pmp: the factors' largest |log-potential| values add up to " << scale.total;
+  if (scale.largest_block >= 0)
+    s << " (factor group '" << model.graph->blocks[scale.largest_block].name << "' alone "
+      << scale.largest_block_total << ")";
+  s << "; Gumbel perturbations of scale " << noise_scale
+    << " are not resolved next to them in double precision (PMP's range is " << limit
+    << " = noise_scale · 2^42), so the samples would be ties of the unperturbed MAP; rescale "
+       "the parameters, or raise pmp { noise_scale } with them (a temperature)";
+  throw Error(s.str(), error_details(ErrorCode::kUnsupported));
+}
+
 }  // namespace
 
 PmpSampler::PmpSampler(const engine::CompiledModel& model, const PmpParams& params,
@@ -84,6 +111,7 @@ PmpSampler::PmpSampler(const engine::CompiledModel& model, const PmpParams& para
   if (model.graph->state_offset.back() >= (std::int64_t{1} << 32)) {
     throw Error("the model has more than 2^32 variable states, too many for PMP's noise counters");
   }
+  check_noise_resolution(model, params_.noise_scale);
 }
 
 // Fresh noise on every free variable's unary in every lane. A binary variable gets one
@@ -256,6 +284,7 @@ bool PmpSampler::repair(std::int32_t lane, std::span<std::int32_t> x) {
 }
 
 void PmpSampler::refresh_parameters() {
+  check_noise_resolution(model_, params_.noise_scale);
   message_graph_ = bp::build_message_graph(model_, params_.bp.generic_only);
   has_hard_factors_ = has_hard_factors(model_);
   bp_.reset();

@@ -1,5 +1,6 @@
 #include "inference/sampling/chain_series.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -27,11 +28,18 @@ ChainSeries::ChainSeries(std::span<const double> series, std::int64_t chains, st
                          Centre centre, std::string_view who)
     : chains_(chains), length_(length) {
   check(series, chains, length, who);
+  // Energies of models with huge log-potentials (up to engine::kMaxLogPotentialScale) would
+  // overflow the sums of squares below; a power-of-two scale keeps every value exact.
+  double largest = 0.0;
+  for (const double x : series) largest = std::max(largest, std::abs(x));
+  int exponent = 0;
+  if (largest > std::ldexp(1.0, 500)) std::frexp(largest, &exponent);
+  const auto value = [&](std::size_t i) { return std::ldexp(series[i], -exponent); };
   chain_means_.assign(static_cast<std::size_t>(chains), 0.0);
   for (std::int64_t c = 0; c < chains; ++c) {
     double sum = 0.0;
     for (std::int64_t t = 0; t < length; ++t)
-      sum += series[static_cast<std::size_t>(c * length + t)];
+      sum += value(static_cast<std::size_t>(c * length + t));
     chain_means_[c] = sum / static_cast<double>(length);
     mean_ += sum;
   }
@@ -41,7 +49,7 @@ ChainSeries::ChainSeries(std::span<const double> series, std::int64_t chains, st
     const double m = centre == Centre::kPooled ? mean_ : chain_means_[c];
     for (std::int64_t t = 0; t < length; ++t) {
       const std::size_t i = static_cast<std::size_t>(c * length + t);
-      centred_[i] = series[i] - m;
+      centred_[i] = value(i) - m;
     }
   }
 }

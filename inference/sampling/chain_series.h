@@ -36,7 +36,9 @@ class ChainSeries {
 
   std::int64_t chains() const { return chains_; }
   std::int64_t length() const { return length_; }
-  // The mean of chain c, and of all values.
+  // The mean of chain c, and of all values, in the units of lagged_sum: when the values are
+  // so large (beyond 2^500) that sums of their squares could overflow, the series is first
+  // divided by a power of two (exactly), which every scale-free estimator (τ, ESS, R̂) ignores.
   double chain_mean(std::int64_t c) const { return chain_means_[c]; }
   double mean() const { return mean_; }
   // Σ_c Σ_{t=0}^{length−lag−1} y_c(t)·y_c(t+lag), y the centred series: O(chains·length) per

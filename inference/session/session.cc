@@ -13,6 +13,7 @@
 #include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/fingerprint.h"
+#include "engine/numeric_range.h"
 #include "inference/builtin_samplers.h"
 #include "inference/exact/junction_tree.h"
 
@@ -182,9 +183,27 @@ void Session::set_parameters(std::span<const double> values) {
     throw Error("set_parameters: " + std::to_string(values.size()) +
                 " values given; the model has " + std::to_string(params.values.size()));
   check_values(values, "set_parameters");
-  std::copy(values.begin(), values.end(), params.values.begin());
+  engine::check_log_potential_scale(*model_->graph, values, "set_parameters");
+  replace_parameters(values);
+}
+
+void Session::replace_parameters(std::span<const double> values) {
+  engine::Params& params = mutable_model().params;
+  // The old values wait in previous_values_ (its capacity reused: learning calls this every
+  // update) until the sampler has accepted the new ones.
+  previous_values_.assign(values.begin(), values.end());
+  std::swap(params.values, previous_values_);
   ++params.version;
-  sampler_->refresh_parameters();
+  try {
+    sampler_->refresh_parameters();
+  } catch (...) {
+    // A sampler may refuse numbers outside its own range (PMP's noise resolution): the
+    // session keeps the old ones, and the sampler what it derived from them.
+    std::swap(params.values, previous_values_);
+    ++params.version;
+    sampler_->refresh_parameters();
+    throw;
+  }
   needs_reset_ = true;
 }
 
@@ -202,10 +221,10 @@ void Session::set_parameter(std::string_view name, std::span<const double> value
     throw Error("set_parameter '" + info.name + "': " + std::to_string(values.size()) +
                 " values given; it has " + std::to_string(info.size));
   check_values(values, "set_parameter '" + info.name + "'");
-  std::copy(values.begin(), values.end(), params.values.begin() + info.offset);
-  ++params.version;
-  sampler_->refresh_parameters();
-  needs_reset_ = true;
+  std::vector<double> candidate = params.values;
+  std::copy(values.begin(), values.end(), candidate.begin() + info.offset);
+  engine::check_log_potential_scale(*model_->graph, candidate, "set_parameter '" + info.name + "'");
+  replace_parameters(candidate);
 }
 
 void Session::set_states(std::span<const std::int32_t> states, const std::string& source) {

@@ -164,6 +164,9 @@ class Session {
  private:
   Session() = default;
   void build_sampler(const std::string& name);
+  // Installs checked values and refreshes the sampler; if the sampler refuses them, the old
+  // values are restored and the error rethrown.
+  void replace_parameters(std::span<const double> values);
   void start(const SessionOptions& options);
   engine::CompiledModel& mutable_model() { return *model_; }
 
@@ -179,6 +182,7 @@ class Session {
   // Whether sampler_->reset(chains_) must run before the next sweep (the chains or the
   // parameters changed from outside since the sampler last saw them).
   bool needs_reset_ = true;
+  std::vector<double> previous_values_;  // replace_parameters: the values being replaced
   std::vector<std::string> notes_;
 };
 

@@ -28,18 +28,21 @@ class LogPotentialSummary : public inference::RunObserver {
   void on_sample(std::int64_t /*sweep*/, const inference::Chains& chains) override {
     for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
       if (seen_++ % every_ != 0) continue;
-      sum_ += engine::total_log_potential(model_, chains.chain(b));
+      // A running mean: a sum of log-potentials near engine::kMaxLogPotentialScale would
+      // overflow.
       ++count_;
+      mean_ += (engine::total_log_potential(model_, chains.chain(b)) - mean_) /
+               static_cast<double>(count_);
     }
   }
-  double mean() const { return count_ > 0 ? sum_ / count_ : std::nan(""); }
+  double mean() const { return count_ > 0 ? mean_ : std::nan(""); }
   std::int64_t evaluated() const { return count_; }
   std::int64_t seen() const { return seen_; }
 
  private:
   const engine::CompiledModel& model_;
   std::int64_t every_, seen_ = 0, count_ = 0;
-  double sum_ = 0.0;
+  double mean_ = 0.0;
 };
 
 struct SampleOptions {
@@ -220,6 +223,10 @@ void run_sample(const SampleOptions& opt) {
   }
   for (const std::string& line : convergence_lines(convergence)) std::printf("%s\n", line.c_str());
   for (const auto& group : g.groups) {
+    if (s.kept_sweeps == 0) {  // no samples, no means (the JSON says null)
+      std::printf("group      %-16s no samples kept\n", group.name.c_str());
+      continue;
+    }
     double mean = 0;
     for (std::int32_t i = 0; i < group.size; ++i)
       for (std::int32_t k = 0; k < group.cardinality; ++k)

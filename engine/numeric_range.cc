@@ -1,0 +1,85 @@
+#include "engine/numeric_range.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "engine/error.h"
+
+namespace dgm::engine {
+namespace {
+
+// Number of parameter values one factor of the block reads.
+std::int64_t values_per_factor(const factors::FactorBlock& block) {
+  switch (block.potential) {
+    case factors::Potential::kTable:
+      return block.table_size;
+    case factors::Potential::kEnumerated:
+      return block.num_configs;
+    case factors::Potential::kLogOdds:
+    case factors::Potential::kSpin:
+    case factors::Potential::kPotts:
+      return 1;
+    case factors::Potential::kNone:
+      break;
+  }
+  return 0;
+}
+
+double largest_finite_magnitude(const double* w, std::int64_t count) {
+  double m = 0.0;
+  for (std::int64_t k = 0; k < count; ++k)
+    if (std::isfinite(w[k])) m = std::max(m, std::abs(w[k]));
+  return m;
+}
+
+std::string number(double x) {
+  std::ostringstream s;
+  s.precision(3);
+  s << x;
+  return s.str();
+}
+
+}  // namespace
+
+LogPotentialScale log_potential_scale(const Graph& graph, std::span<const double> values) {
+  LogPotentialScale scale;
+  scale.total = std::isfinite(graph.log_constant) ? std::abs(graph.log_constant) : 0.0;
+  for (std::size_t b = 0; b < graph.blocks.size(); ++b) {
+    const factors::FactorBlock& block = graph.blocks[b];
+    const std::int64_t count = values_per_factor(block);
+    if (block.param < 0 || count == 0 || block.num_factors == 0) continue;
+    double block_total = 0.0;
+    if (block.param_stride == 0) {  // tied: every factor reads the same values
+      block_total = static_cast<double>(block.num_factors) *
+                    largest_finite_magnitude(values.data() + block.param_offset, count);
+    } else {
+      for (std::int64_t r = 0; r < block.num_factors; ++r)
+        block_total += largest_finite_magnitude(
+            values.data() + block.param_offset + r * block.param_stride, count);
+    }
+    scale.total += block_total;
+    if (scale.largest_block < 0 || block_total > scale.largest_block_total) {
+      scale.largest_block = static_cast<std::int32_t>(b);
+      scale.largest_block_total = block_total;
+    }
+  }
+  return scale;
+}
+
+void check_log_potential_scale(const Graph& graph, std::span<const double> values,
+                               const std::string& where) {
+  const LogPotentialScale scale = log_potential_scale(graph, values);
+  if (scale.total <= kMaxLogPotentialScale) return;
+  std::string message = where + ": the log-potentials are too large for double precision: the " +
+                        "factors' largest |log-potential| values add up to " + number(scale.total);
+  if (scale.largest_block >= 0)
+    message += " (factor group '" + graph.blocks[scale.largest_block].name + "' alone " +
+               number(scale.largest_block_total) + ")";
+  message += ", beyond dgm's range of " + number(kMaxLogPotentialScale) +
+             " (the largest finite double / 16), where log Z, messages and conditionals could "
+             "overflow; rescale the parameters";
+  throw Error(message, error_details(ErrorCode::kBadValue, number(scale.total)));
+}
+
+}  // namespace dgm::engine
