@@ -5,7 +5,9 @@
 #include <limits>
 #include <optional>
 #include <ostream>
+#include <sstream>
 
+#include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/uai.h"
 
@@ -183,11 +185,9 @@ void write_evidence(const CompiledModel& model, std::ostream& out) {
 }
 
 void write_evidence(const CompiledModel& model, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(path + ": cannot open the file for writing");
-  write_evidence(model, out);
-  out.close();
-  if (!out) throw Error(path + ": error while writing the file");
+  std::ostringstream text;
+  write_evidence(model, text);
+  write_file_atomically(path, text.str());
 }
 
 }  // namespace dgm::engine

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/evidence_file.h"
 #include "engine/uai.h"
@@ -187,17 +188,14 @@ void save_model(const proto::Model& model, const std::string& path, const std::s
     const fs::path target = fs::absolute(fs::path(base_dir) / p.npy()).lexically_normal();
     p.set_npy(target.lexically_relative(out_dir).string());
   }
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(path + ": cannot write (" + std::string(std::strerror(errno)) + ")");
+  std::string bytes;
   if (format == ModelFormat::kText) {
-    std::string text;
     TextFormat::Printer printer;
-    printer.PrintToString(copy, &text);
-    out << text;
-  } else if (!copy.SerializeToOstream(&out)) {
+    printer.PrintToString(copy, &bytes);
+  } else if (!copy.SerializeToString(&bytes)) {
     throw Error(path + ": serialisation failed");
   }
-  if (!out) throw Error(path + ": write failed");
+  write_file_atomically(path, bytes);  // the old file or the whole new one, never half
 }
 
 }  // namespace dgm::engine

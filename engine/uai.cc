@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -11,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "factors/factor_eval.h"
 #include "factors/infinity.h"
@@ -172,11 +174,28 @@ void UaiTokenizer::fail(std::int64_t line, const std::string& message) const {
 
 std::string UaiTokenizer::quote(std::string_view token) {
   constexpr std::size_t kMax = 40;
-  if (token.size() <= kMax) return "'" + std::string(token) + "'";
-  return "'" + std::string(token.substr(0, kMax)) + "...'";
+  // Control bytes (a NUL would end the message where it is printed) are shown as \xNN.
+  std::string out = "'";
+  for (const char c : token.substr(0, kMax)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out + (token.size() > kMax ? "...'" : "'");
 }
 
 std::string UaiTokenizer::read_file(const std::string& path) {
+  // A directory opens as an empty stream on Linux: it would read as an empty file.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(path + ": is a directory, not a file",
+                error_details(ErrorCode::kIo, path, {}, path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open the file for reading");
   std::ostringstream buffer;
@@ -497,12 +516,7 @@ void write_uai(const CompiledModel& model, std::ostream& out) {
 }
 
 void write_uai(const CompiledModel& model, const std::string& path) {
-  const std::string text = format_uai(model);
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(path + ": cannot open the file for writing");
-  out << text;
-  out.close();
-  if (!out) throw Error(path + ": error while writing the file");
+  write_file_atomically(path, format_uai(model));
 }
 
 }  // namespace dgm::engine

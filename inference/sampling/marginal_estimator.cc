@@ -1,6 +1,7 @@
 #include "inference/sampling/marginal_estimator.h"
 
 #include <cmath>
+#include <limits>
 
 namespace dgm::inference {
 
@@ -33,8 +34,9 @@ std::vector<double> MarginalEstimator::marginals() const {
 
 std::vector<double> MarginalEstimator::standard_errors() const {
   const std::int64_t states = graph_.state_offset.back();
+  if (kept_ == 0 || num_chains_ < 2)
+    return std::vector<double>(states, std::numeric_limits<double>::quiet_NaN());
   std::vector<double> se(states, 0.0);
-  if (kept_ == 0 || num_chains_ < 2) return se;
   const std::vector<double> mean = marginals();
   for (std::int64_t i = 0; i < states; ++i) {
     double ss = 0.0;

@@ -20,7 +20,9 @@ class MarginalEstimator : public RunObserver {
 
   // p̂(x_v = k) at graph.state_offset[v] + k, averaged over every kept sample.
   std::vector<double> marginals() const;
-  // Batch-means standard error of each entry of marginals() (0 with fewer than 2 chains).
+  // Batch-means standard error of each entry of marginals(); NaN (not available) with fewer
+  // than 2 chains or no kept sample: one chain's halves or batches would need its
+  // autocorrelation time to mean anything, and a 0 would claim an exact answer.
   std::vector<double> standard_errors() const;
   std::int64_t samples_per_chain() const { return kept_; }
 

@@ -106,19 +106,12 @@ proto::CompareConfig settings(const CompareOptions& opt) {
 
 // Outputs may not be inputs: checked before anything runs or is written.
 void check_outputs(const CompareOptions& opt, const proto::CompareConfig& config) {
-  std::vector<std::pair<std::string, std::string>> inputs = {{"the model", opt.model.path}};
-  if (!opt.model.evidence.empty()) inputs.emplace_back("the evidence", opt.model.evidence);
-  if (!opt.config.empty()) inputs.emplace_back("the configuration", opt.config);
-  if (!config.reference().file().empty())
-    inputs.emplace_back("the reference samples", config.reference().file());
-  for (const auto& [flag, out] :
-       {std::pair<std::string, std::string>{"--csv", opt.csv}, {"--json", opt.json_out}}) {
-    if (out.empty()) continue;
-    if (fs::is_directory(out)) throw Error(flag + " " + out + ": is a directory, not a file");
-    for (const auto& [what, in] : inputs)
-      if (same_file(out, in))
-        throw Error(flag + " " + out + " is " + what + "; refusing to overwrite an input");
-  }
+  const std::vector<NamedInput> inputs = {{"the model", opt.model.path},
+                                          {"the evidence", opt.model.evidence},
+                                          {"the configuration", opt.config},
+                                          {"the reference samples", config.reference().file()}};
+  refuse_output_over_input("--csv", opt.csv, inputs);
+  refuse_output_over_input("--json", opt.json_out, inputs);
   if (!opt.plot.empty() && fs::exists(opt.plot) && !fs::is_directory(opt.plot))
     throw Error("--plot " + opt.plot + ": exists and is not a folder");
 }

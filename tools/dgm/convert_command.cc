@@ -3,6 +3,7 @@
 
 #include "dgm.h"
 #include "tools/dgm/commands.h"
+#include "tools/dgm/same_file.h"
 
 namespace dgm::cli {
 
@@ -24,6 +25,14 @@ void register_convert(CLI::App& app) {
   cmd->add_option("--evidence-out", opt->evidence_out,
                   "also write the model's evidence as a UAI .evid file (UAI output drops it)");
   cmd->callback([opt] {
+    // Converting a file onto itself would drop its comments (and, for .uai, its evidence):
+    // outputs are never inputs, and the two outputs are different files.
+    const std::vector<NamedInput> inputs = {{"the input model", opt->in},
+                                            {"the evidence", opt->evidence}};
+    refuse_output_over_input("output", opt->out, inputs);
+    refuse_output_over_input("--evidence-out", opt->evidence_out, inputs);
+    if (!opt->evidence_out.empty() && same_file(opt->evidence_out, opt->out))
+      throw Error("--evidence-out " + opt->evidence_out + " is the output model file");
     const engine::LoadedModel loaded = engine::load_model(opt->in);
     // Compile first, so that an invalid model is reported instead of converted.
     engine::CompiledModel compiled = engine::compile(loaded.model, loaded.source, loaded.base_dir);

@@ -20,6 +20,7 @@
 #include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
 #include "tools/dgm/progress.h"
+#include "tools/dgm/same_file.h"
 #include "tools/dgm/sampling_options.h"
 
 namespace dgm::cli {
@@ -354,11 +355,26 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     a.chains = run.chains.num_chains();
     a.kept_sweeps = run.summary.kept_sweeps;
     a.interrupted = run.summary.stopped_early;
-    a.method_detail = run.sampler_name + ", " + std::to_string(run.chains.num_chains()) +
-                      " chains, " + std::to_string(run.summary.kept_sweeps) + " kept sweeps each" +
-                      (run.summary.stopped_early ? " (interrupted)" : "") +
-                      "; ± batch-means standard error";
-    a.approximation = "Monte Carlo estimate (± batch-means standard errors)";
+    if (a.kept_sweeps == 0)
+      throw Error(std::string("no samples were kept (") +
+                  (a.interrupted ? "interrupted during the burn-in"
+                                 : "--burn-in " + std::to_string(so.burn_in) + " of --sweeps " +
+                                       std::to_string(so.sweeps)) +
+                  "), so there are no marginals to estimate");
+    if (a.chains < 2) {
+      const std::string message =
+          "one chain: the marginals have no error bars (the batch-means standard error compares "
+          "chains; run --chains 2 or more)";
+      std::fprintf(stderr, "dgm: warning: %s\n", message.c_str());
+      a.warnings.emplace_back("no_error_bars", message);
+    }
+    a.method_detail =
+        run.sampler_name + ", " + std::to_string(run.chains.num_chains()) + " chains, " +
+        std::to_string(run.summary.kept_sweeps) + " kept sweeps each" +
+        (run.summary.stopped_early ? " (interrupted)" : "") +
+        (a.chains < 2 ? "; no error bars with one chain" : "; ± batch-means standard error");
+    a.approximation = a.chains < 2 ? "Monte Carlo estimate (no error bars: one chain)"
+                                   : "Monte Carlo estimate (± batch-means standard errors)";
     if (const std::string bias = sampler_approximation(run.sampler_name); !bias.empty())
       a.approximation += "; " + bias;
     if (a.interrupted)
@@ -459,6 +475,8 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
         const std::int64_t i = g.state_offset[v] + k;
         if (a.standard_errors.empty())
           std::snprintf(buf, sizeof buf, "%.6f", a.marginals[i]);
+        else if (std::isnan(a.standard_errors[i]))  // one chain: no error bar (a warning says)
+          std::snprintf(buf, sizeof buf, "%.4f", a.marginals[i]);
         else
           std::snprintf(buf, sizeof buf, "%.4f±%.4f", a.marginals[i], a.standard_errors[i]);
         out << "  " << state_label(group, k) << ": " << buf;
@@ -587,6 +605,13 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
 
 void run_query(const QueryOptions& opt, Query query) {
   check_flags_apply(opt);
+  refuse_output_over_input("--out", opt.out,
+                           {{"the model", opt.model.path},
+                            {"the evidence", opt.model.evidence},
+                            {"the configuration", opt.config_path()},
+                            {"the data", opt.data},
+                            {"the starting rows", opt.sampling.init_rows},
+                            {"the resumed run", opt.sampling.resume}});
   const engine::CompiledModel model = opt.model.load();
   const Answer a = solve(model, opt, query);
   // Sampling methods compute no log Z; BP computes the Bethe estimate only at temperature 1.
@@ -615,8 +640,7 @@ void run_query(const QueryOptions& opt, Query query) {
     std::cout << text.str();
     return;
   }
-  std::ofstream file(opt.out);
-  if (!file || !(file << text.str())) throw Error(opt.out + ": cannot write the result");
+  engine::write_file_atomically(opt.out, text.str());
 }
 
 void add_query(CLI::App& app, const char* name, const char* help, Query query) {

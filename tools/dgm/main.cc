@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -77,6 +79,42 @@ std::string unknown_command_message(CLI::App& app, int argc, char** argv) {
   return message + "\n" + command_list(app);
 }
 
+// Numbers the parser would otherwise take wrongly: CLI11 2.1 reads "-1" into an unsigned
+// option as 2^64 − 1 and saturates "99999999999999999999" to the same, silently. Every
+// unsigned option (seeds) must be a plain decimal that fits in 64 bits, and every limit
+// (--max-*, --width-cap) must not be negative; subcommands' options are visited once, after
+// registration, so options added later get the same checks.
+const CLI::Validator kUnsignedDecimal(
+    [](const std::string& text) -> std::string {
+      std::uint64_t value = 0;
+      const char* end = text.data() + text.size();
+      const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+      if (text.empty() || ec == std::errc::result_out_of_range)
+        return "'" + text + "' is not an integer from 0 to 18446744073709551615";
+      if (ec != std::errc() || ptr != end)
+        return "'" + text + "' is not a non-negative integer (0 to 18446744073709551615)";
+      return "";
+    },
+    "UINT64");
+
+const CLI::Validator kNotNegative(
+    [](const std::string& text) -> std::string {
+      const std::size_t first = text.find_first_not_of(" \t");
+      if (first != std::string::npos && text[first] == '-')
+        return "'" + text + "' is negative; a limit must be 0 or more";
+      return "";
+    },
+    "NONNEGATIVE");
+
+void add_number_checks(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    const std::string& name = option->get_name();
+    if (option->get_type_name() == "UINT") option->check(kUnsignedDecimal);
+    if (name.rfind("--max-", 0) == 0 || name == "--width-cap") option->check(kNotNegative);
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) add_number_checks(*sub);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,6 +132,7 @@ int main(int argc, char** argv) {
   dgm::cli::register_plot(app);
   dgm::cli::register_score(app);
   dgm::cli::register_compare(app);
+  add_number_checks(app);
   if (const std::string message = unknown_command_message(app, argc, argv); !message.empty()) {
     std::cerr << "dgm: error: " << message << "\n";
     return 2;

@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <vector>
+
+#include "engine/error.h"
 
 namespace dgm::cli {
 
@@ -14,6 +17,26 @@ inline bool same_file(const std::string& a, const std::string& b) {
   if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec))
     return std::filesystem::equivalent(a, b, ec);
   return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+}
+
+// An input of a command, named for the error message ("the model", "the evidence").
+struct NamedInput {
+  std::string what;
+  std::string path;  // empty: not given
+};
+
+// Refuses an output (the value `out` of `flag`) that is a directory or one of the inputs,
+// before anything is written.
+inline void refuse_output_over_input(const std::string& flag, const std::string& out,
+                                     const std::vector<NamedInput>& inputs) {
+  if (out.empty()) return;
+  std::error_code ec;
+  if (std::filesystem::is_directory(out, ec))
+    throw Error(flag + " " + out + ": is a directory, not a file");
+  for (const NamedInput& in : inputs)
+    if (!in.path.empty() && same_file(out, in.path))
+      throw Error(flag + " " + out + " is " + in.what + " (" + in.path +
+                  "); refusing to overwrite an input");
 }
 
 }  // namespace dgm::cli
