@@ -173,7 +173,8 @@ done
 # second_deadlock_stack: both stacks of a lock-order inversion; history_size: longer memory of
 # earlier accesses, fewer "failed to restore the stack" reports.
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 history_size=4 ${TSAN_OPTIONS:-}"
-ctest_args=(--test-dir "$BUILD_DIR" -L threads -j "$JOBS" --timeout 900 --no-tests=error --output-on-failure)
+ctest_args=(--test-dir "$BUILD_DIR" -L threads -j "$JOBS" --timeout 900 --no-tests=error
+  --output-on-failure)
 [[ $mode == reduced ]] && ctest_args+=(-R "$REDUCED_TESTS")
 start=$(date +%s)
 ctest "${ctest_args[@]}"
