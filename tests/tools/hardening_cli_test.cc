@@ -188,6 +188,10 @@ factors { name: "b" ising { coupling: "J" } scope: "s[0] s[1]" })");
   const auto m = run_dgm("marginals '" + pair + "'");
   ASSERT_EQ(m.exit_code, 0) << m.err;
   EXPECT_THAT(m.out, HasSubstr("s[0]  0: 0.500000  1: 0.500000"));
+  // log p(x*) = f(x*) − log Z = 1e16 − (1e16 + log 2) is 0 in doubles: the summary says so.
+  const auto map = run_dgm("map '" + pair + "'");
+  EXPECT_THAT(map.out, HasSubstr("log p(x* | evidence) = 0 (to within"));
+  EXPECT_THAT(run_dgm("map '" + kChain + "'").out, Not(HasSubstr("to within")));
 }
 
 // How many runs the SIGKILL tests kill: DGM_KILL_RUNS, or 3 (each run is killed one to three

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -441,6 +442,17 @@ void print_ais_text(std::ostream& out, const Answer& a) {
   }
 }
 
+// log p(x*) = f(x*) − log Z is a difference of two sums over the factors: its rounding error
+// is up to about one ulp of the larger per factor. Near dgm's numerical range that is more than
+// log p itself (f = 9e306 gives log p = 0 where the answer is −log 2), so the summaries say how
+// far the figure can be trusted whenever that is coarser than 1e-6.
+double log_probability_resolution(const engine::CompiledModel& model, const Answer& a) {
+  const double scale = std::max(std::abs(a.map_log_potential), std::abs(a.log_z));
+  if (!std::isfinite(scale)) return std::nan("");
+  const double ulp = std::nextafter(scale, std::numeric_limits<double>::infinity()) - scale;
+  return ulp * static_cast<double>(model.graph->num_factors() + 1);
+}
+
 void print_text(std::ostream& out, const engine::CompiledModel& model, const Answer& a, Query query,
                 const QueryOptions& opt) {
   const engine::Graph& g = *model.graph;
@@ -490,6 +502,10 @@ void print_text(std::ostream& out, const engine::CompiledModel& model, const Ans
   if (!std::isnan(a.log_z)) {
     std::snprintf(buf, sizeof buf, "%.10g", a.map_log_potential - a.log_z);
     out << "; log p(x* | evidence) = " << buf;
+    if (const double r = log_probability_resolution(model, a); r > 1e-6) {
+      std::snprintf(buf, sizeof buf, "%.2g", r);
+      out << " (to within " << buf << ": a difference of two numbers this large)";
+    }
   }
   out << "\n";
   for (const auto& group : g.groups) {
@@ -585,6 +601,7 @@ void print_json(std::ostream& out, const engine::CompiledModel& model, const Ans
   } else if (query == Query::kMap) {
     j["map_log_potential"] = number_or_null(a.map_log_potential);
     j["map_log_probability"] = number_or_null(a.map_log_potential - a.log_z);
+    j["map_log_probability_resolution"] = number_or_null(log_probability_resolution(model, a));
     Json state = Json::array(), by_group;
     for (std::int32_t v = 0; v < g.num_variables(); ++v) {
       Json entry = variable_json(g, v);
