@@ -74,10 +74,10 @@ TEST(BadInput, CardinalityBelowTwo) {
 TEST(BadInput, OverflowingAndLimitedShapes) {
   expect_error(
       check_model("variables { name: \"x\" shape: [9223372036854775807, 2] cardinality: 2 }"),
-      "m.pbtxt:1:", "too many variables");
+      "m.pbtxt:1:", "variables, over the cap of");
   expect_error(check_model("variables { name: \"x\" shape: [1000, 1000] cardinality: 2 }",
                            "m.pbtxt", "--max-variables 1000"),
-               "m.pbtxt:1:", "the limit is 1000");
+               "m.pbtxt:1:", "needs 1000000 variables, over the cap of 1000");
 }
 
 TEST(BadInput, NanAndInfPotentials) {
