@@ -204,8 +204,10 @@ class Compiler {
         if (d < 1) fail(ctx, "shape " + shape_text(info.shape) + " has a dimension < 1");
       const std::int64_t size = checked_product(info.shape, opt_.max_parameter_elements);
       if (size < 0)
-        fail(ctx, "shape " + shape_text(info.shape) + " has more than " +
-                      std::to_string(opt_.max_parameter_elements) + " elements (the limit)");
+        fail(ctx,
+             "shape " + shape_text(info.shape) + " has more than " +
+                 std::to_string(opt_.max_parameter_elements) + " elements (the limit)",
+             error_details(ErrorCode::kLimit, shape_text(info.shape)));
       reserve_bytes(ctx, "its " + std::to_string(size) + " values",
                     saturating_product(size, sizeof(double)));
       if (p.value_size() > 0) {
@@ -571,10 +573,12 @@ class Compiler {
       const auto k = static_cast<std::int64_t>(g_->scope(f).size());
       interaction_entries_ += k * (k - 1);
       if (interaction_entries_ > opt_.max_interaction_entries)
-        fail(ctx, "factor " + std::to_string(f - block.first_factor) + " connects " +
-                      std::to_string(k) + " variables; the interaction graph would exceed " +
-                      std::to_string(opt_.max_interaction_entries) +
-                      " entries (the limit; each factor over k variables adds k(k-1))");
+        fail(ctx,
+             "factor " + std::to_string(f - block.first_factor) + " connects " + std::to_string(k) +
+                 " variables; the interaction graph would exceed " +
+                 std::to_string(opt_.max_interaction_entries) +
+                 " entries (the limit; each factor over k variables adds k(k-1))",
+             error_details(ErrorCode::kLimit, std::to_string(k)));
     }
   }
 

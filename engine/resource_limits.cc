@@ -25,7 +25,8 @@ std::string byte_text(std::int64_t bytes) {
 }
 
 void refuse_over_cap(std::string_view where, std::string_view what, std::int64_t asked,
-                     std::string_view unit, std::int64_t cap, std::string_view flag) {
+                     std::string_view unit, std::int64_t cap, std::string_view flag,
+                     const std::string& file) {
   const bool bytes = unit == "bytes";
   auto amount = [&](std::int64_t n) {
     std::string text = std::to_string(n);
@@ -39,9 +40,8 @@ void refuse_over_cap(std::string_view where, std::string_view what, std::int64_t
              (asked < 0 ? "more than " + amount(std::numeric_limits<std::int64_t>::max())
                         : amount(asked)) +
              ", over the cap of " + amount(cap) + " (raise it with " + std::string(flag) + ")";
-  throw Error(message,
-              error_details(ErrorCode::kLimit, asked < 0 ? "overflow" : std::to_string(asked), {},
-                            std::string(where)));
+  throw Error(message, error_details(ErrorCode::kLimit,
+                                     asked < 0 ? "overflow" : std::to_string(asked), {}, file));
 }
 
 std::int64_t saturating_product(std::int64_t a, std::int64_t b) {
@@ -103,7 +103,7 @@ std::string read_file_capped(const std::string& path, std::int64_t max_bytes, st
     const std::uintmax_t size = fs::file_size(path, ec);
     if (!ec && size > static_cast<std::uintmax_t>(max_bytes))
       refuse_over_cap(path, "the " + role, static_cast<std::int64_t>(size), "bytes", max_bytes,
-                      "--max-file-size");
+                      "--max-file-size", path);
   }
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr)

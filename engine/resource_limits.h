@@ -34,8 +34,10 @@ struct ResourceLimits {
 
 // Throws dgm::Error (code kLimit) "<where>: <what> needs <asked> <unit>, over the cap of
 // <cap> (raise it with <flag>)"; `unit` may be empty. Byte counts are also shown as MiB/GiB.
+// `file` goes into the error's fields (the compiler adds its own, with line and column).
 [[noreturn]] void refuse_over_cap(std::string_view where, std::string_view what, std::int64_t asked,
-                                  std::string_view unit, std::int64_t cap, std::string_view flag);
+                                  std::string_view unit, std::int64_t cap, std::string_view flag,
+                                  const std::string& file = {});
 
 // Throws as above when asked > cap (asked < 0 stands for "more than fits in 64 bits").
 inline void check_cap(std::string_view where, std::string_view what, std::int64_t asked,

@@ -4,6 +4,7 @@
 // (under DGM_SANITIZE) or another exception.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
+#include "engine/model_io.h"
 #include "tests/fuzz/fuzz_entries.h"
 
 namespace {
@@ -53,6 +56,24 @@ void feed(const char* target, const fs::path& dir) {
 TEST(FuzzRegression, KeptInputsAreHandled) {
   for (const char* target : kTargets)
     feed(target, fs::path(DGM_SOURCE_DIR) / "tests/fuzz/regressions" / target);
+}
+
+// The kept models ask for absurd sizes in a few bytes: the default caps (not only the
+// fuzzers' smaller ones) refuse each at once, before allocating.
+TEST(FuzzRegression, KeptModelsAreRefusedUnderTheDefaultCaps) {
+  for (const fs::path& file :
+       files_in(fs::path(DGM_SOURCE_DIR) / "tests/fuzz/regressions/model_text")) {
+    SCOPED_TRACE(file.string());
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      const dgm::engine::LoadedModel loaded = dgm::engine::parse_model_text(contents(file), "m");
+      dgm::engine::compile(loaded.model, loaded.source, "", {});
+      ADD_FAILURE() << "compiled";
+    } catch (const dgm::Error& e) {
+      EXPECT_EQ(e.code(), dgm::ErrorCode::kLimit) << e.what();
+    }
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
+  }
 }
 
 TEST(FuzzRegression, SeedCorporaAreHandled) {
