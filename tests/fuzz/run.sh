@@ -37,7 +37,8 @@ cmake --build "$build" -j "$jobs" --target fuzzers
 failed=0
 summary=()
 for t in "${targets[@]}"; do
-  seeds=(tests/fuzz/corpus/$t tests/fuzz/regressions/$t)
+  seeds=(tests/fuzz/corpus/$t)
+  if [[ -d tests/fuzz/regressions/$t ]]; then seeds+=(tests/fuzz/regressions/$t); fi
   if [[ $t == model_text ]]; then
     mkdir -p "$build/seeds/model_text"
     find examples -name '*.pbtxt' -exec cp {} "$build/seeds/model_text/" \;
