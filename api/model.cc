@@ -15,6 +15,15 @@ namespace dgm {
 
 namespace {
 
+// The public defaults are the engine's (include/dgm cannot include engine headers).
+static_assert(CompileLimits{}.max_variables == engine::CompileOptions{}.max_variables);
+static_assert(CompileLimits{}.max_factors == engine::CompileOptions{}.max_factors);
+static_assert(CompileLimits{}.max_parameter_elements ==
+              engine::CompileOptions{}.max_parameter_elements);
+static_assert(CompileLimits{}.max_table_entries == engine::CompileOptions{}.max_table_entries);
+static_assert(CompileLimits{}.max_file_bytes == engine::CompileOptions{}.max_file_bytes);
+static_assert(CompileLimits{}.max_memory_bytes == engine::CompileOptions{}.max_memory_bytes);
+
 engine::CompileOptions compile_options(const CompileLimits& limits) {
   engine::CompileOptions options;
   options.max_variables = limits.max_variables;
@@ -22,6 +31,8 @@ engine::CompileOptions compile_options(const CompileLimits& limits) {
   options.max_parameter_elements = limits.max_parameter_elements;
   options.max_table_entries = limits.max_table_entries;
   options.max_cardinality = limits.max_cardinality;
+  options.max_file_bytes = limits.max_file_bytes;
+  options.max_memory_bytes = limits.max_memory_bytes;
   return options;
 }
 

@@ -76,6 +76,8 @@ inference::SessionOptions options_of(const Model& model, SessionOptions options)
   o.threads = options.threads;
   o.burn_in = options.burn_in;
   o.thin = options.thin;
+  o.limits.max_chain_states = options.max_chain_states;
+  o.limits.max_memory_bytes = options.max_memory_bytes;
   if (!options.start_states.empty()) {
     const std::size_t n = static_cast<std::size_t>(model.num_variables());
     if (n == 0 || options.start_states.size() % n != 0)

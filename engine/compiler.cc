@@ -148,10 +148,9 @@ class Compiler {
       std::vector<std::int64_t> shape(vg.shape().begin(), vg.shape().end());
       for (std::int64_t d : shape)
         if (d < 1) fail(ctx, "shape " + shape_text(shape) + " has a dimension < 1");
-      const std::int64_t size = checked_product(shape, opt_.max_variables);
-      if (size < 0 || total + size > opt_.max_variables)
-        fail(ctx, "shape " + shape_text(shape) + " gives too many variables (the limit is " +
-                      std::to_string(opt_.max_variables) + " in all)");
+      const std::int64_t size = checked_product(shape, std::numeric_limits<std::int64_t>::max());
+      check_cap(ctx, "shape " + shape_text(shape) + (i > 0 ? " with the groups before it" : ""),
+                size < 0 ? -1 : total + size, "variables", opt_.max_variables, "--max-variables");
       if (vg.state_names_size() != 0 && vg.state_names_size() != vg.cardinality())
         fail(ctx, std::to_string(vg.state_names_size()) + " state names for cardinality " +
                       std::to_string(vg.cardinality()));
@@ -165,6 +164,8 @@ class Compiler {
       g_->groups.push_back(std::move(info));
       total += size;
     }
+    reserve_bytes(src_.file().empty() ? "<model>" : src_.file(),
+                  std::to_string(total) + " variables", total * kBytesPerVariable);
     g_->cardinality.resize(total);
     g_->state_offset.resize(total + 1);
     for (const auto& group : g_->groups)
@@ -197,6 +198,11 @@ class Compiler {
         std::filesystem::path path(p.npy());
         if (path.is_relative() && !base_dir_.empty())
           path = std::filesystem::path(base_dir_) / path;
+        std::error_code ec;
+        const std::uintmax_t file_bytes = std::filesystem::file_size(path, ec);
+        if (!ec && file_bytes > static_cast<std::uintmax_t>(opt_.max_file_bytes))
+          refuse_over_cap(ctx, path.string(), static_cast<std::int64_t>(file_bytes), "bytes",
+                          opt_.max_file_bytes, "--max-file-size");
         NpyArray array;
         try {
           array = read_npy(path.string());
@@ -215,8 +221,12 @@ class Compiler {
         if (d < 1) fail(ctx, "shape " + shape_text(info.shape) + " has a dimension < 1");
       const std::int64_t size = checked_product(info.shape, opt_.max_parameter_elements);
       if (size < 0)
-        fail(ctx, "shape " + shape_text(info.shape) + " has more than " +
-                      std::to_string(opt_.max_parameter_elements) + " elements (the limit)");
+        fail(ctx,
+             "shape " + shape_text(info.shape) + " has more than " +
+                 std::to_string(opt_.max_parameter_elements) + " elements (the limit)",
+             error_details(ErrorCode::kLimit, shape_text(info.shape)));
+      reserve_bytes(ctx, "its " + std::to_string(size) + " values",
+                    saturating_product(size, sizeof(double)));
       if (p.value_size() > 0) {
         if (p.value_size() != size)
           fail(ctx, std::to_string(p.value_size()) + " values given but shape " +
@@ -281,7 +291,14 @@ class Compiler {
   void push_factor(const std::string& ctx) {
     const std::int64_t f = g_->num_factors();
     if (f >= opt_.max_factors)
-      fail(ctx, "too many factors (the limit is " + std::to_string(opt_.max_factors) + ")");
+      refuse_over_cap(ctx, "the model", f + 1, "factors", opt_.max_factors, "--max-factors");
+    const std::int64_t bytes = factor_bytes(static_cast<std::int64_t>(scope_.size()));
+    if (reserved_bytes_ + bytes > opt_.max_memory_bytes)
+      reserve_bytes(ctx,
+                    "factor " + std::to_string(f - current_first_) + " over " +
+                        std::to_string(scope_.size()) + " variables",
+                    bytes);
+    reserved_bytes_ += bytes;
     check_distinct(ctx, f);
     g_->factor_vars.insert(g_->factor_vars.end(), scope_.begin(), scope_.end());
     g_->factor_offsets.push_back(static_cast<std::int64_t>(g_->factor_vars.size()));
@@ -312,10 +329,28 @@ class Compiler {
                     std::to_string(f - current_first_));
   }
 
-  void check_factor_budget(const std::string& ctx, std::int64_t count) {
-    if (count > opt_.max_factors - g_->num_factors())
-      fail(ctx, "expands to " + std::to_string(count) + " factors, over the limit of " +
-                    std::to_string(opt_.max_factors));
+  // Before generating `count` factors over `arity` variables each (arity 0: not known yet;
+  // push_factor counts their memory one by one).
+  void check_factor_budget(const std::string& ctx, std::int64_t count, std::int64_t arity = 0) {
+    if (count < 0 || count > opt_.max_factors - g_->num_factors())
+      refuse_over_cap(ctx,
+                      g_->num_factors() == 0
+                          ? std::string("the group")
+                          : "the model, with this group's " + std::to_string(count) + " factors,",
+                      count < 0 ? -1 : g_->num_factors() + count, "factors", opt_.max_factors,
+                      "--max-factors");
+    if (arity > 0) {
+      reserve_bytes(ctx, std::to_string(count) + " factors",
+                    saturating_product(count, factor_bytes(arity)));
+    }
+  }
+
+  // Adds `bytes` to the estimate of the compiled model's memory; refuses it over the cap.
+  void reserve_bytes(const std::string& ctx, const std::string& what, std::int64_t bytes) {
+    const std::int64_t total = bytes < 0 ? -1 : reserved_bytes_ + bytes;
+    check_cap(ctx, "the model, with " + what + ",", total, "bytes", opt_.max_memory_bytes,
+              "--max-memory");
+    reserved_bytes_ = total;
   }
 
   std::vector<std::string> all_group_names() const {
@@ -358,7 +393,7 @@ class Compiler {
       fail(ctx, "a periodic lattice needs every dimension ≥ 3 so that no pair repeats; '" +
                     group.name + "' has shape " + shape_text(group.shape));
     const bool two_d = group.shape.size() == 2;
-    check_factor_budget(ctx, rows * cols * (two_d ? hood / 2 : 1));
+    check_factor_budget(ctx, rows * cols * (two_d ? hood / 2 : 1), 2);
     g_->factor_vars.reserve(g_->factor_vars.size() + 2 * rows * cols * (two_d ? hood / 2 : 1));
     g_->factor_offsets.reserve(g_->factor_offsets.size() + rows * cols * (two_d ? hood / 2 : 1));
     auto id = [&](std::int64_t r, std::int64_t c) {
@@ -393,7 +428,7 @@ class Compiler {
     const std::int64_t n = static_cast<std::int64_t>(left.size());
     const std::int64_t count =
         upper_triangle ? n * (n - 1) / 2 : n * static_cast<std::int64_t>(right.size());
-    check_factor_budget(ctx, count);
+    check_factor_budget(ctx, count, 2);
     g_->factor_vars.reserve(g_->factor_vars.size() + 2 * count);
     g_->factor_offsets.reserve(g_->factor_offsets.size() + count);
     for (std::int64_t a = 0; a < n; ++a)
@@ -447,7 +482,7 @@ class Compiler {
     switch (fg.generator_case()) {
       case proto::FactorGroup::kEach: {
         const VariableGroupInfo& group = group_named(fg.each(), ctx, "each");
-        check_factor_budget(ctx, group.size);
+        check_factor_budget(ctx, group.size, 1);
         for (std::int32_t i = 0; i < group.size; ++i) {
           g_->factor_vars.push_back(group.first + i);
           g_->factor_offsets.push_back(static_cast<std::int64_t>(g_->factor_vars.size()));
@@ -555,10 +590,12 @@ class Compiler {
       const auto k = static_cast<std::int64_t>(g_->scope(f).size());
       interaction_entries_ += k * (k - 1);
       if (interaction_entries_ > opt_.max_interaction_entries)
-        fail(ctx, "factor " + std::to_string(f - block.first_factor) + " connects " +
-                      std::to_string(k) + " variables; the interaction graph would exceed " +
-                      std::to_string(opt_.max_interaction_entries) +
-                      " entries (the limit; each factor over k variables adds k(k-1))");
+        fail(ctx,
+             "factor " + std::to_string(f - block.first_factor) + " connects " + std::to_string(k) +
+                 " variables; the interaction graph would exceed " +
+                 std::to_string(opt_.max_interaction_entries) +
+                 " entries (the limit; each factor over k variables adds k(k-1))",
+             error_details(ErrorCode::kLimit, std::to_string(k)));
     }
   }
 
@@ -659,10 +696,8 @@ class Compiler {
     }
     std::vector<std::int64_t> table_shape(block.cards.begin(), block.cards.end());
     auto check_table_limit = [&]() {
-      if (block.table_size < 0 || block.table_size > opt_.max_table_entries)
-        fail(ctx, "a dense table over cardinalities " + shape_text(table_shape) +
-                      " has too many entries (the limit is " +
-                      std::to_string(opt_.max_table_entries) + ")");
+      check_cap(ctx, "a dense table over cardinalities " + shape_text(table_shape),
+                block.table_size, "entries", opt_.max_table_entries, "--max-factor-table");
     };
 
     switch (fg.kind_case()) {
@@ -877,6 +912,7 @@ class Compiler {
   std::vector<std::int32_t> scope_, sorted_;
   std::int64_t current_first_ = 0;
   std::int64_t interaction_entries_ = 0;
+  std::int64_t reserved_bytes_ = 0;  // the estimate of the compiled model's memory so far
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/compiled_model.h"
+#include "engine/resource_limits.h"
 #include "engine/source_map.h"
 
 namespace dgm::proto {
@@ -12,12 +13,12 @@ class Model;
 
 namespace dgm::engine {
 
-// Limits that turn absurd inputs into clear errors instead of exhausted memory.
-struct CompileOptions {
-  std::int64_t max_variables = std::int64_t{1} << 28;           // total variables
-  std::int64_t max_factors = std::int64_t{1} << 30;             // total factors (< 2^31)
-  std::int64_t max_parameter_elements = std::int64_t{1} << 28;  // per parameter
-  std::int64_t max_table_entries = std::int64_t{1} << 24;       // one factor's dense table
+// Limits that turn absurd inputs into clear errors instead of exhausted memory: the resource
+// caps (engine/resource_limits.h: variables, factors, table entries, file size, memory; the
+// compiler refuses a model whose estimated structure passes max_memory_bytes before
+// allocating it) and the compiler's own bounds below.
+struct CompileOptions : ResourceLimits {
+  std::int64_t max_parameter_elements = std::int64_t{1} << 26;  // per parameter
   std::int32_t max_cardinality = 1 << 16;                       // states per variable
   std::int64_t max_enumeration_rows = std::int64_t{1} << 24;    // per enumeration group
   // Entries of the interaction graph (Σ over factors of k(k−1), k the factor's arity).

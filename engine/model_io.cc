@@ -12,6 +12,7 @@
 #include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/evidence_file.h"
+#include "engine/resource_limits.h"
 #include "engine/uai.h"
 
 namespace dgm::engine {
@@ -44,20 +45,6 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
   int line_ = 0, column_ = 0;
 };
 
-std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec))
-    throw Error(path + ": is a directory, not a model file",
-                error_details(ErrorCode::kIo, path, {}, path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")",
-                error_details(ErrorCode::kIo, path, {}, path));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::string lower_extension(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -88,6 +75,20 @@ std::string first_unknown_field(const google::protobuf::Message& message, const 
       if (!found.empty()) return found;
     }
   }
+  return "";
+}
+
+// What the first bytes of a model file rule out, before the rest is read (a device such as
+// /dev/zero given as a model is refused at once, not after reading up to the size cap).
+std::string text_start(std::string_view start) {
+  const std::size_t nul = start.find('\0');
+  if (nul == std::string_view::npos) return "";
+  return "byte " + std::to_string(nul) + " is a NUL: not a text model file";
+}
+std::string binary_start(std::string_view start) {
+  // A protobuf message starts with a field's tag, and field number 0 does not exist.
+  if (!start.empty() && static_cast<unsigned char>(start[0]) < 8)
+    return "not a valid binary dgm model (its first byte is no field tag)";
   return "";
 }
 
@@ -125,31 +126,40 @@ LoadedModel parse_model_text(const std::string& text, const std::string& name) {
   return loaded;
 }
 
-LoadedModel load_model(const std::string& path) {
+LoadedModel parse_model_binary(const std::string& bytes, const std::string& name) {
+  LoadedModel loaded;
+  bool parsed = false;
+  {
+    google::protobuf::LogSilencer quiet;  // our message replaces libprotobuf's log line
+    parsed = loaded.model.ParseFromString(bytes);
+  }
+  if (!parsed)
+    throw Error(name +
+                ": not a valid binary dgm model (protobuf parse failed; a text "
+                "model needs the .pbtxt extension)");
+  const std::string unknown = first_unknown_field(loaded.model, "");
+  if (!unknown.empty()) throw Error(name + ": " + unknown);
+  loaded.source = SourceMap(name);
+  return loaded;
+}
+
+LoadedModel load_model(const std::string& path, const ResourceLimits& limits) {
   const ModelFormat format = format_from_path(path);
+  // The file-size cap is checked before reading (a regular file) or while reading (a pipe, a
+  // device such as /dev/zero), so that nothing larger than the cap is ever held.
+  const std::string text =
+      read_file_capped(path, limits.max_file_bytes, "model file",
+                       format == ModelFormat::kBinary ? binary_start : text_start);
   LoadedModel loaded;
   switch (format) {
     case ModelFormat::kText:
-      loaded = parse_model_text(read_file(path), path);
+      loaded = parse_model_text(text, path);
       break;
-    case ModelFormat::kBinary: {
-      const std::string bytes = read_file(path);
-      bool parsed = false;
-      {
-        google::protobuf::LogSilencer quiet;  // our message replaces libprotobuf's log line
-        parsed = loaded.model.ParseFromString(bytes);
-      }
-      if (!parsed)
-        throw Error(path +
-                    ": not a valid binary dgm model (protobuf parse failed; a text "
-                    "model needs the .pbtxt extension)");
-      const std::string unknown = first_unknown_field(loaded.model, "");
-      if (!unknown.empty()) throw Error(path + ": " + unknown);
-      loaded.source = SourceMap(path);
+    case ModelFormat::kBinary:
+      loaded = parse_model_binary(text, path);
       break;
-    }
     case ModelFormat::kUai:
-      loaded.model = read_uai(path);
+      loaded.model = parse_uai(text, path);
       loaded.source = SourceMap(path);
       break;
   }
@@ -159,14 +169,17 @@ LoadedModel load_model(const std::string& path) {
 
 CompiledModel load_compiled(const std::string& path, const CompileOptions& options,
                             const std::string& evidence_path, int evidence_sample) {
-  const LoadedModel loaded = load_model(path);
+  const LoadedModel loaded = load_model(path, options);
   CompiledModel model = compile(loaded.model, loaded.source, loaded.base_dir, options);
-  if (!evidence_path.empty()) apply_evidence_file(model, evidence_path, evidence_sample);
+  if (!evidence_path.empty())
+    apply_evidence_file(model, evidence_path, evidence_sample, options.max_file_bytes);
   return model;
 }
 
-void apply_evidence_file(CompiledModel& model, const std::string& path, int sample) {
-  const auto samples = read_evidence_file(path);
+void apply_evidence_file(CompiledModel& model, const std::string& path, int sample,
+                         std::int64_t max_file_bytes) {
+  const auto samples =
+      parse_evidence(read_file_capped(path, max_file_bytes, "evidence file"), path);
   if (sample < 0 || sample >= static_cast<int>(samples.size()))
     throw Error(path + ": evidence sample " + std::to_string(sample) +
                 " requested but the file has " + std::to_string(samples.size()));

@@ -53,7 +53,7 @@ struct NpyHeader {
 };
 
 // Reads and checks the header; `in` is left at the start of the data.
-NpyHeader read_header(std::ifstream& in, const std::string& path, bool allow_integers) {
+NpyHeader read_header(std::istream& in, const std::string& path, bool allow_integers) {
   NpyHeader h;
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
@@ -117,6 +117,10 @@ NpyHeader read_header(std::ifstream& in, const std::string& path, bool allow_int
 NpyArray read_npy(const std::string& path, bool allow_integers) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open .npy file (" + std::string(std::strerror(errno)) + ")");
+  return read_npy(in, path, allow_integers);
+}
+
+NpyArray read_npy(std::istream& in, const std::string& path, bool allow_integers) {
   const NpyHeader h = read_header(in, path, allow_integers);
   NpyArray array;
   array.dtype = h.dtype;

@@ -3,6 +3,7 @@
 // arrays of samples and results.
 #include <cstdint>
 #include <cstdio>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct NpyArray {
 // With `allow_integers`, uint8 ('|u1'), int32 ('<i4') and int64 ('<i8') arrays (states) are
 // read as well.
 NpyArray read_npy(const std::string& path, bool allow_integers = false);
+// The same from a seekable stream; `path` names it in messages.
+NpyArray read_npy(std::istream& in, const std::string& path, bool allow_integers = false);
 
 // Writes a C-ordered array. `dtype` is "<f8", "<f4", "<i4" or "|u1"; values are converted.
 void write_npy(const std::string& path, const std::vector<std::int64_t>& shape,

@@ -20,14 +20,18 @@
 
 namespace dgm {
 
-// Limits that turn absurd inputs into clear errors (ErrorCode::kLimit) instead of exhausted
-// memory. The defaults suit models up to hundreds of millions of variables.
+// Limits that turn absurd inputs into clear errors (ErrorCode::kLimit) before the memory is
+// allocated, instead of exhausted memory. The defaults (those of the `dgm` program's
+// --max-* flags, docs/hardening.md) take a 1000×1000 lattice or a 784×500 RBM with room to
+// spare; raise them for larger models.
 struct CompileLimits {
-  std::int64_t max_variables = std::int64_t{1} << 28;
-  std::int64_t max_factors = std::int64_t{1} << 30;
-  std::int64_t max_parameter_elements = std::int64_t{1} << 28;  // per parameter
+  std::int64_t max_variables = std::int64_t{1} << 21;
+  std::int64_t max_factors = std::int64_t{1} << 23;
+  std::int64_t max_parameter_elements = std::int64_t{1} << 26;  // per parameter
   std::int64_t max_table_entries = std::int64_t{1} << 24;       // one factor's dense table
   std::int32_t max_cardinality = 1 << 16;
+  std::int64_t max_file_bytes = std::int64_t{256} << 20;  // a model or evidence file
+  std::int64_t max_memory_bytes = std::int64_t{4} << 30;  // the compiled model's estimate
 };
 
 class Model {

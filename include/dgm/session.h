@@ -46,6 +46,11 @@ struct SessionOptions {
   // start impossible chains from the exact MAP state when that is affordable). Otherwise
   // rows of N states, row-major; chain b starts from row b mod rows.
   std::vector<std::int32_t> start_states{};
+  // Resource caps, checked before the chains are allocated (ErrorCode::kLimit): chains ×
+  // variables, and the estimated bytes of the chains, the sampler's per-chain buffers and the
+  // model. The defaults are the `dgm` program's (--max-chain-states, --max-memory).
+  std::int64_t max_chain_states = std::int64_t{1} << 28;
+  std::int64_t max_memory_bytes = std::int64_t{4} << 30;
 };
 
 // What a stop callback sees after every sweep of a run.

@@ -63,12 +63,11 @@ Session::Session(std::shared_ptr<const engine::CompiledModel> model, SessionOpti
   if (options.burn_in < 0 || options.thin < 1)
     throw Error("session: burn-in must be ≥ 0 and thin ≥ 1 (got burn-in " +
                 std::to_string(options.burn_in) + ", thin " + std::to_string(options.thin) + ")");
-  const std::size_t states = static_cast<std::size_t>(options.chains) *
-                             static_cast<std::size_t>(model_->graph->num_variables());
-  if (states > (std::size_t{1} << 32))
-    throw Error(std::to_string(options.chains) + " chains of " +
-                std::to_string(model_->graph->num_variables()) +
-                " variables are too many states to hold; use fewer chains");
+  {
+    const engine::Graph& g = *model_->graph;
+    engine::check_chain_limits("session", options.chains, g.num_variables(), g.state_offset.back(),
+                               static_cast<std::int64_t>(g.memory_bytes()), options.limits);
+  }
   config_ = options.config;
   config_.clear_run();
   seed_ = options.seed;

@@ -32,6 +32,7 @@
 
 #include "dgm/sampler.pb.h"
 #include "engine/compiled_model.h"
+#include "engine/resource_limits.h"
 #include "inference/sampling/chains.h"
 #include "inference/sampling/run.h"
 #include "inference/sampling/sampler.h"
@@ -73,6 +74,9 @@ struct SessionOptions {
   std::vector<std::int32_t> start_rows;
   std::int64_t num_start_rows = 0;
   std::string start_source = "initial states";
+  // Caps on chains × variables and on memory (max_chain_states, max_memory_bytes), checked
+  // before the sampler and the chains are built.
+  engine::ResourceLimits limits;
 };
 
 // A budget for one run(): it stops at whichever comes first. At least one must be set.

@@ -41,6 +41,42 @@ TEST(PublicSession, DrawWritesWhatACallbackSees) {
   EXPECT_EQ(b.kept_sweeps(), 5);
 }
 
+// The resource caps reach embedders: too many chains, or too little memory for them, are
+// refused (ErrorCode::kLimit) before the chains are allocated; so is a model over a compile cap.
+TEST(PublicSession, ChainAndMemoryCapsAreCheckedBeforeAllocating) {
+  const dgm::Model model = small_lattice();  // 16 variables
+  auto code_of = [&](dgm::SessionOptions o) {
+    try {
+      dgm::Session session(model, o);
+    } catch (const dgm::Error& e) {
+      return e.code();
+    }
+    return dgm::ErrorCode::kUnspecified;
+  };
+  dgm::SessionOptions o = options();
+  o.chains = 100000000;
+  EXPECT_EQ(code_of(o), dgm::ErrorCode::kLimit);  // 1.6·10⁹ chain states > 2²⁸
+  o.chains = 1000;
+  o.max_chain_states = 15999;
+  EXPECT_EQ(code_of(o), dgm::ErrorCode::kLimit);
+  o.max_chain_states = 16000;
+  o.max_memory_bytes = 100000;
+  EXPECT_EQ(code_of(o), dgm::ErrorCode::kLimit);
+  o.max_memory_bytes = std::int64_t{1} << 30;
+  EXPECT_EQ(code_of(o), dgm::ErrorCode::kUnspecified);
+
+  dgm::CompileLimits limits;
+  limits.max_variables = 15;
+  try {
+    dgm::ModelBuilder b;
+    b.variables("s", {4, 4}, 2);
+    b.compile("lattice", limits);
+    ADD_FAILURE() << "compiled";
+  } catch (const dgm::Error& e) {
+    EXPECT_EQ(e.code(), dgm::ErrorCode::kLimit);
+  }
+}
+
 TEST(PublicSession, SplitDrawsAndRestoresGiveTheSamplesOfOneDraw) {
   const dgm::Model model = small_lattice();
   const std::size_t n = model.num_variables();

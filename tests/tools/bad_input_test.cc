@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -74,10 +75,10 @@ TEST(BadInput, CardinalityBelowTwo) {
 TEST(BadInput, OverflowingAndLimitedShapes) {
   expect_error(
       check_model("variables { name: \"x\" shape: [9223372036854775807, 2] cardinality: 2 }"),
-      "m.pbtxt:1:", "too many variables");
+      "m.pbtxt:1:", "variables, over the cap of");
   expect_error(check_model("variables { name: \"x\" shape: [1000, 1000] cardinality: 2 }",
                            "m.pbtxt", "--max-variables 1000"),
-               "m.pbtxt:1:", "the limit is 1000");
+               "m.pbtxt:1:", "needs 1000000 variables, over the cap of 1000");
 }
 
 TEST(BadInput, NanAndInfPotentials) {
@@ -196,6 +197,77 @@ TEST(BadInput, UsageErrorsExitNonZero) {
   EXPECT_NE(r.exit_code, 0);
   const auto s = run_dgm("frobnicate x.pbtxt");
   EXPECT_NE(s.exit_code, 0);
+}
+
+// The resource caps (docs/hardening.md): refused before allocating, quickly, naming the file,
+// what was asked, the cap and the flag.
+std::string lattice_model(const std::string& shape) {
+  return "variables { name: \"s\" shape: " + shape +
+         " cardinality: 2 }\nparameters { name: \"J\" value: 0.44 }\n"
+         "factors { name: \"b\" ising { coupling: \"J\" } lattice { group: \"s\" periodic: true } "
+         "}\n";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST(BadInput, EditedShapesAreRefusedFast) {
+  for (const char* shape : {"[64, 65536]", "[268435456]"}) {
+    const auto start = std::chrono::steady_clock::now();
+    expect_error(check_model(lattice_model(shape)),
+                 "m.pbtxt:1:", "over the cap of 2097152 variables (raise it with --max-variables)");
+    EXPECT_LT(seconds_since(start), 3.0) << shape;
+  }
+  expect_error(check_model(lattice_model("[100, 100]"), "m.pbtxt", "--max-factors 1000"),
+               "m.pbtxt:3:", "needs 20000 factors, over the cap of 1000 factors");
+  expect_error(check_model(lattice_model("[100, 100]"), "m.pbtxt", "--max-memory 100K"),
+               "m.pbtxt:", "over the cap of 102400 bytes (raise it with --max-memory)");
+  EXPECT_EQ(check_model(lattice_model("[100, 100]"), "m.pbtxt", "--max-memory 2M").exit_code, 0);
+  for (const char* bad : {"--max-memory banana", "--max-memory 0", "--max-file-size -5",
+                          "--max-factors 0", "--max-chain-states -1"}) {
+    const auto r = check_model(lattice_model("[4, 4]"), "m.pbtxt", bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << r.err;
+  }
+}
+
+TEST(BadInput, FilesOverTheSizeCapAndDevicesAreRefusedByName) {
+  const std::string dir = scratch_dir();
+  const std::string model = write_file(dir, "m.pbtxt", lattice_model("[4, 4]"));
+  expect_error(run_dgm("check '" + model + "' --max-file-size 100"),
+               "m.pbtxt: the model file needs",
+               "over the cap of 100 bytes (raise it with --max-file-size)");
+  // The model (174 bytes) fits the cap, the evidence file (a comment and one entry) does not.
+  const std::string evid = write_file(dir, "e.evid", "c " + std::string(300, '-') + "\n1 0 1\n");
+  expect_error(run_dgm("check '" + model + "' --evidence '" + evid + "' --max-file-size 174"),
+               "e.evid: the evidence file needs 309 bytes", "--max-file-size");
+  for (const char* name : {"zero.pbtxt", "zero.pb", "zero.uai"}) {
+    std::filesystem::create_symlink("/dev/zero", dir + "/" + name);
+    const auto start = std::chrono::steady_clock::now();
+    expect_error(run_dgm("check '" + dir + "/" + name + "'"), std::string(name) + ": ", "");
+    EXPECT_LT(seconds_since(start), 3.0) << name;
+  }
+}
+
+TEST(BadInput, TooManyChainsAreRefusedUpFront) {
+  const std::string dir = scratch_dir();
+  const auto start = std::chrono::steady_clock::now();
+  expect_error(run_dgm("sample '" + testing::source_path("examples/ising_2d.pbtxt") +
+                       "' --chains 100000000 --sweeps 1 --out '" + dir + "/s.npy'"),
+               "100000000 chains of 4096 variables needs 409600000000 chain states",
+               "over the cap of 268435456 chain states (raise it with --max-chain-states)");
+  EXPECT_LT(seconds_since(start), 3.0);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/s.npy"));
+  const std::string model = write_file(dir, "m.pbtxt", lattice_model("[8, 8]"));
+  expect_error(run_dgm("sample '" + model + "' --chains 4 --sweeps 1 --max-chain-states 200"),
+               "4 chains of 64 variables needs 256 chain states", "--max-chain-states");
+  expect_error(run_dgm("sample '" + model + "' --chains 1000 --sweeps 1 --max-memory 1M"),
+               "1000 chains of 64 variables", "(raise it with --max-memory)");
+  expect_error(run_dgm("marginals '" + model +
+                       "' --method gibbs --chains 4 --sweeps 1 --max-chain-states 200"),
+               "4 chains of 64 variables", "--max-chain-states");
+  EXPECT_EQ(
+      run_dgm("sample '" + model + "' --chains 3 --sweeps 1 --max-chain-states 200").exit_code, 0);
 }
 
 }  // namespace

@@ -349,6 +349,7 @@ Answer solve(const engine::CompiledModel& model, const QueryOptions& opt, Query 
     inference::RunObserver* observers[] = {&estimator};
     SamplingOptions so = opt.sampling;
     so.sampler = opt.method;
+    so.limits = opt.model.compile;  // --max-chain-states, --max-memory
     const SamplingRun run = run_sampling(model, so, observers);
     a.marginals = estimator.marginals();
     a.standard_errors = estimator.standard_errors();

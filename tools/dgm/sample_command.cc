@@ -56,7 +56,9 @@ void run_sample(const SampleOptions& opt) {
   const engine::CompiledModel model = opt.model.load();
   const engine::Graph& g = *model.graph;
   // Every input is read and every flag checked before any file is opened for writing.
-  PreparedSession prepared = prepare_session(model, opt.sampling);
+  SamplingOptions sampling = opt.sampling;
+  sampling.limits = opt.model.compile;  // --max-chain-states, --max-memory
+  PreparedSession prepared = prepare_session(model, sampling);
   inference::Session& session = *prepared.session;
   std::string out = opt.out;
   bool append = false;

@@ -155,6 +155,7 @@ PreparedSession prepare_session(const engine::CompiledModel& model, const Sampli
   s.threads = o.threads;
   s.burn_in = o.burn_in;
   s.thin = o.thin;
+  s.limits = flags.limits;
   if (!o.init_rows.empty()) {
     s.start = inference::StartPolicy::kRows;
     s.start_rows = read_states(o.init_rows, model.graph->num_variables(), s.num_start_rows);

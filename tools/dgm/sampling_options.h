@@ -28,6 +28,8 @@ struct SamplingOptions {
   std::uint64_t seed = 0;
   int threads = 0;
   std::string init_rows;  // .npy of states: chain b starts from row b mod rows
+  // Caps on chains × variables and memory: the command copies them from its model flags.
+  engine::ResourceLimits limits;
   // A saved session (SESSION file, or a samples file with SAMPLES.session beside it): the run
   // continues it.
   std::string resume;
