@@ -37,7 +37,9 @@ cmake --build "$build" -j "$jobs" --target fuzzers
 failed=0
 summary=()
 for t in "${targets[@]}"; do
-  seeds=(tests/fuzz/corpus/$t)
+  seeds=()
+  # A folder git would not keep if empty: only the ones that exist in this checkout.
+  if [[ -d tests/fuzz/corpus/$t ]]; then seeds+=(tests/fuzz/corpus/$t); fi
   if [[ -d tests/fuzz/regressions/$t ]]; then seeds+=(tests/fuzz/regressions/$t); fi
   if [[ $t == model_text ]]; then
     mkdir -p "$build/seeds/model_text"
