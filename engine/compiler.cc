@@ -112,7 +112,7 @@ class Compiler {
           where = src_.where("factors", i);
           break;
         }
-    check_log_potential_scale(*g_, params_.values, where);
+    throw_log_potential_scale_error(*g_, scale, where);
   }
 
   // compile() adds the file:line:col that `where` starts with to the error's fields.

@@ -9,23 +9,6 @@
 namespace dgm::engine {
 namespace {
 
-// Number of parameter values one factor of the block reads.
-std::int64_t values_per_factor(const factors::FactorBlock& block) {
-  switch (block.potential) {
-    case factors::Potential::kTable:
-      return block.table_size;
-    case factors::Potential::kEnumerated:
-      return block.num_configs;
-    case factors::Potential::kLogOdds:
-    case factors::Potential::kSpin:
-    case factors::Potential::kPotts:
-      return 1;
-    case factors::Potential::kNone:
-      break;
-  }
-  return 0;
-}
-
 double largest_finite_magnitude(const double* w, std::int64_t count) {
   double m = 0.0;
   for (std::int64_t k = 0; k < count; ++k)
@@ -47,7 +30,7 @@ LogPotentialScale log_potential_scale(const Graph& graph, std::span<const double
   scale.total = std::isfinite(graph.log_constant) ? std::abs(graph.log_constant) : 0.0;
   for (std::size_t b = 0; b < graph.blocks.size(); ++b) {
     const factors::FactorBlock& block = graph.blocks[b];
-    const std::int64_t count = values_per_factor(block);
+    const std::int64_t count = factors::values_per_factor(block);
     if (block.param < 0 || count == 0 || block.num_factors == 0) continue;
     double block_total = 0.0;
     if (block.param_stride == 0) {  // tied: every factor reads the same values
@@ -67,10 +50,8 @@ LogPotentialScale log_potential_scale(const Graph& graph, std::span<const double
   return scale;
 }
 
-void check_log_potential_scale(const Graph& graph, std::span<const double> values,
-                               const std::string& where) {
-  const LogPotentialScale scale = log_potential_scale(graph, values);
-  if (scale.total <= kMaxLogPotentialScale) return;
+void throw_log_potential_scale_error(const Graph& graph, const LogPotentialScale& scale,
+                                     const std::string& where) {
   std::string message = where + ": the log-potentials are too large for double precision: the " +
                         "factors' largest |log-potential| values add up to " + number(scale.total);
   if (scale.largest_block >= 0)
@@ -80,6 +61,12 @@ void check_log_potential_scale(const Graph& graph, std::span<const double> value
              " (the largest finite double / 16), where log Z, messages and conditionals could "
              "overflow; rescale the parameters";
   throw Error(message, error_details(ErrorCode::kBadValue, number(scale.total)));
+}
+
+void check_log_potential_scale(const Graph& graph, std::span<const double> values,
+                               const std::string& where) {
+  const LogPotentialScale scale = log_potential_scale(graph, values);
+  if (scale.total > kMaxLogPotentialScale) throw_log_potential_scale_error(graph, scale, where);
 }
 
 }  // namespace dgm::engine

@@ -33,8 +33,13 @@ struct LogPotentialScale {
 // Params::values). O(number of parameter values read), no allocation.
 LogPotentialScale log_potential_scale(const Graph& graph, std::span<const double> values);
 
-// Throws dgm::Error (code kBadValue) when the scale exceeds kMaxLogPotentialScale; the message
-// starts with `where` and names the largest contributor.
+// The refusal of a model whose scale exceeds kMaxLogPotentialScale: dgm::Error (code
+// kBadValue), the message starting with `where` and naming the largest contributor.
+[[noreturn]] void throw_log_potential_scale_error(const Graph& graph,
+                                                  const LogPotentialScale& scale,
+                                                  const std::string& where);
+
+// Throws that error when the scale of `values` exceeds kMaxLogPotentialScale.
 void check_log_potential_scale(const Graph& graph, std::span<const double> values,
                                const std::string& where);
 

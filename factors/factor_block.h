@@ -38,4 +38,23 @@ struct FactorBlock {
   std::int64_t end_factor() const { return first_factor + num_factors; }
 };
 
+// How many parameter values one factor of the block reads, from param_offset + r·param_stride:
+// its dense table (kTable), one per listed configuration (kEnumerated), one weight (log-odds,
+// spin, Potts), none (logical kinds).
+inline std::int64_t values_per_factor(const FactorBlock& block) {
+  switch (block.potential) {
+    case Potential::kTable:
+      return block.table_size;
+    case Potential::kEnumerated:
+      return block.num_configs;
+    case Potential::kLogOdds:
+    case Potential::kSpin:
+    case Potential::kPotts:
+      return 1;
+    case Potential::kNone:
+      break;
+  }
+  return 0;
+}
+
 }  // namespace dgm::factors

@@ -35,12 +35,8 @@ double rhat_from_moments(std::span<const double> means, std::span<const double> 
 
 double split_rhat(std::span<const double> series, std::int64_t chains, std::int64_t length) {
   ChainSeries::check(series, chains, length, "split-R̂");
-  // R̂ is scale-free: values beyond 2^500 (energies of models with huge log-potentials) are
-  // divided by a power of two, exactly, so that the squares below cannot overflow.
-  double largest = 0.0;
-  for (const double x : series) largest = std::max(largest, std::abs(x));
-  int exponent = 0;
-  if (largest > std::ldexp(1.0, 500)) std::frexp(largest, &exponent);
+  // R̂ is scale-free: huge values are divided by a power of two so the squares cannot overflow.
+  const int exponent = ChainSeries::overflow_safe_exponent(series);
   const auto value = [&](std::int64_t i) {
     return std::ldexp(series[static_cast<std::size_t>(i)], -exponent);
   };

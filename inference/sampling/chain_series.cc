@@ -24,16 +24,19 @@ void ChainSeries::check(std::span<const double> series, std::int64_t chains, std
                   std::to_string(i % length));
 }
 
-ChainSeries::ChainSeries(std::span<const double> series, std::int64_t chains, std::int64_t length,
-                         Centre centre, std::string_view who)
-    : chains_(chains), length_(length) {
-  check(series, chains, length, who);
-  // Energies of models with huge log-potentials (up to engine::kMaxLogPotentialScale) would
-  // overflow the sums of squares below; a power-of-two scale keeps every value exact.
+int ChainSeries::overflow_safe_exponent(std::span<const double> series) {
   double largest = 0.0;
   for (const double x : series) largest = std::max(largest, std::abs(x));
   int exponent = 0;
   if (largest > std::ldexp(1.0, 500)) std::frexp(largest, &exponent);
+  return exponent;
+}
+
+ChainSeries::ChainSeries(std::span<const double> series, std::int64_t chains, std::int64_t length,
+                         Centre centre, std::string_view who)
+    : chains_(chains), length_(length) {
+  check(series, chains, length, who);
+  const int exponent = overflow_safe_exponent(series);
   const auto value = [&](std::size_t i) { return std::ldexp(series[i], -exponent); };
   chain_means_.assign(static_cast<std::size_t>(chains), 0.0);
   for (std::int64_t c = 0; c < chains; ++c) {

@@ -30,6 +30,12 @@ class ChainSeries {
   ChainSeries(std::span<const double> series, std::int64_t chains, std::int64_t length,
               Centre centre, std::string_view who);
 
+  // The power of two e such that values·2^-e cannot overflow when squared and summed: 0 for
+  // values up to 2^500, else the exponent of the largest |value| (so dividing changes no digit).
+  // Every estimator here is scale-free; energies of models near engine::kMaxLogPotentialScale
+  // (1e307) are what needs it.
+  static int overflow_safe_exponent(std::span<const double> series);
+
   // The constructor's checks alone, for estimators that need no lagged sums (split-R̂).
   static void check(std::span<const double> series, std::int64_t chains, std::int64_t length,
                     std::string_view who);

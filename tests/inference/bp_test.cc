@@ -379,14 +379,7 @@ TEST(BeliefPropagation, UndampedOscillationOnAFrustratedCycleIsReported) {
 }
 
 TEST(BeliefPropagation, ContradictoryEvidenceIsReported) {
-  engine::CompiledModel model = testing::compile_text(R"(
-    variables { name: "a" cardinality: 2 }
-    variables { name: "b" cardinality: 2 }
-    variables { name: "c" cardinality: 2 }
-    factors { name: "or" logical_or { parents: "a b" child: "c" } }
-    evidence { variable: "a" value: 1 }
-    evidence { variable: "c" value: 0 }
-  )");
+  engine::CompiledModel model = testing::compile_text(testing::kContradictingOrEvidence);
   for (const Schedule schedule :
        {Schedule::kFlooding, Schedule::kSequential, Schedule::kResidual}) {
     const BpParams p = converging(schedule, 0.5);
@@ -476,14 +469,7 @@ TEST(BeliefPropagation, MaxProductWithClampedEvidenceOnAnOrOfAndsStaysBounded) {
 // Where BP leaves a variable no possible state (all beliefs −inf), decoding used to take
 // state 0 whatever the evidence: here a = 0 although a is clamped to 1.
 TEST(BeliefPropagation, DecodingKeepsTheEvidenceWhenBpFindsNoPossibleState) {
-  const engine::CompiledModel model = testing::compile_text(R"(
-    variables { name: "a" cardinality: 2 }
-    variables { name: "b" cardinality: 2 }
-    variables { name: "c" cardinality: 2 }
-    factors { name: "or" logical_or { parents: "a b" child: "c" } }
-    evidence { variable: "a" value: 1 }
-    evidence { variable: "c" value: 0 }
-  )");
+  const engine::CompiledModel model = testing::compile_text(testing::kContradictingOrEvidence);
   BpParams p;
   p.temperature = 0.0;
   BeliefPropagation bp(build_message_graph(model), 1);

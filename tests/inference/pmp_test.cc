@@ -359,14 +359,7 @@ TEST(Pmp, ClampedSamplesKeepTheEvidenceOrAreCountedInvalid) {
 }
 
 TEST(Pmp, RefusesEvidenceThatContradictsTheHardFactors) {
-  const engine::CompiledModel model = testing::compile_text(R"(
-    variables { name: "a" cardinality: 2 }
-    variables { name: "b" cardinality: 2 }
-    variables { name: "c" cardinality: 2 }
-    factors { name: "or" logical_or { parents: "a b" child: "c" } }
-    evidence { variable: "a" value: 1 }
-    evidence { variable: "c" value: 0 }
-  )");
+  const engine::CompiledModel model = testing::compile_text(testing::kContradictingOrEvidence);
   PmpSampler sampler(model, params(), 1);
   Chains chains(4, model.graph->num_variables());
   try {

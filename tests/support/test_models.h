@@ -8,6 +8,16 @@
 
 namespace dgm::testing {
 
+// c = OR(a, b) with a clamped to 1 and c to 0: evidence of probability zero that only the hard
+// factor reveals, which every backend must refuse (BP, PMP, exact inference, dgm on the CLI).
+inline constexpr const char* kContradictingOrEvidence = R"(
+    variables { name: "a" cardinality: 2 }
+    variables { name: "b" cardinality: 2 }
+    variables { name: "c" cardinality: 2 }
+    factors { name: "or" logical_or { parents: "a b" child: "c" } }
+    evidence { variable: "a" value: 1 }
+    evidence { variable: "c" value: 0 })";
+
 // Parses and compiles protobuf text (messages name the model "test.pbtxt").
 engine::CompiledModel compile_text(const std::string& text,
                                    const engine::CompileOptions& options = {},

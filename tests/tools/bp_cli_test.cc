@@ -55,14 +55,8 @@ TEST(BpCli, SoftTemperaturesGiveBeliefsWithoutLogZ) {
 }
 
 TEST(BpCli, ContradictionIsAnErrorForEverySchedule) {
-  const std::string model = testing::write_file(testing::scratch_dir(), "or.pbtxt", R"(
-    variables { name: "a" cardinality: 2 }
-    variables { name: "b" cardinality: 2 }
-    variables { name: "c" cardinality: 2 }
-    factors { name: "or" logical_or { parents: "a b" child: "c" } }
-    evidence { variable: "a" value: 1 }
-    evidence { variable: "c" value: 0 }
-  )");
+  const std::string model =
+      testing::write_file(testing::scratch_dir(), "or.pbtxt", testing::kContradictingOrEvidence);
   for (const char* schedule : {"flooding", "sequential", "residual"}) {
     for (const char* query : {"map", "marginals", "logz"}) {
       const auto r =
