@@ -61,6 +61,12 @@ class CounterRng {
   // per Philox call where 24 bits of resolution suffice.
   static float uniform_word(std::uint32_t word) { return r123::u01<float>(word); }
 
+  // The key and the two high counter words (the stream): what a batched generator
+  // (engine/philox_batch.h) needs to compute the same draws.
+  const Philox::key_type& key() const { return key_; }
+  std::uint32_t stream_lo() const { return stream_lo_; }
+  std::uint32_t stream_hi() const { return stream_hi_; }
+
   // Standard normal by Box–Muller on the counter's words.
   double normal(std::uint64_t counter) const {
     auto r = bits(counter);

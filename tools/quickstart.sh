@@ -21,7 +21,7 @@ BUDGET="${BUDGET:-5}"
 packages=(cmake ninja-build g++ make pkg-config
   libboost-graph-dev libeigen3-dev libprotobuf-dev protobuf-compiler libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev librandom123-dev libcli11-dev
-  nlohmann-json3-dev zlib1g-dev
+  libopenblas-dev nlohmann-json3-dev zlib1g-dev
   dataset-fashion-mnist python3-matplotlib python3-numpy)
 missing=()
 for p in "${packages[@]}"; do

@@ -8,9 +8,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/dense_product.h"
 #include "engine/error.h"
 #include "engine/parallel_tiles.h"
+#include "engine/philox_batch.h"
 #include "engine/random.h"
+#include "engine/vector_kernels.h"
 #include "factors/factor_block.h"
 #include "inference/sampling/chain_checks.h"
 #include "inference/sampling/work.h"
@@ -119,15 +122,23 @@ void RbmBlockGibbs::gather(const Chains& chains, const Layer& layer, Matrix& out
       [&](const tbb::blocked_range<std::int32_t>& r) { copy_rows(r.begin(), r.end()); });
 }
 
+void RbmBlockGibbs::tile_product(const Layer& target, const Matrix& given, std::int32_t r0,
+                                 std::int32_t m, std::int32_t c0, std::int32_t n,
+                                 Matrix& out) const {
+  // Hidden: v·W[:, c0 .. c0 + n); visible: h·W[c0 .. c0 + n, :]ᵀ. W is nv × nh, row-major.
+  const bool hidden = &target == &hidden_;
+  const float* w =
+      weights_.data() + (hidden ? c0 : static_cast<std::int64_t>(c0) * weights_.cols());
+  engine::gemm(false, !hidden, m, n, given.cols(), 1.0f, given.data() + r0 * given.cols(),
+               given.cols(), w, weights_.cols(), 0.0f, out.data() + r0 * out.cols() + c0,
+               out.cols());
+}
+
 void RbmBlockGibbs::tile_log_odds(const Layer& target, const Matrix& given, std::int32_t r0,
                                   std::int32_t m, std::int32_t c0, std::int32_t n,
                                   Matrix& out) const {
-  auto tile = out.block(r0, c0, m, n);
-  if (&target == &hidden_)
-    tile.noalias() = given.middleRows(r0, m) * weights_.middleCols(c0, n);
-  else
-    tile.noalias() = given.middleRows(r0, m) * weights_.middleRows(c0, n).transpose();
-  tile.rowwise() += target.bias.segment(c0, n);
+  tile_product(target, given, r0, m, c0, n, out);
+  out.block(r0, c0, m, n).rowwise() += target.bias.segment(c0, n);
 }
 
 void RbmBlockGibbs::log_odds(const Layer& target, const Matrix& given, Matrix& out) const {
@@ -152,9 +163,8 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
   auto run_tile = [&](std::int32_t t) {
     const std::int32_t r0 = t / col_tiles * kRowBlock, m = std::min(kRowBlock, num_chains - r0);
     const std::int32_t c0 = target.bounds[t % col_tiles], n = target.bounds[t % col_tiles + 1] - c0;
-    tile_log_odds(target, given, r0, m, c0, n, scratch);
-    auto e = scratch.block(r0, c0, m, n);
-    e = (-e.array()).exp().matrix();  // e^{−a}
+    tile_product(target, given, r0, m, c0, n, scratch);
+    const float* bias = target.bias.data() + c0;
     const float* free = target.free.data() + c0;
     const float* value = target.value.data() + c0;
     float u[kMaxTileWidth];
@@ -162,24 +172,13 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
     for (std::int32_t b = r0; b < r0 + m; ++b) {
       const engine::CounterRng rng(
           seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
+      // c0 is a multiple of 4: the tile's uniforms are whole Philox draws.
       const std::uint64_t first = target.first_word + static_cast<std::uint64_t>(c0 / 4);
-      for (std::int32_t q = 0; 4 * q < n; ++q) {  // c0 is a multiple of 4: whole words
-        const auto words = rng.bits(engine::sweep_counter(static_cast<std::uint64_t>(sweep),
-                                                          first + static_cast<std::uint64_t>(q)));
-        for (int w = 0; w < 4; ++w) u[4 * q + w] = engine::CounterRng::uniform_word(words[w]);
-      }
-      const float* neg_exp = scratch.row(b).data() + c0;
-      float* x = states.row(b).data() + c0;
-      for (std::int32_t j = 0; j < n; ++j) {  // vectorisable: no branch, no integer state
-        const float draw = u[j] * (1.0f + neg_exp[j]) <= 1.0f ? 1.0f : 0.0f;
-        x[j] = draw * free[j] + value[j];
-      }
-      std::int32_t* x_chain = chains.chain(b).data() + target.begin + c0;
-      for (std::int32_t j = 0; j < n; ++j) {
-        const auto state = static_cast<std::int32_t>(x[j]);
-        tile_changed += state != x_chain[j];
-        x_chain[j] = state;
-      }
+      engine::philox_uniform_floats(
+          rng, engine::sweep_counter(static_cast<std::uint64_t>(sweep), first), (n + 3) / 4, u);
+      tile_changed += engine::bernoulli_logistic_row(scratch.row(b).data() + c0, bias, u, free,
+                                                     value, states.row(b).data() + c0,
+                                                     chains.chain(b).data() + target.begin + c0, n);
     }
     changed.fetch_add(tile_changed, std::memory_order_relaxed);
   };

@@ -16,10 +16,13 @@
 //
 // Work is split into tiles — blocks of at most kRowBlock chains × column ranges whose sizes
 // depend only on B and the layer sizes — and the tiles run in parallel on oneTBB. Each tile
-// does its slice of the GEMM (Eigen, single-threaded: Eigen threads only with OpenMP, which
-// dgm does not use), adds the biases and draws. Since the tiling never depends on the number
-// of threads and Eigen's product is deterministic for given shapes, samples are bit-identical
-// for any thread count.
+// does its slice of the GEMM on its own thread (engine/dense_product.h: OpenBLAS with kernels
+// chosen for the CPU at run time, or Eigen at dispatch level portable), then adds the biases
+// and draws (engine/vector_kernels.h, one Philox call per 16 draws on AVX-512,
+// engine/philox_batch.h). Since the tiling never depends on the number of threads and a
+// product of given shapes is deterministic, samples are bit-identical for any thread count.
+// (Another BLAS, CPU or dispatch level may round the products differently, which changes a
+// draw only where a uniform falls within float rounding of its probability.)
 //
 // Random numbers: the draw of unit u of chain b in sweep s uses word u mod 4 of
 // CounterRng(seed, stream_id(kSweep, b)).bits(sweep_counter(s, first + u / 4)), with
@@ -92,8 +95,12 @@ class RbmBlockGibbs final : public Sampler {
 
   // Fills `out` (B × size) with the layer's states from the chains.
   void gather(const Chains& chains, const Layer& layer, Matrix& out) const;
-  // Log-odds of tile (rows [r0, r0 + m), columns [c0, c0 + n)) of `target` given the other
-  // layer's states `given`, written to `out` at the same place.
+  // The product part of the log-odds of tile (rows [r0, r0 + m), columns [c0, c0 + n)) of
+  // `target` given the other layer's states `given` (without the biases), written to `out`
+  // at the same place.
+  void tile_product(const Layer& target, const Matrix& given, std::int32_t r0, std::int32_t m,
+                    std::int32_t c0, std::int32_t n, Matrix& out) const;
+  // The same with the biases added: the log-odds.
   void tile_log_odds(const Layer& target, const Matrix& given, std::int32_t r0, std::int32_t m,
                      std::int32_t c0, std::int32_t n, Matrix& out) const;
   // Log-odds of every unit of `target` (B × size) into `out`, tile by tile.

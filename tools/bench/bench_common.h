@@ -8,8 +8,15 @@
 #include <tuple>
 
 #include "dgm.h"
+#include "engine/cpu_dispatch.h"
 
 namespace dgm::bench {
+
+// Which code paths this CPU got (engine/cpu_dispatch.h; DGM_DISPATCH=portable|avx2|avx512
+// lowers the level), printed in the context lines at the top of every program's output and
+// in its JSON "context".
+inline const bool kDispatchContext =
+    (benchmark::AddCustomContext("dgm_dispatch", engine::dispatch_description()), true);
 
 // Figures by benchmark name and thread count (a rate, or a time per step: each program says
 // which), kept across repetitions so the report can use the best one.

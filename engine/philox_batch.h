@@ -1,0 +1,29 @@
+#pragma once
+// Many consecutive Philox4x32-10 draws of one stream at once, on the CPU's widest vector unit
+// (engine/cpu_dispatch.h): 16 draws per AVX-512 iteration, 8 per AVX2 iteration, the scalar
+// Random123 code otherwise and for the remainder. Every level gives bit-identical words to
+// CounterRng::bits (tests/engine/philox_batch_test.cc), so a sampler's trajectory never
+// depends on the CPU or the dispatch level. Samplers call this where they need a row of
+// uniforms at once (the RBM's block Gibbs half-steps, the batched binary site updates), where
+// one scalar draw per four sites costs as much as the rest of an update.
+#include <cstdint>
+
+#include "engine/random.h"
+
+namespace dgm::engine {
+
+// out[4q + w] = word w of rng.bits(first_counter + q) for q in [0, draws).
+void philox_words(const CounterRng& rng, std::uint64_t first_counter, std::int64_t draws,
+                  std::uint32_t* out);
+
+// out[4q + w] = CounterRng::uniform_word(word w of rng.bits(first_counter + q)), uniforms in
+// (0, 1) of 24-bit float resolution.
+void philox_uniform_floats(const CounterRng& rng, std::uint64_t first_counter, std::int64_t draws,
+                           float* out);
+
+// out[4q + w] = r123::u01<double>(word w of rng.bits(first_counter + q)): (word + 1/2)·2^−32,
+// exact in a double.
+void philox_uniform_doubles(const CounterRng& rng, std::uint64_t first_counter, std::int64_t draws,
+                            double* out);
+
+}  // namespace dgm::engine

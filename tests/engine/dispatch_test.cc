@@ -1,0 +1,157 @@
+// The run-time dispatch layer (engine/cpu_dispatch.h): the batched Philox gives the words of
+// CounterRng::bits on every level the CPU supports, and the dense products agree with a plain
+// triple loop on every level and in every transpose combination.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "engine/cpu_dispatch.h"
+#include "engine/dense_product.h"
+#include "engine/error.h"
+#include "engine/philox_batch.h"
+#include "engine/random.h"
+
+namespace dgm::engine {
+namespace {
+
+// Every level this CPU can run, the lowest first; restores the active level on destruction.
+class EveryLevel {
+ public:
+  EveryLevel() : saved_(simd_level()) {
+    for (int l = 0; l <= static_cast<int>(supported_simd_level()); ++l)
+      levels_.push_back(static_cast<SimdLevel>(l));
+  }
+  ~EveryLevel() { set_simd_level(saved_); }
+  const std::vector<SimdLevel>& levels() const { return levels_; }
+
+ private:
+  SimdLevel saved_;
+  std::vector<SimdLevel> levels_;
+};
+
+TEST(Dispatch, LevelsParseAndCannotExceedTheCpu) {
+  EXPECT_EQ(parse_simd_level("portable"), SimdLevel::kPortable);
+  EXPECT_EQ(parse_simd_level("avx2"), SimdLevel::kAvx2);
+  EXPECT_EQ(parse_simd_level("avx512"), SimdLevel::kAvx512);
+  EXPECT_THROW(parse_simd_level("sse9"), Error);
+  EveryLevel guard;
+  if (supported_simd_level() != SimdLevel::kAvx512) {
+    EXPECT_THROW(set_simd_level(SimdLevel::kAvx512), Error);
+  }
+  set_simd_level(SimdLevel::kPortable);
+  EXPECT_FALSE(blas_products());
+  EXPECT_NE(dispatch_description().find("simd portable"), std::string::npos);
+}
+
+TEST(PhiloxBatch, EveryLevelGivesRandom123sWords) {
+  EveryLevel guard;
+  const CounterRng rng(0x0123456789abcdefull, stream_id(StreamPurpose::kSweep, 77));
+  // Lengths around the vector widths (8, 16), offsets that are not multiples of them, and a
+  // run whose low counter word would carry (scalar fallback).
+  const std::vector<std::uint64_t> firsts = {0, 5, sweep_counter(3, 17), 0xfffffff0ull};
+  for (SimdLevel level : guard.levels()) {
+    set_simd_level(level);
+    for (std::uint64_t first : firsts)
+      for (std::int64_t count : {0, 1, 7, 8, 9, 15, 16, 17, 33, 100}) {
+        std::vector<std::uint32_t> words(static_cast<std::size_t>(4 * count));
+        std::vector<float> floats(words.size());
+        std::vector<double> doubles(words.size());
+        philox_words(rng, first, count, words.data());
+        philox_uniform_floats(rng, first, count, floats.data());
+        philox_uniform_doubles(rng, first, count, doubles.data());
+        for (std::int64_t q = 0; q < count; ++q) {
+          const auto expected = rng.bits(first + static_cast<std::uint64_t>(q));
+          for (int w = 0; w < 4; ++w) {
+            const auto k = static_cast<std::size_t>(4 * q + w);
+            ASSERT_EQ(words[k], expected[w]) << simd_level_name(level) << " first " << first
+                                             << " count " << count << " draw " << q;
+            ASSERT_EQ(floats[k], CounterRng::uniform_word(expected[w]));
+            ASSERT_EQ(doubles[k], r123::u01<double>(expected[w]));
+          }
+        }
+      }
+  }
+}
+
+// The float conversion is the delicate part of the vector paths (AVX2 has no unsigned
+// conversion): words near the rounding boundaries of a float.
+TEST(PhiloxBatch, FloatUniformsAreCorrectlyRoundedForEveryWord) {
+  EveryLevel guard;
+  // Search draws whose words fall in the top range (≥ 2^24, where float rounds) until a few
+  // thousand such words were compared; every draw's words count anyway.
+  const CounterRng rng(99, 5);
+  constexpr std::int64_t kDraws = 1 << 14;
+  std::vector<float> reference(4 * kDraws), floats(4 * kDraws);
+  set_simd_level(SimdLevel::kPortable);
+  philox_uniform_floats(rng, 0, kDraws, reference.data());
+  for (SimdLevel level : guard.levels()) {
+    set_simd_level(level);
+    philox_uniform_floats(rng, 0, kDraws, floats.data());
+    EXPECT_EQ(floats, reference) << simd_level_name(level);
+  }
+  for (float u : reference) {
+    ASSERT_GT(u, 0.0f);
+    ASSERT_LE(u, 1.0f);
+  }
+}
+
+// C = alpha·op(A)·op(B) + beta·C against a loop in long double.
+TEST(DenseProduct, AgreesWithALoopOnEveryLevelAndTranspose) {
+  EveryLevel guard;
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  const std::int64_t m = 13, n = 37, k = 70;
+  for (SimdLevel level : guard.levels()) {
+    set_simd_level(level);
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (double beta : {0.0, 1.0, -0.5}) {
+          const std::int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+          std::vector<double> a(static_cast<std::size_t>((ta ? k : m) * lda));
+          std::vector<double> b(static_cast<std::size_t>((tb ? n : k) * ldb));
+          std::vector<double> c(static_cast<std::size_t>(m * ldc));
+          for (double& x : a) x = unit(gen);
+          for (double& x : b) x = unit(gen);
+          for (double& x : c) x = unit(gen);
+          std::vector<float> af(a.begin(), a.end()), bf(b.begin(), b.end()), cf(c.begin(), c.end());
+          std::vector<double> cd = c;
+          gemm(ta, tb, m, n, k, 0.75, a.data(), lda, b.data(), ldb, beta, cd.data(), ldc);
+          gemm(ta, tb, m, n, k, 0.75f, af.data(), lda, bf.data(), ldb, static_cast<float>(beta),
+               cf.data(), ldc);
+          for (std::int64_t i = 0; i < m; ++i)
+            for (std::int64_t j = 0; j < n; ++j) {
+              long double sum = 0;
+              for (std::int64_t l = 0; l < k; ++l) {
+                const double x = ta ? a[l * lda + i] : a[i * lda + l];
+                const double y = tb ? b[j * ldb + l] : b[l * ldb + j];
+                sum += static_cast<long double>(x) * y;
+              }
+              const double expected = 0.75 * static_cast<double>(sum) + beta * c[i * ldc + j];
+              ASSERT_NEAR(cd[i * ldc + j], expected, 1e-12)
+                  << simd_level_name(level) << " ta " << ta << " tb " << tb;
+              ASSERT_NEAR(cf[i * ldc + j], expected, 1e-4);
+            }
+          // The padding between rows is never written.
+          for (std::int64_t i = 0; i < m; ++i)
+            for (std::int64_t j = n; j < ldc; ++j) ASSERT_EQ(cd[i * ldc + j], c[i * ldc + j]);
+        }
+  }
+}
+
+// beta = 0 must not read C: NaN there must not leak into the result.
+TEST(DenseProduct, BetaZeroIgnoresWhatCHeld) {
+  EveryLevel guard;
+  for (SimdLevel level : guard.levels()) {
+    set_simd_level(level);
+    const std::vector<float> a = {1, 2, 3, 4}, b = {5, 6, 7, 8};
+    std::vector<float> c(4, std::nanf(""));
+    gemm(false, false, 2, 2, 2, 1.0f, a.data(), 2, b.data(), 2, 0.0f, c.data(), 2);
+    EXPECT_EQ(c, (std::vector<float>{19, 22, 43, 50})) << simd_level_name(level);
+  }
+}
+
+}  // namespace
+}  // namespace dgm::engine
