@@ -7,13 +7,13 @@ namespace dgm::engine {
 
 namespace {
 
-// The kernels' one body, inlined into a function per level; the compiler vectorises it for
-// that level's registers. Nothing in it may depend on the vector width (no reductions in an
-// order the compiler chooses; the count of changes is exact whatever the order).
-inline std::int64_t bernoulli_logistic_body(const float* a, const float* bias, const float* u,
-                                            const float* free, const float* value, float* x,
-                                            std::int32_t* state, std::int64_t n) {
-  std::int64_t changed = 0;
+// Each kernel's one body, inlined into a function per level, where the compiler vectorises
+// it for that level's registers.
+
+inline std::int64_t bernoulli_logistic_row_body(const float* a, const float* bias, const float* u,
+                                                const float* free, const float* value, float* x,
+                                                std::int32_t* state, std::int64_t n) {
+  std::int64_t changed = 0;  // exact in any order
   for (std::int64_t j = 0; j < n; ++j) {
     const float e = exp_float_clamped(-(a[j] + bias[j]));
     const float draw = u[j] * (1.0f + e) <= 1.0f ? 1.0f : 0.0f;
@@ -26,36 +26,103 @@ inline std::int64_t bernoulli_logistic_body(const float* a, const float* bias, c
   return changed;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define DGM_X86_KERNELS 1
-__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2"))) std::int64_t
-bernoulli_logistic_avx512(const float* a, const float* bias, const float* u, const float* free,
-                          const float* value, float* x, std::int32_t* state, std::int64_t n) {
-  return bernoulli_logistic_body(a, bias, u, free, value, x, state, n);
+inline void logistic_thresholds_row_body(const double* a, const double* u, double* q,
+                                         std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) q[j] = u[j] * (1.0 + exp_estimate(-a[j]));
 }
-__attribute__((target("avx2"))) std::int64_t bernoulli_logistic_avx2(
-    const float* a, const float* bias, const float* u, const float* free, const float* value,
-    float* x, std::int32_t* state, std::int64_t n) {
-  return bernoulli_logistic_body(a, bias, u, free, value, x, state, n);
+
+inline void sigmoid_softplus_row_body(const double* a, float* sigma, double* terms, double* factors,
+                                      std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    const double e = exp_neg_abs(a[j]);
+    softplus_parts(a[j], e, terms[j], factors[j]);
+    sigma[j] = static_cast<float>(sigmoid(a[j], e));
+  }
 }
-#endif
+
+inline void first_order_scores_row_body(const std::int32_t* v, const double* bias, const float* g,
+                                        const double* offset, double* d, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j)
+    d[j] = static_cast<double>(1 - 2 * v[j]) * (bias[j] + static_cast<double>(g[j])) + offset[j];
+}
+
+inline void gwg_weights_row_body(const double* d, const double* mask, double shift, double* q,
+                                 std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    const double y = 0.5 * d[j] - shift;
+    q[j] = exp_estimate(if_negative(y + 700.0, -700.0, y)) * mask[j];
+  }
+}
+
+inline void langevin_terms_row_body(const double* d, const double* mask, double h, double* e,
+                                    double* terms, double* factors, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    const double z = 0.5 * d[j] - h;
+    e[j] = exp_neg_abs(z) * mask[j];
+    softplus_parts(z, e[j], terms[j], factors[j]);
+  }
+}
+
+inline void langevin_flips_row_body(const double* u, const double* e, const double* d, double h,
+                                    double* flip, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j)
+    flip[j] = u[j] * (1.0 + e[j]) <= if_negative(0.5 * d[j] - h, e[j], 1.0) ? 1.0 : 0.0;
+}
 
 }  // namespace
 
-std::int64_t bernoulli_logistic_row(const float* a, const float* bias, const float* u,
-                                    const float* free, const float* value, float* x,
-                                    std::int32_t* state, std::int64_t n) {
-#ifdef DGM_X86_KERNELS
-  switch (simd_level()) {
-    case SimdLevel::kAvx512:
-      return bernoulli_logistic_avx512(a, bias, u, free, value, x, state, n);
-    case SimdLevel::kAvx2:
-      return bernoulli_logistic_avx2(a, bias, u, free, value, x, state, n);
-    case SimdLevel::kPortable:
-      break;
+// For each kernel: a copy per x86 level (target attributes: the body is inlined and
+// vectorised with that level's instructions; nothing it calls out of line is recompiled, so
+// no AVX code can leak into another function), and the public function that picks one.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DGM_DISPATCHED_KERNEL(ret, name, params, args)                                          \
+  namespace {                                                                                   \
+  __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2"))) ret name##_avx512 params { \
+    return name##_body args;                                                                    \
+  }                                                                                             \
+  __attribute__((target("avx2"))) ret name##_avx2 params { return name##_body args; }           \
+  }                                                                                             \
+  ret name params {                                                                             \
+    switch (simd_level()) {                                                                     \
+      case SimdLevel::kAvx512:                                                                  \
+        return name##_avx512 args;                                                              \
+      case SimdLevel::kAvx2:                                                                    \
+        return name##_avx2 args;                                                                \
+      case SimdLevel::kPortable:                                                                \
+        break;                                                                                  \
+    }                                                                                           \
+    return name##_body args;                                                                    \
   }
+#else
+#define DGM_DISPATCHED_KERNEL(ret, name, params, args) \
+  ret name params { return name##_body args; }
 #endif
-  return bernoulli_logistic_body(a, bias, u, free, value, x, state, n);
-}
+
+DGM_DISPATCHED_KERNEL(std::int64_t, bernoulli_logistic_row,
+                      (const float* a, const float* bias, const float* u, const float* free,
+                       const float* value, float* x, std::int32_t* state, std::int64_t n),
+                      (a, bias, u, free, value, x, state, n))
+DGM_DISPATCHED_KERNEL(void, logistic_thresholds_row,
+                      (const double* a, const double* u, double* q, std::int64_t n), (a, u, q, n))
+DGM_DISPATCHED_KERNEL(void, sigmoid_softplus_row,
+                      (const double* a, float* sigma, double* terms, double* factors,
+                       std::int64_t n),
+                      (a, sigma, terms, factors, n))
+DGM_DISPATCHED_KERNEL(void, first_order_scores_row,
+                      (const std::int32_t* v, const double* bias, const float* g,
+                       const double* offset, double* d, std::int64_t n),
+                      (v, bias, g, offset, d, n))
+DGM_DISPATCHED_KERNEL(void, gwg_weights_row,
+                      (const double* d, const double* mask, double shift, double* q,
+                       std::int64_t n),
+                      (d, mask, shift, q, n))
+DGM_DISPATCHED_KERNEL(void, langevin_terms_row,
+                      (const double* d, const double* mask, double h, double* e, double* terms,
+                       double* factors, std::int64_t n),
+                      (d, mask, h, e, terms, factors, n))
+DGM_DISPATCHED_KERNEL(void, langevin_flips_row,
+                      (const double* u, const double* e, const double* d, double h, double* flip,
+                       std::int64_t n),
+                      (u, e, d, h, flip, n))
 
 }  // namespace dgm::engine

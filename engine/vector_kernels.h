@@ -1,8 +1,8 @@
 #pragma once
 // Row kernels of the samplers, compiled for each instruction-set level and chosen at run time
 // (engine/cpu_dispatch.h). Every level gives bit-identical results: element-wise IEEE
-// arithmetic from engine/vector_math.h, compiled without fused multiply-adds
-// (tests/engine/dispatch_test.cc compares the levels).
+// arithmetic from engine/vector_math.h, compiled without fused multiply-adds, and no sum in an
+// order the vector width could change (tests/engine/dispatch_test.cc compares the levels).
 #include <cstdint>
 
 namespace dgm::engine {
@@ -14,5 +14,34 @@ namespace dgm::engine {
 std::int64_t bernoulli_logistic_row(const float* a, const float* bias, const float* u,
                                     const float* free, const float* value, float* x,
                                     std::int32_t* state, std::int64_t n);
+
+// Heat-bath thresholds of binary site updates: q_j = u_j·(1 + e^{−a_j}) by exp_estimate (a_j
+// the log-odds of state 1, u_j its uniform); the state is 1 iff q_j < 1. Valid for
+// |a_j| ≤ 700 only (callers decide the rest, and the cases near q = 1, exactly).
+void logistic_thresholds_row(const double* a, const double* u, double* q, std::int64_t n);
+
+// For a row of log-odds a: σ(a_j) (as float) and the parts of Σ_j softplus(a_j) that
+// softplus_total adds up (engine/vector_math.h, softplus_parts), from one exponential each.
+void sigmoid_softplus_row(const double* a, float* sigma, double* terms, double* factors,
+                          std::int64_t n);
+
+// First-order flip scores of binary units: d_j = (1 − 2·v_j)·(bias_j + g_j) + offset_j
+// (offset 0, or −∞ for clamped units).
+void first_order_scores_row(const std::int32_t* v, const double* bias, const float* g,
+                            const double* offset, double* d, std::int64_t n);
+
+// Gibbs-with-gradients proposal weights q_j = e^{d_j/2 − shift}·mask_j, the exponent clamped
+// to ≥ −700 (so d = −∞ gives a finite value the mask zeroes), by exp_estimate.
+void gwg_weights_row(const double* d, const double* mask, double shift, double* q, std::int64_t n);
+
+// Discrete Langevin proposal terms for z_j = d_j/2 − h: e_j = e^{−|z_j|}·mask_j and the parts
+// of Σ_j softplus(z_j).
+void langevin_terms_row(const double* d, const double* mask, double h, double* e, double* terms,
+                        double* factors, std::int64_t n);
+
+// Discrete Langevin flips: flip_j = 1 iff u_j ≤ σ(z_j), z_j = d_j/2 − h, tested as
+// u_j·(1 + e_j) ≤ (z_j ≥ 0 ? 1 : e_j) with e_j from langevin_terms_row; else 0.
+void langevin_flips_row(const double* u, const double* e, const double* d, double h, double* flip,
+                        std::int64_t n);
 
 }  // namespace dgm::engine

@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 
+#include "engine/dense_product.h"
 #include "engine/error.h"
 #include "factors/enumeration.h"
 #include "factors/factor_eval.h"
@@ -97,7 +98,10 @@ void BatchStatistics::add_bipartite(std::size_t bi, const Batch& batch, double w
   const Eigen::Index columns = block.right_count;
   tbb::parallel_for(Eigen::Index{0}, (columns + kTile - 1) / kTile, [&](Eigen::Index t) {
     const Eigen::Index c0 = t * kTile, c = std::min(kTile, columns - c0);
-    w.middleCols(c0, c).noalias() += weight * (left.transpose() * right.middleCols(c0, c));
+    // w[:, c0 .. c0 + c) += weight·leftᵀ·right[:, c0 .. c0 + c) (engine/dense_product.h).
+    engine::gemm(true, false, block.left_count, c, batch.rows, weight, left.data(),
+                 block.left_count, right.data() + c0, block.right_count, 1.0, w.data() + c0,
+                 block.right_count);
   });
 }
 

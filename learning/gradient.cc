@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/dense_product.h"
 #include "engine/error.h"
 #include "engine/numeric_range.h"
 #include "engine/random.h"
@@ -155,7 +156,8 @@ void GradientEstimator::hidden_probabilities(std::span<const std::int32_t> state
   constexpr Eigen::Index kTile = 128;
   tbb::parallel_for(Eigen::Index{0}, (a.cols() + kTile - 1) / kTile, [&](Eigen::Index t) {
     const Eigen::Index c0 = t * kTile, c = std::min(kTile, a.cols() - c0);
-    a.middleCols(c0, c).noalias() = v * w.middleCols(c0, c);
+    engine::gemm(false, false, rows, c, r.num_visible, 1.0, v.data(), r.num_visible, w.data() + c0,
+                 r.num_hidden, 0.0, a.data() + c0, r.num_hidden);
   });
   soft_.assign(static_cast<std::size_t>(rows * n), 0.0);
   for (std::int64_t b = 0; b < rows; ++b)

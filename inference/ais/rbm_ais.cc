@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "engine/dense_product.h"
 #include "engine/parallel_tiles.h"
 #include "engine/random.h"
 #include "engine/vector_math.h"
@@ -153,7 +154,8 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
                          std::int32_t n) {
     const double beta = betas[static_cast<std::size_t>(k)];
     const double previous = betas[static_cast<std::size_t>(k - 1)];
-    a.block(r0, c0h, m, n).noalias() = v.middleRows(r0, m) * wf.middleCols(c0h, n);
+    engine::gemm(false, false, m, n, nv, 1.0f, v.data() + std::int64_t{r0} * nv, nv,
+                 wf.data() + c0h, nh, 0.0f, a.data() + std::int64_t{r0} * nh + c0h, nh);
     double u[kMaxTileWidth + 16], pre[kMaxTileWidth + 16];
     double t1r[kMaxTileWidth + 16], f1r[kMaxTileWidth + 16], t0r[kMaxTileWidth + 16],
         f0r[kMaxTileWidth + 16];
@@ -198,7 +200,8 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
   auto visible_tile = [&](std::int64_t k, std::int32_t r0, std::int32_t m, std::int32_t c0v,
                           std::int32_t n) {
     const double beta = betas[static_cast<std::size_t>(k)];
-    bv.block(r0, c0v, m, n).noalias() = h.middleRows(r0, m) * wft.middleCols(c0v, n);
+    engine::gemm(false, false, m, n, nh, 1.0f, h.data() + std::int64_t{r0} * nh, nh,
+                 wft.data() + c0v, nv, 0.0f, bv.data() + std::int64_t{r0} * nv + c0v, nv);
     double u[kMaxTileWidth + 16];
     const double* __restrict b = rbm.b.data() + c0v;
     const double* __restrict base_b = b0.data() + c0v;

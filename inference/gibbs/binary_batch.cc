@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/vector_math.h"
+#include "engine/vector_kernels.h"
 #include "inference/sampling/draw.h"
 
 namespace dgm::inference {
@@ -40,7 +40,7 @@ std::int64_t update_binary_batch(const BinaryPairwise& pairwise,
       uniforms.consecutive(position[0], m, u);
     else
       for (std::int64_t k = 0; k < m; ++k) u[k] = uniforms(position[k]);
-    for (std::int64_t k = 0; k < m; ++k) q[k] = u[k] * (1.0 + engine::exp_estimate(-log_odds[k]));
+    engine::logistic_thresholds_row(log_odds, u, q, m);
     for (std::int64_t k = 0; k < m; ++k) {
       const bool certain = std::abs(log_odds[k]) <= kMaxLogOdds && std::abs(q[k] - 1.0) >= kMargin;
       const std::int32_t next = certain ? (q[k] < 1.0 ? 1 : 0) : draw_binary(log_odds[k], u[k]);

@@ -12,6 +12,7 @@
 #include <Random123/uniform.hpp>
 #include <cstdint>
 
+#include "engine/philox_batch.h"
 #include "engine/random.h"
 
 namespace dgm::inference {
@@ -39,11 +40,13 @@ class SiteUniforms {
   void consecutive(std::int64_t first, std::int64_t n, double* out) {
     std::int64_t k = 0;
     for (; k < n && (first + k) % 4 != 0; ++k) out[k] = (*this)(first + k);  // partial draw
-    for (; k + 4 <= n; k += 4) {
-      const auto words =
-          rng_.bits(engine::sweep_counter(sweep_, static_cast<std::uint64_t>((first + k) >> 2)));
-      for (int w = 0; w < 4; ++w) out[k + w] = r123::u01<double>(words[w]);
-    }
+    // The whole draws in between at once, on the CPU's vector unit (engine/philox_batch.h:
+    // the same words as rng_.bits).
+    const std::int64_t whole = (n - k) / 4;
+    engine::philox_uniform_doubles(
+        rng_, engine::sweep_counter(sweep_, static_cast<std::uint64_t>((first + k) >> 2)), whole,
+        out + k);
+    k += 4 * whole;
     for (; k < n; ++k) out[k] = (*this)(first + k);
   }
 

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/dense_product.h"
 #include "engine/parallel_tiles.h"
+#include "engine/philox_batch.h"
 #include "engine/random.h"
+#include "engine/vector_kernels.h"
 #include "engine/vector_math.h"
 #include "factors/factor_block.h"
 #include "factors/infinity.h"
@@ -55,14 +58,12 @@ void for_chains(std::int32_t num_chains, std::int32_t units, F f) {
 // Per-thread buffers of the vectorised passes (a task runs on one thread, and none nests).
 struct Scratch {
   std::vector<double> terms, factors;
-  std::vector<std::uint32_t> words;
 };
 Scratch& scratch(std::int32_t n) {
   thread_local Scratch s;
   if (s.terms.size() < static_cast<std::size_t>(n)) {
     s.terms.resize(static_cast<std::size_t>(n));
     s.factors.resize(static_cast<std::size_t>(n));
-    s.words.resize(static_cast<std::size_t>(n));
   }
   return s;
 }
@@ -191,12 +192,8 @@ void RbmMarginalSampler::hidden_terms(std::int32_t b, std::int32_t r) {
   double* factors = buffers.factors.data();
   const double* a = a_.row(r).data();
   float* sigma = sigma_.row(b).data();
-  for (std::int32_t j = 0; j < nh_; ++j) {
-    // One exponential for both: σ(a) = (a ≥ 0 ? 1 : e)/(1 + e), e = e^{−|a|}.
-    const double e = engine::exp_neg_abs(a[j]);
-    engine::softplus_parts(a[j], e, terms[j], factors[j]);
-    sigma[j] = static_cast<float>(engine::sigmoid(a[j], e));
-  }
+  // One exponential for both: σ(a) = (a ≥ 0 ? 1 : e)/(1 + e), e = e^{−|a|}.
+  engine::sigmoid_softplus_row(a, sigma, terms, factors, nh_);
   sp_[static_cast<std::size_t>(r)] = engine::softplus_total(terms, factors, nh_);
 }
 
@@ -209,8 +206,10 @@ void RbmMarginalSampler::product() {
         static_cast<std::int32_t>(std::int64_t{t % col_tiles} * nv_ / col_tiles);
     const std::int32_t c1 =
         static_cast<std::int32_t>(std::int64_t{t % col_tiles + 1} * nv_ / col_tiles);
-    product_.block(r0, c0, m, c1 - c0).noalias() =
-        sigma_.middleRows(r0, m) * wf_.middleRows(c0, c1 - c0).transpose();
+    // σ(a)·W[c0 .. c1, :]ᵀ (engine/dense_product.h: OpenBLAS, or Eigen at level portable).
+    engine::gemm(false, true, m, c1 - c0, nh_, 1.0f, sigma_.data() + std::int64_t{r0} * nh_, nh_,
+                 wf_.data() + std::int64_t{c0} * nh_, nh_, 0.0f,
+                 product_.data() + std::int64_t{r0} * nv_ + c0, nv_);
   };
   const std::int32_t tiles = row_blocks * col_tiles;
   engine::run_tiles(tiles, std::int64_t{num_chains_} * nv_ * nh_ >= kParallelWork, run_tile);
@@ -263,27 +262,17 @@ void RbmMarginalSampler::scores_and_proposal(std::int32_t b, std::int32_t r,
     }
   }
   // First order: d_i = s_i·(b_i + g_i) from the product g = W·σ(a), plus 0 or −∞ (clamped).
-  const float* g = product_.row(b).data();
-  const double* bias = b_.data();
-  const double* clamped = clamp_offset_.data();
-  auto first_order_score = [&](std::int32_t i) {
-    return static_cast<double>(1 - 2 * v[i]) * (bias[i] + static_cast<double>(g[i])) + clamped[i];
-  };
   double* q = q_.row(r).data();
   const double* mask = free_mask_.data();
-  // (Each loop writes one or two arrays: with more, GCC gives up checking them for aliasing
-  // and does not vectorise.)
   if (first_order)
-    for (std::int32_t i = 0; i < nv_; ++i) d[i] = first_order_score(i);
+    engine::first_order_scores_row(v, b_.data(), product_.row(b).data(), clamp_offset_.data(), d,
+                                   nv_);
   if (settings_.method == Method::kGwg) {
     // Weights w_i ≈ exp(d_i/2 − shift), shift = max d/2, by exp_estimate on arguments clamped
     // to ≥ −700 (so −∞ gives a finite value, which the mask zeroes); the MH ratio reads log w_i.
     const double max = Eigen::Map<const Eigen::ArrayXd>(d, nv_).maxCoeff();
     const double shift = max == kNegInf ? 0.0 : 0.5 * max;
-    for (std::int32_t i = 0; i < nv_; ++i) {
-      const double y = 0.5 * d[i] - shift;
-      q[i] = engine::exp_estimate(engine::if_negative(y + 700.0, -700.0, y)) * mask[i];
-    }
+    engine::gwg_weights_row(d, mask, shift, q, nv_);
     norm_[rs] = Eigen::Map<const Eigen::ArrayXd>(q, nv_).sum();
     return;
   }
@@ -292,12 +281,7 @@ void RbmMarginalSampler::scores_and_proposal(std::int32_t b, std::int32_t r,
   Scratch& buffers = scratch(nv_);
   double* terms = buffers.terms.data();
   double* factors = buffers.factors.data();
-  const double h = 0.5 / settings_.step_size;
-  for (std::int32_t i = 0; i < nv_; ++i) {
-    const double z = 0.5 * d[i] - h;
-    q[i] = engine::exp_neg_abs(z) * mask[i];
-    engine::softplus_parts(z, q[i], terms[i], factors[i]);
-  }
+  engine::langevin_terms_row(d, mask, 0.5 / settings_.step_size, q, terms, factors, nv_);
   norm_[rs] = engine::softplus_total(terms, factors, nv_);
 }
 
@@ -382,22 +366,14 @@ void RbmMarginalSampler::propose(Chains& chains, std::int32_t b, std::int64_t sw
   } else {
     const double* d = d_.row(r).data();
     const double* e = q_.row(r).data();
+    // Unit i flips iff u_i ≤ σ(z_i) (0 for clamped units, which never flip; e = e^{−|z|}),
+    // u_i = r123::u01<double>(word i): a branch-free pass, then the flipped units gathered
+    // without branches either (a flip is rare and unpredictable).
     Scratch& buffers = scratch(nv_ + 3);
-    std::uint32_t* words = buffers.words.data();
+    double* u = buffers.terms.data();
     double* flip = buffers.factors.data();
-    for (std::int32_t i0 = 0; i0 < nv_; i0 += 4) {
-      const auto bits =
-          rng.bits(engine::sweep_counter(sweep, first + static_cast<std::uint64_t>(i0 / 4)));
-      std::copy(bits.begin(), bits.end(), words + i0);
-    }
-    // Unit i flips iff u_i ≤ σ(z_i), i.e. u_i·(1 + e_i) ≤ (z_i ≥ 0 ? 1 : e_i) (e = e^{−|z|};
-    // 0 for clamped units, which never flip), u_i = r123::u01<double>(word i): a branch-free
-    // pass, then the flipped units gathered without branches either (a flip is rare and
-    // unpredictable).
-    for (std::int32_t i = 0; i < nv_; ++i) {
-      const double u = static_cast<double>(words[i]) * 0x1p-32 + 0x1p-33;  // u01
-      flip[i] = u * (1.0 + e[i]) <= engine::if_negative(0.5 * d[i] - h, e[i], 1.0) ? 1.0 : 0.0;
-    }
+    engine::philox_uniform_doubles(rng, engine::sweep_counter(sweep, first), unit_draw_count(), u);
+    engine::langevin_flips_row(u, e, d, h, flip, nv_);
     flips.resize(static_cast<std::size_t>(nv_));
     std::size_t count = 0;
     for (std::int32_t i = 0; i < nv_; ++i) {

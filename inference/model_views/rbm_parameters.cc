@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/dense_product.h"
 #include "engine/log_potential.h"
 #include "engine/vector_math.h"
 
@@ -65,7 +66,8 @@ std::vector<double> rbm_log_visible_marginals(const engine::CompiledModel& model
       for (std::int64_t r = 0; r < m; ++r)
         for (std::int32_t i = 0; i < nv; ++i)
           v(r, i) = visible[static_cast<std::size_t>((r0 + r) * nv + i)];
-      a.noalias() = v * rbm.w;
+      a.resize(m, nh);
+      engine::gemm(false, false, m, nh, nv, 1.0, v.data(), nv, rbm.w.data(), nh, 0.0, a.data(), nh);
       a.rowwise() += rbm.c.transpose();
       const Eigen::VectorXd bv = v * rbm.b;
       for (std::int64_t r = 0; r < m; ++r) {
@@ -109,7 +111,9 @@ std::vector<double> rbm_log_potentials(const RbmParameters& rbm,
         for (std::int32_t i = 0; i < l.num_visible; ++i) v(r, i) = x[l.visible_begin + i];
         for (std::int32_t j = 0; j < l.num_hidden; ++j) h(r, j) = x[l.hidden_begin + j];
       }
-      a.noalias() = v * rbm.w;
+      a.resize(m, l.num_hidden);
+      engine::gemm(false, false, m, l.num_hidden, l.num_visible, 1.0, v.data(), l.num_visible,
+                   rbm.w.data(), l.num_hidden, 0.0, a.data(), l.num_hidden);
       for (std::int64_t r = 0; r < m; ++r)
         out[static_cast<std::size_t>(r0 + r)] =
             rbm.constant + v.row(r).dot(rbm.b) + h.row(r).dot(rbm.c) + a.row(r).dot(h.row(r));

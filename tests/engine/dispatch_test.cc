@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "engine/error.h"
 #include "engine/philox_batch.h"
 #include "engine/random.h"
+#include "engine/vector_kernels.h"
+#include "engine/vector_math.h"
 
 namespace dgm::engine {
 namespace {
@@ -150,6 +153,115 @@ TEST(DenseProduct, BetaZeroIgnoresWhatCHeld) {
     std::vector<float> c(4, std::nanf(""));
     gemm(false, false, 2, 2, 2, 1.0f, a.data(), 2, b.data(), 2, 0.0f, c.data(), 2);
     EXPECT_EQ(c, (std::vector<float>{19, 22, 43, 50})) << simd_level_name(level);
+  }
+}
+
+// Inputs for the row kernels: ordinary values, the edges of the exponentials' clamps, ±0, ±∞
+// and values whose sigmoid is within rounding of a uniform (the boundary of a draw).
+std::vector<double> kernel_inputs(std::size_t n, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> normal(0.0, 4.0);
+  const std::vector<double> edges = {0.0,   -0.0,   1e-300,   -1e-300,  86.9,  -86.9,
+                                     87.5,  -87.5,  699.0,    -699.0,   701.0, -701.0,
+                                     1e308, -1e308, HUGE_VAL, -HUGE_VAL};
+  std::vector<double> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = i < edges.size() ? edges[i] : normal(gen);
+  return x;
+}
+
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+// Every row kernel on every level, bit for bit against the portable level, on rows whose
+// lengths are not multiples of any vector width.
+TEST(VectorKernels, EveryLevelGivesThePortableBits) {
+  EveryLevel guard;
+  constexpr std::size_t n = 1003;
+  const std::vector<double> a = kernel_inputs(n, 1), d = kernel_inputs(n, 2);
+  std::vector<double> uniforms(n), mask(n), offset(n), bias(n);
+  std::vector<float> af(n), biasf(n), uf(n), freef(n), valuef(n), gf(n);
+  std::vector<std::int32_t> v(n);
+  std::mt19937 gen(3);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    uniforms[i] = unit(gen);
+    mask[i] = i % 7 == 0 ? 0.0 : 1.0;
+    offset[i] = mask[i] == 0.0 ? -HUGE_VAL : 0.0;
+    bias[i] = unit(gen) - 0.5;
+    af[i] = static_cast<float>(a[i]);
+    biasf[i] = static_cast<float>(bias[i]);
+    // Uniforms at the probabilities themselves for some elements: a draw on its boundary.
+    uf[i] = i % 5 == 0 ? static_cast<float>(1.0 / (1.0 + std::exp(-(af[i] + biasf[i]))))
+                       : static_cast<float>(uniforms[i]);
+    if (!(uf[i] > 0.0f)) uf[i] = 0.5f;
+    freef[i] = i % 11 == 0 ? 0.0f : 1.0f;
+    valuef[i] = i % 22 == 0 ? 1.0f : 0.0f;
+    gf[i] = static_cast<float>(d[i] / 3);
+    v[i] = static_cast<std::int32_t>(i % 3 == 0);
+  }
+  struct Outputs {
+    std::vector<float> x, sigma;
+    std::vector<std::int32_t> state;
+    std::vector<double> thresholds, terms, factors, scores, weights, e, lterms, lfactors, flips;
+    std::int64_t changed = 0;
+  };
+  auto run = [&] {
+    Outputs o;
+    o.x.resize(n);
+    o.state = v;
+    o.changed = bernoulli_logistic_row(af.data(), biasf.data(), uf.data(), freef.data(),
+                                       valuef.data(), o.x.data(), o.state.data(), n);
+    // exp_estimate holds for |a| ≤ 700 only: the thresholds of the rest are not compared.
+    std::vector<double> bounded(a);
+    for (double& x : bounded) x = std::abs(x) <= 700.0 ? x : 0.0;
+    o.thresholds.resize(n);
+    logistic_thresholds_row(bounded.data(), uniforms.data(), o.thresholds.data(), n);
+    o.sigma.resize(n);
+    o.terms.resize(n);
+    o.factors.resize(n);
+    sigmoid_softplus_row(a.data(), o.sigma.data(), o.terms.data(), o.factors.data(), n);
+    o.scores.resize(n);
+    first_order_scores_row(v.data(), bias.data(), gf.data(), offset.data(), o.scores.data(), n);
+    o.weights.resize(n);
+    gwg_weights_row(o.scores.data(), mask.data(), 3.5, o.weights.data(), n);
+    o.e.resize(n);
+    o.lterms.resize(n);
+    o.lfactors.resize(n);
+    langevin_terms_row(d.data(), mask.data(), 2.5, o.e.data(), o.lterms.data(), o.lfactors.data(),
+                       n);
+    o.flips.resize(n);
+    langevin_flips_row(uniforms.data(), o.e.data(), d.data(), 2.5, o.flips.data(), n);
+    return o;
+  };
+  set_simd_level(SimdLevel::kPortable);
+  const Outputs reference = run();
+  // The portable results are the scalar functions of vector_math.h, element by element.
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = exp_neg_abs(a[i]);
+    ASSERT_EQ(reference.sigma[i], static_cast<float>(sigmoid(a[i], e))) << a[i];
+    const float draw =
+        uf[i] * (1.0f + exp_float_clamped(-(af[i] + biasf[i]))) <= 1.0f ? 1.0f : 0.0f;
+    ASSERT_EQ(reference.x[i], draw * freef[i] + valuef[i]);
+  }
+  for (SimdLevel level : guard.levels()) {
+    set_simd_level(level);
+    const Outputs o = run();
+    const char* name = simd_level_name(level);
+    EXPECT_EQ(o.changed, reference.changed) << name;
+    EXPECT_TRUE(same_bits(o.x, reference.x)) << name;
+    EXPECT_TRUE(same_bits(o.state, reference.state)) << name;
+    EXPECT_TRUE(same_bits(o.thresholds, reference.thresholds)) << name;
+    EXPECT_TRUE(same_bits(o.sigma, reference.sigma)) << name;
+    EXPECT_TRUE(same_bits(o.terms, reference.terms)) << name;
+    EXPECT_TRUE(same_bits(o.factors, reference.factors)) << name;
+    EXPECT_TRUE(same_bits(o.scores, reference.scores)) << name;
+    EXPECT_TRUE(same_bits(o.weights, reference.weights)) << name;
+    EXPECT_TRUE(same_bits(o.e, reference.e)) << name;
+    EXPECT_TRUE(same_bits(o.lterms, reference.lterms)) << name;
+    EXPECT_TRUE(same_bits(o.lfactors, reference.lfactors)) << name;
+    EXPECT_TRUE(same_bits(o.flips, reference.flips)) << name;
   }
 }
 

@@ -47,6 +47,26 @@ TEST(VectorMath, ExpAccurateWithinTwoUlps) {
   EXPECT_EQ(exp_accurate(0.0), 1.0);
 }
 
+// The float exponential of the RBM's float paths: two float ulps inside the clamp, the clamp's
+// values beyond it (and at ±∞), never a NaN or an infinity.
+TEST(VectorMath, ExpFloatClampedWithinTwoFloatUlps) {
+  std::vector<double> y = points(-87.0, 87.0, 200000, 4);
+  for (const double x : points(-1.0, 1.0, 50000, 5)) y.push_back(x);
+  for (const double x : y) {
+    const auto f = static_cast<float>(x);
+    ASSERT_LT(relative_error(exp_float_clamped(f), std::exp(static_cast<long double>(f))), 2e-7)
+        << "y = " << f;
+  }
+  EXPECT_EQ(exp_float_clamped(0.0f), 1.0f);
+  for (const float big : {87.0f, 88.0f, 1e30f, HUGE_VALF}) {
+    EXPECT_EQ(exp_float_clamped(big), exp_float_clamped(87.0f));
+    EXPECT_EQ(exp_float_clamped(-big), exp_float_clamped(-87.0f));
+  }
+  EXPECT_TRUE(std::isfinite(exp_float_clamped(87.0f)));
+  EXPECT_GT(exp_float_clamped(-87.0f), 0.0f);
+  EXPECT_TRUE(std::isnormal(exp_float_clamped(-87.0f)));
+}
+
 // Σ softplus over rows of n values by the two-step batch (softplus_parts, softplus_total)
 // against long-double sums of log1p(exp(x)) and against libm's std::log1p(std::exp(x)) summed
 // in double: rows over [−700, 700] (every magnitude, the clamp's edge), around 0, mixed with
