@@ -1,5 +1,7 @@
 #include "engine/vector_kernels.h"
 
+#include <cmath>
+
 #include "engine/cpu_dispatch.h"
 #include "engine/vector_math.h"
 
@@ -40,10 +42,40 @@ inline void sigmoid_softplus_row_body(const double* a, float* sigma, double* ter
   }
 }
 
-inline void first_order_scores_row_body(const std::int32_t* v, const double* bias, const float* g,
-                                        const double* offset, double* d, std::int64_t n) {
+inline double first_order_scores_row_body(const std::int32_t* v, const double* bias, const float* g,
+                                          const double* offset, double* d, std::int64_t n) {
   for (std::int64_t j = 0; j < n; ++j)
     d[j] = static_cast<double>(1 - 2 * v[j]) * (bias[j] + static_cast<double>(g[j])) + offset[j];
+  // The maximum in four lanes (a separate pass: GCC vectorises neither a max reduction of
+  // doubles nor a loop that writes d and reduces it); the lanes' order does not matter.
+  double lane[4] = {-HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
+  std::int64_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (int l = 0; l < 4; ++l) lane[l] = if_negative(lane[l] - d[j + l], d[j + l], lane[l]);
+  double max = -HUGE_VAL;
+  for (; j < n; ++j) max = d[j] > max ? d[j] : max;
+  for (const double m : lane) max = m > max ? m : max;
+  return max;
+}
+
+inline void add_signed_rows_body(const double* from, const double* const* rows, const double* signs,
+                                 std::int32_t k, double* to, std::int64_t n) {
+  switch (k) {  // one pass per call: `to` is loaded and stored once for up to four rows
+    case 4: {
+      const double *w0 = rows[0], *w1 = rows[1], *w2 = rows[2], *w3 = rows[3];
+      const double s0 = signs[0], s1 = signs[1], s2 = signs[2], s3 = signs[3];
+      for (std::int64_t j = 0; j < n; ++j)
+        to[j] = (((from[j] + s0 * w0[j]) + s1 * w1[j]) + s2 * w2[j]) + s3 * w3[j];
+      return;
+    }
+    default:
+      for (std::int32_t r = 0; r < k; ++r) {
+        const double* w = rows[r];
+        const double s = signs[r];
+        for (std::int64_t j = 0; j < n; ++j) to[j] = from[j] + s * w[j];
+        from = to;
+      }
+  }
 }
 
 inline void gwg_weights_row_body(const double* d, const double* mask, double shift, double* q,
@@ -108,7 +140,11 @@ DGM_DISPATCHED_KERNEL(void, sigmoid_softplus_row,
                       (const double* a, float* sigma, double* terms, double* factors,
                        std::int64_t n),
                       (a, sigma, terms, factors, n))
-DGM_DISPATCHED_KERNEL(void, first_order_scores_row,
+DGM_DISPATCHED_KERNEL(void, add_signed_rows,
+                      (const double* from, const double* const* rows, const double* signs,
+                       std::int32_t k, double* to, std::int64_t n),
+                      (from, rows, signs, k, to, n))
+DGM_DISPATCHED_KERNEL(double, first_order_scores_row,
                       (const std::int32_t* v, const double* bias, const float* g,
                        const double* offset, double* d, std::int64_t n),
                       (v, bias, g, offset, d, n))

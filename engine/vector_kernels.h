@@ -26,9 +26,16 @@ void sigmoid_softplus_row(const double* a, float* sigma, double* terms, double* 
                           std::int64_t n);
 
 // First-order flip scores of binary units: d_j = (1 − 2·v_j)·(bias_j + g_j) + offset_j
-// (offset 0, or −∞ for clamped units).
-void first_order_scores_row(const std::int32_t* v, const double* bias, const float* g,
-                            const double* offset, double* d, std::int64_t n);
+// (offset 0, or −∞ for clamped units). Returns max_j d_j (−∞ for n = 0; a maximum does not
+// depend on the order it is taken in).
+double first_order_scores_row(const std::int32_t* v, const double* bias, const float* g,
+                              const double* offset, double* d, std::int64_t n);
+
+// to_j = (((from_j + s_0·w_0j) + s_1·w_1j) + …) for the k rows w_0 … w_{k−1} with signs s
+// (±1): a row of pre-activations moved by flipped units, k ≤ 4 rows per call, summed in the
+// rows' order.
+void add_signed_rows(const double* from, const double* const* rows, const double* signs,
+                     std::int32_t k, double* to, std::int64_t n);
 
 // Gibbs-with-gradients proposal weights q_j = e^{d_j/2 − shift}·mask_j, the exponent clamped
 // to ≥ −700 (so d = −∞ gives a finite value the mask zeroes), by exp_estimate.

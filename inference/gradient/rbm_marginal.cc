@@ -223,24 +223,16 @@ void RbmMarginalSampler::update_preactivations(std::int32_t b, const std::int32_
   // s·W_ij is exact). Four rows per pass, so that a' is loaded and stored once per four rows:
   // the pass is then bound by reading W (3.1 MB at 784 × 500, from L3). The sums keep the
   // flips' order.
-  auto sign = [&](std::int32_t i) { return v[i] != 0 ? 1.0 : -1.0; };
   const std::size_t n = flips.size();
-  std::size_t k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const double s0 = sign(flips[k]), s1 = sign(flips[k + 1]), s2 = sign(flips[k + 2]),
-                 s3 = sign(flips[k + 3]);
-    const double* w0 = w_.row(flips[k]).data();
-    const double* w1 = w_.row(flips[k + 1]).data();
-    const double* w2 = w_.row(flips[k + 2]).data();
-    const double* w3 = w_.row(flips[k + 3]).data();
-    for (std::int32_t j = 0; j < nh_; ++j)
-      to[j] = (((from[j] + s0 * w0[j]) + s1 * w1[j]) + s2 * w2[j]) + s3 * w3[j];
-    from = to;
-  }
-  for (; k < n; ++k) {
-    const double s0 = sign(flips[k]);
-    const double* w0 = w_.row(flips[k]).data();
-    for (std::int32_t j = 0; j < nh_; ++j) to[j] = from[j] + s0 * w0[j];
+  for (std::size_t k = 0; k < n; k += 4) {
+    const auto count = static_cast<std::int32_t>(std::min<std::size_t>(4, n - k));
+    const double* rows[4];
+    double signs[4];
+    for (std::int32_t l = 0; l < count; ++l) {
+      rows[l] = w_.row(flips[k + static_cast<std::size_t>(l)]).data();
+      signs[l] = v[flips[k + static_cast<std::size_t>(l)]] != 0 ? 1.0 : -1.0;
+    }
+    engine::add_signed_rows(from, rows, signs, count, to, nh_);
     from = to;
   }
 }
@@ -264,13 +256,15 @@ void RbmMarginalSampler::scores_and_proposal(std::int32_t b, std::int32_t r,
   // First order: d_i = s_i·(b_i + g_i) from the product g = W·σ(a), plus 0 or −∞ (clamped).
   double* q = q_.row(r).data();
   const double* mask = free_mask_.data();
+  double max = kNegInf;
   if (first_order)
-    engine::first_order_scores_row(v, b_.data(), product_.row(b).data(), clamp_offset_.data(), d,
-                                   nv_);
+    max = engine::first_order_scores_row(v, b_.data(), product_.row(b).data(), clamp_offset_.data(),
+                                         d, nv_);
+  else if (settings_.method == Method::kGwg)
+    max = Eigen::Map<const Eigen::ArrayXd>(d, nv_).maxCoeff();
   if (settings_.method == Method::kGwg) {
     // Weights w_i ≈ exp(d_i/2 − shift), shift = max d/2, by exp_estimate on arguments clamped
     // to ≥ −700 (so −∞ gives a finite value, which the mask zeroes); the MH ratio reads log w_i.
-    const double max = Eigen::Map<const Eigen::ArrayXd>(d, nv_).maxCoeff();
     const double shift = max == kNegInf ? 0.0 : 0.5 * max;
     engine::gwg_weights_row(d, mask, shift, q, nv_);
     norm_[rs] = Eigen::Map<const Eigen::ArrayXd>(q, nv_).sum();

@@ -3,6 +3,7 @@
 // triple loop on every level and in every transpose combination.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -205,7 +206,9 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     std::vector<float> x, sigma;
     std::vector<std::int32_t> state;
     std::vector<double> thresholds, terms, factors, scores, weights, e, lterms, lfactors, flips;
+    std::vector<double> moved_one, moved_four;
     std::int64_t changed = 0;
+    double max_score = 0;
   };
   auto run = [&] {
     Outputs o;
@@ -223,7 +226,14 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     o.factors.resize(n);
     sigmoid_softplus_row(a.data(), o.sigma.data(), o.terms.data(), o.factors.data(), n);
     o.scores.resize(n);
-    first_order_scores_row(v.data(), bias.data(), gf.data(), offset.data(), o.scores.data(), n);
+    o.max_score =
+        first_order_scores_row(v.data(), bias.data(), gf.data(), offset.data(), o.scores.data(), n);
+    const double* rows[4] = {d.data(), bias.data(), uniforms.data(), mask.data()};
+    const double signs[4] = {1.0, -1.0, -1.0, 1.0};
+    o.moved_one.resize(n);
+    o.moved_four.resize(n);
+    add_signed_rows(a.data(), rows, signs, 3, o.moved_one.data(), n);
+    add_signed_rows(o.moved_one.data(), rows, signs, 4, o.moved_four.data(), n);
     o.weights.resize(n);
     gwg_weights_row(o.scores.data(), mask.data(), 3.5, o.weights.data(), n);
     o.e.resize(n);
@@ -245,9 +255,22 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
         uf[i] * (1.0f + exp_float_clamped(-(af[i] + biasf[i]))) <= 1.0f ? 1.0f : 0.0f;
     ASSERT_EQ(reference.x[i], draw * freef[i] + valuef[i]);
   }
+  EXPECT_EQ(reference.max_score,
+            *std::max_element(reference.scores.begin(), reference.scores.end()));
+  for (std::size_t i = 0; i < n; ++i) {  // the rows in order, one rounding per row
+    const double one = ((a[i] + d[i]) - bias[i]) - uniforms[i];
+    const double four = (((one + d[i]) - bias[i]) - uniforms[i]) + mask[i];
+    if (std::isfinite(four)) {
+      ASSERT_EQ(reference.moved_one[i], one);
+      ASSERT_EQ(reference.moved_four[i], four);
+    }
+  }
   for (SimdLevel level : guard.levels()) {
     set_simd_level(level);
     const Outputs o = run();
+    EXPECT_EQ(o.max_score, reference.max_score);
+    EXPECT_TRUE(same_bits(o.moved_one, reference.moved_one));
+    EXPECT_TRUE(same_bits(o.moved_four, reference.moved_four));
     const char* name = simd_level_name(level);
     EXPECT_EQ(o.changed, reference.changed) << name;
     EXPECT_TRUE(same_bits(o.x, reference.x)) << name;

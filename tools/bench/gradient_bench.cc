@@ -8,8 +8,10 @@
 //     (OpenBLAS, 2 threads, dense couplings) takes 14 ms per step at 32², 0.7 s at 64², 12 s at
 //     128², and does not fit in memory at 256².
 //   * The RBM visible marginal (784 × 500, 100 chains, hidden units summed out): ms per GWG step
-//     and per DMALA step (α = 0.2) of RbmMarginalSampler, against the PyTorch reference's 6.4 ms
-//     and 7.5 ms (OpenBLAS, 2 threads). Target: ≥ 4× faster.
+//     and per DMALA step (α = 0.2) of RbmMarginalSampler, against the PyTorch reference's 6.69 ms
+//     and 7.54 ms (PyTorch 1.13 on OpenBLAS, 2 threads, measured side by side with dgm on this
+//     kind of 2-core AVX-512 machine). Targets on 2 threads, default build: GWG ≥ 10×,
+//     DMALA ≥ 6× faster (1 thread: reported, no target).
 // Steps are timed with GwgSampler::advance(…, rescore = false) and RbmMarginalSampler::advance,
 // i.e. without the once-per-sweep rescoring and hidden redraw. Argument: threads. After the run
 // the ratios are printed with their targets.
@@ -186,14 +188,20 @@ void print_report() {
       std::printf("\n");
     }
   }
-  for (const auto& [name, ref] : {std::pair<std::string, double>{"rbm/gwg", 6.4},
-                                  std::pair<std::string, double>{"rbm/dmala", 7.5}})
-    for (const auto& [threads, ms] : f[name])
-      std::printf(
-          "%s 784x500 x%d, %d thread%s: %.3f ms per step; PyTorch 2 threads %.1f ms: "
-          "%.1fx (target >= 4x) %s\n",
-          name.c_str(), kChains, threads, threads == 1 ? "" : "s", ms, ref, ref / ms,
-          ref / ms >= 4 ? "met" : "MISSED");
+  struct Reference {
+    std::string name;
+    double pytorch_ms, target;
+  };
+  for (const Reference& r : {Reference{"rbm/gwg", 6.69, 10.0}, Reference{"rbm/dmala", 7.54, 6.0}})
+    for (const auto& [threads, ms] : f[r.name]) {
+      std::printf("%s 784x500 x%d, %d thread%s: %.3f ms per step; PyTorch 2 threads %.2f ms: %.1fx",
+                  r.name.c_str(), kChains, threads, threads == 1 ? "" : "s", ms, r.pytorch_ms,
+                  r.pytorch_ms / ms);
+      if (threads == 2)
+        std::printf(" (target >= %.0fx) %s", r.target,
+                    r.pytorch_ms / ms >= r.target ? "met" : "MISSED");
+      std::printf("\n");
+    }
 }
 
 }  // namespace
