@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -34,6 +35,42 @@ TEST(SampleCli, WritesNpyWithOneRowPerChainAndKeptSweep) {
   const engine::NpyArray a = engine::read_npy(dir + "/s.npy", true);
   EXPECT_EQ(a.dtype, "|u1");
   EXPECT_EQ(a.shape, (std::vector<std::int64_t>{16, 1024}));
+}
+
+// The run-time dispatch (docs/performance.md): the samplers whose arithmetic is element-wise
+// (Philox words, heat-bath thresholds, GWG/DMALA scores on lattices) draw the same samples on
+// the portable path as on the CPU's own; an unusable DGM_DISPATCH stops every command at once.
+TEST(SampleCli, PortableAndDispatchedPathsDrawTheSameSamples) {
+  const std::string dir = testing::scratch_dir();
+  for (const char* sampler : {"gibbs", "chromatic-gibbs", "gwg", "dmala"}) {
+    SCOPED_TRACE(sampler);
+    const std::string args = "sample '" + kIsing + "' --sampler " + sampler +
+                             " --chains 3 --sweeps 6 --seed 4 --out '" + dir + "/";
+    ASSERT_EQ(run_dgm(args + "cpu.npy'").exit_code, 0);
+    ::setenv("DGM_DISPATCH", "portable", 1);
+    const auto portable = run_dgm(args + "portable.npy'");
+    ::unsetenv("DGM_DISPATCH");
+    ASSERT_EQ(portable.exit_code, 0) << portable.err;
+    EXPECT_EQ(engine::read_npy(dir + "/portable.npy", true).values,
+              engine::read_npy(dir + "/cpu.npy", true).values);
+  }
+}
+
+TEST(SampleCli, DispatchLevelIsReportedAndChecked) {
+  const auto version = run_dgm("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, HasSubstr("simd "));
+  EXPECT_THAT(version.out, HasSubstr("dense products: "));
+  ::setenv("DGM_DISPATCH", "sse9", 1);
+  const auto bad = run_dgm("check '" + kChain + "'");
+  ::unsetenv("DGM_DISPATCH");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("'sse9'"));
+  EXPECT_THAT(bad.err, HasSubstr("DGM_DISPATCH"));
+  ::setenv("DGM_DISPATCH", "portable", 1);
+  const auto portable = run_dgm("--version");
+  ::unsetenv("DGM_DISPATCH");
+  EXPECT_THAT(portable.out, HasSubstr("simd portable (DGM_DISPATCH"));
 }
 
 TEST(SampleCli, SameSeedSameSamplesWhateverTheThreads) {

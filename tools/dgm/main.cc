@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dgm.h"
+#include "engine/cpu_dispatch.h"
 #include "tools/dgm/commands.h"
 #include "tools/dgm/progress.h"
 
@@ -121,7 +122,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "dgm: discrete graphical models — check, convert, run inference on, sample and learn models"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "dgm 0.1.0");
+  // The version and the code paths this CPU gets (engine/cpu_dispatch.h, docs/performance.md).
+  app.set_version_flag(
+      "--version", [] { return "dgm 0.1.0\n" + dgm::engine::dispatch_description(); },
+      "Print the version and the code paths chosen for this CPU, then exit");
   dgm::cli::register_check(app);
   dgm::cli::register_exact_commands(app);
   dgm::cli::register_convert(app);
@@ -138,6 +142,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    // DGM_DISPATCH is read here, so that a bad value stops every command before any work
+    // (its first reader would otherwise be a kernel deep inside a sampler).
+    dgm::engine::simd_level();
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
