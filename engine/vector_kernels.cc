@@ -101,6 +101,24 @@ inline void langevin_flips_row_body(const double* u, const double* e, const doub
     flip[j] = u[j] * (1.0 + e[j]) <= if_negative(0.5 * d[j] - h, e[j], 1.0) ? 1.0 : 0.0;
 }
 
+inline void soft_coupling_row_body(const double* mu, double inv_t, double temperature, double v,
+                                   double e_small, double* out, double* exotic, std::int64_t n) {
+  const bool positive = v > 0.0;
+  const double a = positive ? e_small : 1.0, b = positive ? 1.0 : e_small;
+  const double v_part = positive ? v : 0.0;
+  for (std::int64_t l = 0; l < n; ++l) {
+    const double u = mu[l] * inv_t;
+    const double au = std::abs(u);
+    const double e = exp_accurate(-if_negative(au - 700.0, au, 700.0));  // e^{−|u|}
+    const double big = 1.0 / (1.0 + e);                                  // σ(|u|)
+    const double small = e * big;                                        // σ(−|u|)
+    const double sum = if_negative(u, big, small) * a + if_negative(u, small, big) * b;
+    out[l] = temperature * (v_part + log_accurate(if_negative(sum - 1e-290, 1.0, sum)));
+    // 1 where |u| > 700 (±∞ included), the sum is too small, or anything was NaN.
+    exotic[l] = au <= 700.0 && sum > 1e-290 ? 0.0 : 1.0;
+  }
+}
+
 }  // namespace
 
 // For each kernel: a copy per x86 level (target attributes: the body is inlined and
@@ -140,6 +158,10 @@ DGM_DISPATCHED_KERNEL(void, sigmoid_softplus_row,
                       (const double* a, float* sigma, double* terms, double* factors,
                        std::int64_t n),
                       (a, sigma, terms, factors, n))
+DGM_DISPATCHED_KERNEL(void, soft_coupling_row,
+                      (const double* mu, double inv_t, double temperature, double v, double e_small,
+                       double* out, double* exotic, std::int64_t n),
+                      (mu, inv_t, temperature, v, e_small, out, exotic, n))
 DGM_DISPATCHED_KERNEL(void, add_signed_rows,
                       (const double* from, const double* const* rows, const double* signs,
                        std::int32_t k, double* to, std::int64_t n),

@@ -51,4 +51,14 @@ void langevin_terms_row(const double* d, const double* mask, double h, double* e
 void langevin_flips_row(const double* u, const double* e, const double* d, double h, double* flip,
                         std::int64_t n);
 
+// The sum-product message (temperature T > 0) of a binary coupling of weight w = v·T, for
+// incoming log-ratios μ (Yedidia, Freeman and Weiss 2003; the form of
+// inference/bp/factor_updates.cc): out_l = T·log((1 + e^{u+v})/(1 + e^u)), u = μ_l/T, computed
+// as T·((v > 0 ? v : 0) + log(σ(−u)·a + σ(u)·b)) with (a, b) = (e^{−v}, 1) for v > 0 and
+// (1, e^{v}) otherwise, e_small = e^{−|v|}. exotic_l = 1 where that form does not apply
+// (μ = ±∞ or NaN, |u| > 700, or the sum below 1e−290, where both terms underflowed): the
+// caller computes those lanes another way; else 0.
+void soft_coupling_row(const double* mu, double inv_t, double temperature, double v, double e_small,
+                       double* out, double* exotic, std::int64_t n);
+
 }  // namespace dgm::engine

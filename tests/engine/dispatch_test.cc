@@ -206,7 +206,7 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     std::vector<float> x, sigma;
     std::vector<std::int32_t> state;
     std::vector<double> thresholds, terms, factors, scores, weights, e, lterms, lfactors, flips;
-    std::vector<double> moved_one, moved_four;
+    std::vector<double> moved_one, moved_four, soft_plus, soft_minus, exotic_plus, exotic_minus;
     std::int64_t changed = 0;
     double max_score = 0;
   };
@@ -241,6 +241,11 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     o.lfactors.resize(n);
     langevin_terms_row(d.data(), mask.data(), 2.5, o.e.data(), o.lterms.data(), o.lfactors.data(),
                        n);
+    for (auto* v : {&o.soft_plus, &o.soft_minus, &o.exotic_plus, &o.exotic_minus}) v->resize(n);
+    soft_coupling_row(a.data(), 0.5, 2.0, 1.5, std::exp(-1.5), o.soft_plus.data(),
+                      o.exotic_plus.data(), n);
+    soft_coupling_row(a.data(), 0.5, 2.0, -1.5, std::exp(-1.5), o.soft_minus.data(),
+                      o.exotic_minus.data(), n);
     o.flips.resize(n);
     langevin_flips_row(uniforms.data(), o.e.data(), d.data(), 2.5, o.flips.data(), n);
     return o;
@@ -255,6 +260,21 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
         uf[i] * (1.0f + exp_float_clamped(-(af[i] + biasf[i]))) <= 1.0f ? 1.0f : 0.0f;
     ASSERT_EQ(reference.x[i], draw * freef[i] + valuef[i]);
   }
+  // The sum-product coupling message against its definition T·log((1 + e^{u+v})/(1 + e^u)),
+  // u = μ/T, where the row says it applies.
+  for (std::size_t i = 0; i < n; ++i)
+    for (const double v : {1.5, -1.5}) {
+      const double out = v > 0 ? reference.soft_plus[i] : reference.soft_minus[i];
+      const double exotic = v > 0 ? reference.exotic_plus[i] : reference.exotic_minus[i];
+      const long double u = 0.5L * a[i];
+      if (!std::isfinite(a[i]) || std::abs(u) > 700) {
+        EXPECT_EQ(exotic, 1.0) << a[i];
+        continue;
+      }
+      ASSERT_EQ(exotic, 0.0) << a[i];
+      const long double expected = 2.0L * (std::log1p(std::exp(u + v)) - std::log1p(std::exp(u)));
+      ASSERT_NEAR(out, static_cast<double>(expected), 1e-13 * (1.0 + std::abs(out))) << a[i];
+    }
   EXPECT_EQ(reference.max_score,
             *std::max_element(reference.scores.begin(), reference.scores.end()));
   for (std::size_t i = 0; i < n; ++i) {  // the rows in order, one rounding per row
@@ -285,6 +305,10 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     EXPECT_TRUE(same_bits(o.lterms, reference.lterms)) << name;
     EXPECT_TRUE(same_bits(o.lfactors, reference.lfactors)) << name;
     EXPECT_TRUE(same_bits(o.flips, reference.flips)) << name;
+    EXPECT_TRUE(same_bits(o.soft_plus, reference.soft_plus)) << name;
+    EXPECT_TRUE(same_bits(o.soft_minus, reference.soft_minus)) << name;
+    EXPECT_TRUE(same_bits(o.exotic_plus, reference.exotic_plus)) << name;
+    EXPECT_TRUE(same_bits(o.exotic_minus, reference.exotic_minus)) << name;
   }
 }
 

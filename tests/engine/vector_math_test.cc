@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -45,6 +46,32 @@ TEST(VectorMath, ExpAccurateWithinTwoUlps) {
     ASSERT_LT(relative_error(exp_accurate(x), std::exp(static_cast<long double>(x))), 4e-16)
         << "y = " << x;
   EXPECT_EQ(exp_accurate(0.0), 1.0);
+}
+
+// The vectorisable logarithm: about one ulp over the normal doubles, around 1 (where
+// f = m − 1 is tiny), around √2 (the reduction's switch) and at the powers of two.
+TEST(VectorMath, LogAccurateWithinOneUlp) {
+  std::vector<double> x;
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<double> exponent(-1021.0, 1023.0), unit(0.0, 1.0);
+  for (int i = 0; i < 200000; ++i) x.push_back(std::exp2(exponent(rng)));
+  for (int i = 0; i < 100000; ++i) x.push_back(0.5 + unit(rng));
+  for (int i = 0; i < 20000; ++i) {
+    x.push_back(1.0 + (unit(rng) - 0.5) * 1e-9);
+    x.push_back(std::sqrt(2.0) * (1.0 + (unit(rng) - 0.5) * 1e-12));
+  }
+  for (const double p : {0x1p-1022, 0.5, 1.0, 2.0, 0x1p1023, 1e-290, 1e308, DBL_MAX})
+    x.push_back(p);
+  x.push_back(std::nextafter(1.0, 2.0));
+  x.push_back(std::nextafter(1.0, 0.0));
+  for (const double v : x) {
+    const long double expected = std::log(static_cast<long double>(v));
+    if (v == 1.0) {
+      EXPECT_EQ(log_accurate(v), 0.0);
+      continue;
+    }
+    ASSERT_LT(relative_error(log_accurate(v), expected), 2.5e-16) << "x = " << v;
+  }
 }
 
 // The float exponential of the RBM's float paths: two float ulps inside the clamp, the clamp's

@@ -592,31 +592,38 @@ TEST(BeliefPropagation, IndependentOfTheNumberOfThreads) {
   }
 }
 
-// Lanes are independent problems: lane l of a batch equals a single run with lane l's unaries.
+// Lanes are independent problems: lane l of a batch equals a single run with lane l's unaries,
+// bit for bit, for max- and sum-product, with few lanes and with more than the sum-product
+// kernel's chunk of 64.
 TEST(BeliefPropagation, LanesAreIndependentProblems) {
   const engine::CompiledModel model = compile_random(testing::binary_pairwise_options(4, 8));
-  for (const bool generic : {false, true}) {
-    const auto graph = build_message_graph(model, generic);
-    BeliefPropagation batch(graph, 3);
-    const std::span<double> u = batch.lane_unary();
-    for (std::size_t i = 0; i < u.size(); ++i) u[i] += 0.1 * static_cast<double>(i % 7);
-    BpParams p;
-    p.tolerance = 0.0;
-    p.max_iterations = 20;
-    batch.run(p);
-    for (std::int32_t lane = 0; lane < 3; ++lane) {
-      BeliefPropagation single(graph, 1);
-      const std::span<double> su = single.lane_unary();
-      for (std::size_t i = 0; i < su.size(); ++i) su[i] = u[i * 3 + lane];
-      single.run(p);
-      std::vector<double> a(2), b(2);
-      for (std::int32_t v = 0; v < model.graph->num_variables(); ++v) {
-        batch.log_belief(v, lane, a, false);
-        single.log_belief(v, 0, b, false);
-        EXPECT_EQ(a, b);
+  for (const bool generic : {false, true})
+    for (const std::int32_t lanes : {3, 70})
+      for (const double temperature : {0.0, 1.0}) {
+        SCOPED_TRACE(::testing::Message()
+                     << "generic " << generic << " lanes " << lanes << " T " << temperature);
+        const auto graph = build_message_graph(model, generic);
+        BeliefPropagation batch(graph, lanes);
+        const std::span<double> u = batch.lane_unary();
+        for (std::size_t i = 0; i < u.size(); ++i) u[i] += 0.1 * static_cast<double>(i % 7);
+        BpParams p;
+        p.tolerance = 0.0;
+        p.max_iterations = 20;
+        p.temperature = temperature;
+        batch.run(p);
+        for (std::int32_t lane = 0; lane < lanes; lane += lanes == 3 ? 1 : 23) {
+          BeliefPropagation single(graph, 1);
+          const std::span<double> su = single.lane_unary();
+          for (std::size_t i = 0; i < su.size(); ++i) su[i] = u[i * lanes + lane];
+          single.run(p);
+          std::vector<double> a(2), b(2);
+          for (std::int32_t v = 0; v < model.graph->num_variables(); ++v) {
+            batch.log_belief(v, lane, a, false);
+            single.log_belief(v, 0, b, false);
+            EXPECT_EQ(a, b);
+          }
+        }
       }
-    }
-  }
 }
 
 }  // namespace
