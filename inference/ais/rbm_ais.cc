@@ -10,6 +10,7 @@
 
 #include "engine/dense_product.h"
 #include "engine/parallel_tiles.h"
+#include "engine/philox_batch.h"
 #include "engine/random.h"
 #include "engine/vector_math.h"
 
@@ -61,12 +62,11 @@ void for_tiles(std::int32_t runs, const std::vector<std::int32_t>& bounds, std::
 // Uniforms for units [c0, c0 + n) (c0 a multiple of 4) from the draws starting at `first`.
 void uniforms(const engine::CounterRng& rng, std::uint64_t k, std::uint64_t first, std::int32_t c0,
               std::int32_t n, double* out) {
-  for (std::int32_t q = 0; 4 * q < n; ++q) {
-    const auto words = rng.bits(engine::sweep_counter(
-        k, first + static_cast<std::uint64_t>(c0 / 4) + static_cast<std::uint64_t>(q)));
-    for (int w = 0; w < 4 && 4 * q + w < n; ++w)
-      out[4 * q + w] = engine::CounterRng::uniform_word(words[static_cast<std::size_t>(w)]);
-  }
+  // The tile's whole Philox draws at once (engine/philox_batch.h, the words of rng.bits).
+  float u[kMaxTileWidth + 16];
+  engine::philox_uniform_floats(
+      rng, engine::sweep_counter(k, first + static_cast<std::uint64_t>(c0 / 4)), (n + 3) / 4, u);
+  for (std::int32_t j = 0; j < n; ++j) out[j] = u[j];
 }
 
 }  // namespace
