@@ -34,20 +34,23 @@ struct DispatchState {
 
 DispatchState& state() {
   static DispatchState* s = [] {
-    auto* d = new DispatchState;  // never destroyed: kernels may run during static destruction
-    d->supported = detect();
-    SimdLevel level = d->supported;
+    // Everything that can throw (an unusable DGM_DISPATCH) before anything is allocated: a
+    // throw leaves the static uninitialised, to be retried by the next call.
+    const SimdLevel supported = detect();
+    SimdLevel level = supported;
+    std::string source = "cpu";
     if (const char* env = std::getenv("DGM_DISPATCH"); env != nullptr && *env != '\0') {
-      // An unusable value must not be ignored silently; but this runs inside whatever kernel
-      // asked first, so the message says where it came from.
       const SimdLevel wanted = parse_simd_level(env);
-      if (static_cast<int>(wanted) > static_cast<int>(d->supported))
+      if (static_cast<int>(wanted) > static_cast<int>(supported))
         throw Error(std::string("DGM_DISPATCH=") + env + ": this CPU supports at most " +
-                        simd_level_name(d->supported),
+                        simd_level_name(supported),
                     error_details(ErrorCode::kUnsupported, env));
       level = wanted;
-      d->source = "DGM_DISPATCH";
+      source = "DGM_DISPATCH";
     }
+    auto* d = new DispatchState;  // never destroyed: kernels may run during static destruction
+    d->supported = supported;
+    d->source = source;
     d->level.store(static_cast<int>(level));
 #ifdef DGM_HAVE_OPENBLAS
     // dgm parallelises over tiles itself (oneTBB); a threaded OpenBLAS build (the pthread or
