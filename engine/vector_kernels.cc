@@ -101,6 +101,32 @@ inline void langevin_flips_row_body(const double* u, const double* e, const doub
     flip[j] = u[j] * (1.0 + e[j]) <= if_negative(0.5 * d[j] - h, e[j], 1.0) ? 1.0 : 0.0;
 }
 
+// (__restrict: with five outputs GCC would not check their overlap at run time, and would
+// leave the loop scalar.)
+inline void annealed_hidden_row_body(double* __restrict a, const double* __restrict base,
+                                     double beta, double previous, const double* __restrict u,
+                                     double* __restrict t1, double* __restrict f1,
+                                     double* __restrict t0, double* __restrict f0, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    const double x1 = (1.0 - beta) * base[j] + beta * a[j];
+    const double x0 = (1.0 - previous) * base[j] + previous * a[j];
+    const double e1 = exp_neg_abs(x1);
+    softplus_parts(x1, e1, t1[j], f1[j]);
+    softplus_parts(x0, exp_neg_abs(x0), t0[j], f0[j]);
+    a[j] = if_negative(sigmoid(x1, e1) - u[j], 0.0, 1.0);
+  }
+}
+
+inline void annealed_visible_row_body(const float* g, const double* b, const double* base,
+                                      double beta, const double* u, const double* free,
+                                      const double* value, float* v, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double x = (1.0 - beta) * base[i] + beta * (b[i] + static_cast<double>(g[i]));
+    const double p = sigmoid(x, exp_neg_abs(x));
+    v[i] = static_cast<float>(if_negative(p - u[i], 0.0, free[i]) + value[i]);
+  }
+}
+
 inline void soft_coupling_row_body(const double* mu, double inv_t, double temperature, double v,
                                    double e_small, double* out, double* exotic, std::int64_t n) {
   const bool positive = v > 0.0;
@@ -158,6 +184,15 @@ DGM_DISPATCHED_KERNEL(void, sigmoid_softplus_row,
                       (const double* a, float* sigma, double* terms, double* factors,
                        std::int64_t n),
                       (a, sigma, terms, factors, n))
+DGM_DISPATCHED_KERNEL(void, annealed_hidden_row,
+                      (double* a, const double* base, double beta, double previous, const double* u,
+                       double* t1, double* f1, double* t0, double* f0, std::int64_t n),
+                      (a, base, beta, previous, u, t1, f1, t0, f0, n))
+DGM_DISPATCHED_KERNEL(void, annealed_visible_row,
+                      (const float* g, const double* b, const double* base, double beta,
+                       const double* u, const double* free, const double* value, float* v,
+                       std::int64_t n),
+                      (g, b, base, beta, u, free, value, v, n))
 DGM_DISPATCHED_KERNEL(void, soft_coupling_row,
                       (const double* mu, double inv_t, double temperature, double v, double e_small,
                        double* out, double* exotic, std::int64_t n),

@@ -51,6 +51,19 @@ void langevin_terms_row(const double* d, const double* mask, double h, double* e
 void langevin_flips_row(const double* u, const double* e, const double* d, double h, double* flip,
                         std::int64_t n);
 
+// Annealed importance sampling on an RBM (inference/ais/rbm_ais.cc), the hidden pass of a tile
+// row: with x_β = (1 − β)·base_j + β·a_j the log-odds on the geometric path, the softplus
+// parts of x at β (t1, f1) and at the previous β (t0, f0) for the run's weight, and the draw
+// h_j = [u_j < σ(x_β)] (written over a as 0 or 1).
+void annealed_hidden_row(double* a, const double* base, double beta, double previous,
+                         const double* u, double* t1, double* f1, double* t0, double* f0,
+                         std::int64_t n);
+
+// The visible pass: x_i = (1 − β)·base_i + β·(b_i + g_i), v_i = [u_i < σ(x_i)]·free_i + value_i.
+void annealed_visible_row(const float* g, const double* b, const double* base, double beta,
+                          const double* u, const double* free, const double* value, float* v,
+                          std::int64_t n);
+
 // The sum-product message (temperature T > 0) of a binary coupling of weight w = v·T, for
 // incoming log-ratios μ (Yedidia, Freeman and Weiss 2003; the form of
 // inference/bp/factor_updates.cc): out_l = T·log((1 + e^{u+v})/(1 + e^u)), u = μ_l/T, computed

@@ -12,6 +12,7 @@
 #include "engine/parallel_tiles.h"
 #include "engine/philox_batch.h"
 #include "engine/random.h"
+#include "engine/vector_kernels.h"
 #include "engine/vector_math.h"
 
 namespace dgm::inference {
@@ -168,16 +169,10 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
       const float* __restrict ar = a.row(r).data() + c0h;
       float* __restrict hr = h.row(r).data() + c0h;
       // Three passes, each vectorisable (GCC does not vectorise one loop that mixes the float
-      // inputs and outputs with this much double arithmetic).
+      // inputs and outputs with this much double arithmetic); the middle one, all the
+      // exponentials, on the CPU's widest vector unit (engine/vector_kernels.h).
       for (std::int32_t j = 0; j < n; ++j) pre[j] = static_cast<double>(ar[j]) + c[j];
-      for (std::int32_t j = 0; j < n; ++j) {
-        const double x1 = (1.0 - beta) * base_c[j] + beta * pre[j];
-        const double x0 = (1.0 - previous) * base_c[j] + previous * pre[j];
-        const double e1 = engine::exp_neg_abs(x1);
-        engine::softplus_parts(x1, e1, t1r[j], f1r[j]);
-        engine::softplus_parts(x0, engine::exp_neg_abs(x0), t0r[j], f0r[j]);
-        pre[j] = engine::if_negative(engine::sigmoid(x1, e1) - u[j], 0.0, 1.0);
-      }
+      engine::annealed_hidden_row(pre, base_c, beta, previous, u, t1r, f1r, t0r, f0r, n);
       for (std::int32_t j = 0; j < n; ++j) hr[j] = static_cast<float>(pre[j]);
       // This tile's part of Σ_j softplus at β_k minus at β_{k−1} (the weight adds the tiles'
       // parts in column order), and in the first tile the linear part of f_β.
@@ -212,11 +207,7 @@ std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters
                n, u);
       const float* __restrict br = bv.row(r).data() + c0v;
       float* __restrict vr = v.row(r).data() + c0v;
-      for (std::int32_t i = 0; i < n; ++i) {  // vectorisable: no call, no branch
-        const double x = (1.0 - beta) * base_b[i] + beta * (b[i] + static_cast<double>(br[i]));
-        const double p = engine::sigmoid(x, engine::exp_neg_abs(x));
-        vr[i] = static_cast<float>(engine::if_negative(p - u[i], 0.0, free[i]) + value[i]);
-      }
+      engine::annealed_visible_row(br, b, base_b, beta, u, free, value, vr, n);
     }
   };
   auto step = [&](std::int64_t k) {

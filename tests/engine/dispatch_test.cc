@@ -207,6 +207,8 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     std::vector<std::int32_t> state;
     std::vector<double> thresholds, terms, factors, scores, weights, e, lterms, lfactors, flips;
     std::vector<double> moved_one, moved_four, soft_plus, soft_minus, exotic_plus, exotic_minus;
+    std::vector<double> annealed, t1, f1, t0, f0;
+    std::vector<float> annealed_v;
     std::int64_t changed = 0;
     double max_score = 0;
   };
@@ -246,6 +248,14 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
                       o.exotic_plus.data(), n);
     soft_coupling_row(a.data(), 0.5, 2.0, -1.5, std::exp(-1.5), o.soft_minus.data(),
                       o.exotic_minus.data(), n);
+    // AIS passes on log-odds within exp_neg_abs's range.
+    o.annealed = bounded;
+    for (auto* v : {&o.t1, &o.f1, &o.t0, &o.f0}) v->resize(n);
+    annealed_hidden_row(o.annealed.data(), bias.data(), 0.3, 0.29, uniforms.data(), o.t1.data(),
+                        o.f1.data(), o.t0.data(), o.f0.data(), n);
+    o.annealed_v.resize(n);
+    annealed_visible_row(gf.data(), bias.data(), d.data(), 0.4, uniforms.data(), mask.data(),
+                         uniforms.data(), o.annealed_v.data(), n);
     o.flips.resize(n);
     langevin_flips_row(uniforms.data(), o.e.data(), d.data(), 2.5, o.flips.data(), n);
     return o;
@@ -305,6 +315,12 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     EXPECT_TRUE(same_bits(o.lterms, reference.lterms)) << name;
     EXPECT_TRUE(same_bits(o.lfactors, reference.lfactors)) << name;
     EXPECT_TRUE(same_bits(o.flips, reference.flips)) << name;
+    EXPECT_TRUE(same_bits(o.annealed, reference.annealed)) << name;
+    EXPECT_TRUE(same_bits(o.t1, reference.t1)) << name;
+    EXPECT_TRUE(same_bits(o.f1, reference.f1)) << name;
+    EXPECT_TRUE(same_bits(o.t0, reference.t0)) << name;
+    EXPECT_TRUE(same_bits(o.f0, reference.f0)) << name;
+    EXPECT_TRUE(same_bits(o.annealed_v, reference.annealed_v)) << name;
     EXPECT_TRUE(same_bits(o.soft_plus, reference.soft_plus)) << name;
     EXPECT_TRUE(same_bits(o.soft_minus, reference.soft_minus)) << name;
     EXPECT_TRUE(same_bits(o.exotic_plus, reference.exotic_plus)) << name;
