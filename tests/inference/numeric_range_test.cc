@@ -234,11 +234,11 @@ TEST(NumericRange, SamplersDrawOnlyPossibleStatesAtTheEdgeOfTheRange) {
         continue;
       }
       Session session(m, o);
-      session.run({.sweeps = 20});  // from uniform starts, most of them mixed states
+      session.run(Budget::for_sweeps(20));  // from uniform starts, most of them mixed states
       std::vector<double> energies;
       std::int64_t all_up = 0, samples = 0;
       for (int sweep = 0; sweep < 40; ++sweep) {
-        session.run({.sweeps = 1});
+        session.run(Budget::for_sweeps(1));
         for (std::int32_t b = 0; b < session.num_chains(); ++b) {
           const auto x = session.chains().chain(b);
           for (const std::int32_t s : x) ASSERT_TRUE(s == 0 || s == 1);
@@ -293,7 +293,7 @@ TEST(NumericRange, PmpRange) {
   o.seed = 5;
   Session session(inside, o);
   for (int sweep = 0; sweep < 20; ++sweep) {
-    session.run({.sweeps = 1});
+    session.run(Budget::for_sweeps(1));
     for (std::int32_t b = 0; b < session.num_chains(); ++b) {
       const auto x = session.chains().chain(b);
       const int up = x[0] + x[1] + x[2];
@@ -306,7 +306,7 @@ TEST(NumericRange, PmpRange) {
   EXPECT_THAT(e, HasSubstr("pmp: the factors' largest |log-potential| values add up to 3e+15"));
   EXPECT_THAT(e, HasSubstr("noise_scale · 2^42"));
   EXPECT_EQ(session.model().params.values, before);
-  EXPECT_NO_THROW(session.run({.sweeps = 1}));
+  EXPECT_NO_THROW(session.run(Budget::for_sweeps(1)));
   // A larger noise scale (a temperature) widens the range with it.
   o.config.mutable_pmp()->set_noise_scale(1000.0);
   EXPECT_NO_THROW(Session(compile_text(triangle_model(-1e15, 1.0)), o));
