@@ -56,7 +56,7 @@ DGM_TARGET_AVX512 inline void mulhilo16(__m512i x, __m512i m, __m512i& hi, __m51
   hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
 }
 
-// The 16 draws with counters first + q0 .. first + q0 + 15 (the low word must not carry).
+// The 16 draws with counters counter .. counter + 15 (the low word must not carry).
 DGM_TARGET_AVX512 inline void philox16(const CounterRng& rng, std::uint64_t counter, __m512i x[4]) {
   const __m512i m0 = _mm512_set1_epi32(static_cast<int>(kM0));
   const __m512i m1 = _mm512_set1_epi32(static_cast<int>(kM1));
