@@ -5,8 +5,10 @@
 //
 // The level is the best the CPU supports, lowered, never raised, by the environment variable
 // DGM_DISPATCH=portable|avx2|avx512 (read once, at the first call) or by set_simd_level.
-// `portable` also turns the BLAS off: dense products go through Eigen compiled for baseline
-// x86-64, the path CI tests once per run (docs/performance.md).
+// The first call also sets OpenBLAS to one thread per call (openblas_set_num_threads(1)), for
+// the whole process: an application that embeds dgm and uses OpenBLAS itself shares that
+// setting. `portable` also turns the BLAS off: dense products go through Eigen compiled for
+// baseline x86-64, the path CI tests once per run (docs/performance.md).
 //
 // Results: every dispatched kernel but the dense product gives bit-identical results on every
 // level (integer arithmetic, or the same IEEE operations lane by lane, compiled without FMA
@@ -44,7 +46,8 @@ bool blas_products();
 
 // One line for benchmarks and `dgm --version`: the level and why (CPU or DGM_DISPATCH), the
 // BLAS and the kernels it chose for this CPU, e.g.
-// "simd avx512 (cpu: avx512); dense products: OpenBLAS 0.3.21 (core Haswell), 1 thread per task".
+// "simd avx512 (cpu; cpu supports avx512); dense products: OpenBLAS 0.3.21 … , kernels for
+// core Haswell, one thread per call".
 std::string dispatch_description();
 
 }  // namespace dgm::engine

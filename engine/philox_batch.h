@@ -2,8 +2,9 @@
 // Many consecutive Philox4x32-10 draws of one stream at once, on the CPU's widest vector unit
 // (engine/cpu_dispatch.h): 16 draws per AVX-512 iteration, 8 per AVX2 iteration, the scalar
 // Random123 code otherwise and for the remainder. Every level gives bit-identical words to
-// CounterRng::bits (tests/engine/philox_batch_test.cc), so a sampler's trajectory never
-// depends on the CPU or the dispatch level. Samplers call this where they need a row of
+// CounterRng::bits, so a sampler's trajectory never depends on the CPU or the dispatch level
+// (tests/engine/dispatch_test.cc). Counters step as 64-bit numbers (first_counter + q): callers
+// keep a run within one sweep's 2^32 indices. Samplers call this where they need a row of
 // uniforms at once (the RBM's block Gibbs half-steps, the batched binary site updates), where
 // one scalar draw per four sites costs as much as the rest of an update.
 #include <cstdint>
@@ -17,7 +18,7 @@ void philox_words(const CounterRng& rng, std::uint64_t first_counter, std::int64
                   std::uint32_t* out);
 
 // out[4q + w] = CounterRng::uniform_word(word w of rng.bits(first_counter + q)), uniforms in
-// (0, 1) of 24-bit float resolution.
+// (0, 1] of 24-bit float resolution (words ≥ 0xFFFFFF80 round to 1).
 void philox_uniform_floats(const CounterRng& rng, std::uint64_t first_counter, std::int64_t draws,
                            float* out);
 

@@ -17,8 +17,10 @@ inline std::int64_t bernoulli_logistic_row_body(const float* a, const float* bia
                                                 std::int32_t* state, std::int64_t n) {
   std::int64_t changed = 0;  // exact in any order
   for (std::int64_t j = 0; j < n; ++j) {
-    const float e = exp_float_clamped(-(a[j] + bias[j]));
-    const float draw = u[j] * (1.0f + e) <= 1.0f ? 1.0f : 0.0f;
+    const float z = a[j] + bias[j];
+    const float e = exp_float_clamped(-z);
+    // A NaN log-odds draws 0 whatever its sign bit (the clamp reads the sign bit).
+    const float draw = u[j] * (1.0f + e) <= 1.0f && z == z ? 1.0f : 0.0f;
     const float v = draw * free[j] + value[j];
     x[j] = v;
     const auto s = static_cast<std::int32_t>(v);

@@ -8,7 +8,8 @@
 namespace dgm::engine {
 
 // One Bernoulli draw per element of a row, x_j ~ Bernoulli(σ(a_j + bias_j)) by
-// x_j = [u_j·(1 + e^{−(a_j + bias_j)}) ≤ 1] (u_j uniform in (0, 1)), except where free_j = 0:
+// x_j = [u_j·(1 + e^{−(a_j + bias_j)}) ≤ 1] (u_j uniform in (0, 1]; 0 for a NaN log-odds),
+// except where free_j = 0:
 // there x_j = value_j (evidence). Writes the draw as a float (x) and as the state of the chain
 // (state), and returns how many states changed.
 std::int64_t bernoulli_logistic_row(const float* a, const float* bias, const float* u,
@@ -54,12 +55,12 @@ void langevin_flips_row(const double* u, const double* e, const double* d, doubl
 // Annealed importance sampling on an RBM (inference/ais/rbm_ais.cc), the hidden pass of a tile
 // row: with x_β = (1 − β)·base_j + β·a_j the log-odds on the geometric path, the softplus
 // parts of x at β (t1, f1) and at the previous β (t0, f0) for the run's weight, and the draw
-// h_j = [u_j < σ(x_β)] (written over a as 0 or 1).
+// h_j = [u_j ≤ σ(x_β)] (written over a as 0 or 1).
 void annealed_hidden_row(double* a, const double* base, double beta, double previous,
                          const double* u, double* t1, double* f1, double* t0, double* f0,
                          std::int64_t n);
 
-// The visible pass: x_i = (1 − β)·base_i + β·(b_i + g_i), v_i = [u_i < σ(x_i)]·free_i + value_i.
+// The visible pass: x_i = (1 − β)·base_i + β·(b_i + g_i), v_i = [u_i ≤ σ(x_i)]·free_i + value_i.
 void annealed_visible_row(const float* g, const double* b, const double* base, double beta,
                           const double* u, const double* free, const double* value, float* v,
                           std::int64_t n);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -325,6 +326,23 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     EXPECT_TRUE(same_bits(o.soft_minus, reference.soft_minus)) << name;
     EXPECT_TRUE(same_bits(o.exotic_plus, reference.exotic_plus)) << name;
     EXPECT_TRUE(same_bits(o.exotic_minus, reference.exotic_minus)) << name;
+  }
+}
+
+// A NaN log-odds draws 0 on every level, whichever its sign bit (the exponential's clamp reads
+// the sign bit, so without the check a NaN with a clear sign bit drew 1).
+TEST(VectorKernels, NanLogOddsDrawZero) {
+  EveryLevel guard;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> a = {nan, -nan, nan, -nan, 0.0f}, bias(5, 0.0f), u(5, 0.25f),
+                           free(5, 1.0f), value(5, 0.0f);
+  for (SimdLevel level : guard.levels()) {
+    set_simd_level(level);
+    std::vector<float> x(5);
+    std::vector<std::int32_t> state(5, 1);
+    bernoulli_logistic_row(a.data(), bias.data(), u.data(), free.data(), value.data(), x.data(),
+                           state.data(), 5);
+    EXPECT_EQ(x, (std::vector<float>{0, 0, 0, 0, 1})) << simd_level_name(level);
   }
 }
 
