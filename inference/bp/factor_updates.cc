@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 #include <span>
-#include <type_traits>
 #include <vector>
 
 #include "engine/vector_kernels.h"
@@ -90,14 +89,14 @@ struct SoftReduce {
 // a time through the dispatched kernel (engine/vector_kernels.h: vectorised exponential and
 // logarithm instead of a libm call each, 2× faster on a 100-problem RBM), the rare lanes it
 // cannot do (infinite or huge log-ratios, underflowing sums) by SoftReduce itself; then
-// damping as in coupling_lanes. Used for one lane too, so that a lane of a batch computes
-// the very numbers of a single run.
+// damping as for max-product. Used for one lane too, so that a lane of a batch computes the
+// very numbers of a single run.
 constexpr std::int32_t kSoftChunk = 64;
 
 template <bool kCommit>
-double soft_coupling_lanes(double* m_i, double* m_j, const double* b_i, const double* b_j,
-                           double coupling, std::int32_t lanes, double damping,
-                           const SoftReduce& reduce) {
+double coupling_lanes(double* m_i, double* m_j, const double* b_i, const double* b_j,
+                      double coupling, std::int32_t lanes, double damping,
+                      const SoftReduce& reduce) {
   const SoftReduce::Coupling w = reduce.prepare(coupling);
   double change = 0.0;
   bool nan_seen = false;
@@ -133,15 +132,13 @@ double soft_coupling_lanes(double* m_i, double* m_j, const double* b_i, const do
   return nan_seen ? std::numeric_limits<double>::quiet_NaN() : change;
 }
 
-// One coupling factor over the lanes: edges at m_i (to x_i) and m_j (to x_j), beliefs of
-// x_i and x_j at b_i and b_j.
-template <bool kCommit, typename Reduce>
+// One coupling factor over the lanes, max-product: edges at m_i (to x_i) and m_j (to x_j),
+// beliefs of x_i and x_j at b_i and b_j. (Sum-product: the overload above.)
+template <bool kCommit>
 inline double coupling_lanes(double* m_i, double* m_j, const double* b_i, const double* b_j,
                              double coupling, std::int32_t lanes, double damping,
-                             const Reduce& reduce) {
-  if constexpr (std::is_same_v<Reduce, SoftReduce>)
-    return soft_coupling_lanes<kCommit>(m_i, m_j, b_i, b_j, coupling, lanes, damping, reduce);
-  const auto w = reduce.prepare(coupling);
+                             const MaxReduce& reduce) {
+  const double w = reduce.prepare(coupling);
   double change = 0.0;
   bool nan_seen = false;  // std::max drops NaN; a numerical failure must not look converged
   for (std::int32_t l = 0; l < lanes; ++l) {
