@@ -24,6 +24,7 @@ constexpr double kMargin = 0x1p-16;
 
 std::int64_t update_binary_batch(const BinaryPairwise& pairwise,
                                  std::span<const std::int32_t> sites,
+                                 std::span<const std::int32_t> runs,
                                  std::span<const std::int64_t> positions, std::span<std::int32_t> x,
                                  SiteUniforms& uniforms) {
   const auto n = static_cast<std::int64_t>(sites.size());
@@ -32,7 +33,20 @@ std::int64_t update_binary_batch(const BinaryPairwise& pairwise,
   for (std::int64_t first = 0; first < n; first += kBatch) {
     const std::int64_t m = std::min(kBatch, n - first);
     const std::int32_t* batch = sites.data() + first;
-    for (std::int64_t k = 0; k < m; ++k) log_odds[k] = pairwise.log_odds(batch[k], x);
+    if (runs.empty()) {
+      for (std::int64_t k = 0; k < m; ++k) log_odds[k] = pairwise.log_odds(batch[k], x);
+    } else {
+      const std::int32_t* run = runs.data() + first;
+      for (std::int64_t k = 0; k < m;) {
+        const std::int64_t count = std::min<std::int64_t>(run[k], m - k);
+        if (count == 1) {
+          log_odds[k] = pairwise.log_odds(batch[k], x);
+          ++k;
+        } else {
+          k += pairwise.log_odds_run(batch[k], batch[k + 1] - batch[k], count, x, log_odds + k);
+        }
+      }
+    }
     // Positions increase along a class, so equal spans mean consecutive positions (no
     // clamped variable in between): whole Philox draws, no per-site lookup.
     const std::int64_t* position = positions.data() + first;

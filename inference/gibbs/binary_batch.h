@@ -2,7 +2,8 @@
 // Binary pairwise updates of many sites at once, for sites that share no factor (one colour
 // class of chromatic Gibbs): since no update reads another site of the batch, the sites can go
 // through each stage together instead of one site at a time:
-//   1. the log-odds Δ of every site (BinaryPairwise::log_odds),
+//   1. the log-odds Δ of every site (BinaryPairwise::log_odds, or log_odds_run along a
+//      translation run of a lattice),
 //   2. the uniforms (SiteUniforms; whole Philox draws when the positions are consecutive),
 //   3. q = u·(1 + e^{−Δ}) with a branch-free estimate of the exponential that the compiler
 //      vectorises (engine::exp_estimate; libm's exp is a call per site, a third of the time
@@ -25,10 +26,13 @@
 namespace dgm::inference {
 
 // Resamples x[sites[k]] for every k, site k using the uniform of position positions[k]
-// (increasing, as along a colour class); no two of `sites` may neighbour each other. Returns
-// how many changed.
+// (increasing, as along a colour class); no two of `sites` may neighbour each other. `runs`
+// is empty or aligned with `sites`: translation_runs of a list that `sites` is a stretch of
+// (inference/gibbs/translation_runs.h), whose runs are read without per-site neighbour lists.
+// Returns how many changed.
 std::int64_t update_binary_batch(const BinaryPairwise& pairwise,
                                  std::span<const std::int32_t> sites,
+                                 std::span<const std::int32_t> runs,
                                  std::span<const std::int64_t> positions, std::span<std::int32_t> x,
                                  SiteUniforms& uniforms);
 

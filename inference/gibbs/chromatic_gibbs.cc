@@ -8,6 +8,7 @@
 
 #include "engine/error.h"
 #include "inference/gibbs/site_uniforms.h"
+#include "inference/gibbs/translation_runs.h"
 #include "inference/sampling/chain_checks.h"
 #include "inference/sampling/work.h"
 
@@ -66,6 +67,14 @@ ChromaticGibbsSampler::ChromaticGibbsSampler(const engine::CompiledModel& model,
     class_positions_[next[colour[v]]] = position[v];
     class_vars_[next[colour[v]]++] = v;
   }
+  class_runs_.reserve(class_vars_.size());
+  for (std::size_t c = 0; c + 1 < class_offsets_.size(); ++c) {
+    const std::vector<std::int32_t> runs = translation_runs(
+        g, std::span(class_vars_)
+               .subspan(static_cast<std::size_t>(class_offsets_[c]),
+                        static_cast<std::size_t>(class_offsets_[c + 1] - class_offsets_[c])));
+    class_runs_.insert(class_runs_.end(), runs.begin(), runs.end());
+  }
 }
 
 void ChromaticGibbsSampler::reset(const Chains& chains) {
@@ -95,6 +104,7 @@ SweepStats ChromaticGibbsSampler::sweep(Chains& chains, std::int64_t sweep) {
             SiteUniforms uniforms(seed_, b, sweep);
             local_changed += updater_.update_independent(
                 std::span(class_vars_).subspan(static_cast<std::size_t>(first + j), count),
+                std::span(class_runs_).subspan(static_cast<std::size_t>(first + j), count),
                 std::span(class_positions_).subspan(static_cast<std::size_t>(first + j), count),
                 chains.chain(static_cast<std::int32_t>(b)), uniforms, scratch);
             i += count;

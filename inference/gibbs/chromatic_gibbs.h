@@ -64,6 +64,8 @@ class ChromaticGibbsSampler final : public Sampler {
   std::int64_t sweep_evaluations_ = 0;  // factor evaluations per chain and sweep (work.h)
   // Aligned with class_vars_: each variable's number in the colour-major order (its uniform).
   std::vector<std::int64_t> class_positions_;
+  // Aligned with class_vars_: the translation runs of each class (translation_runs.h).
+  std::vector<std::int32_t> class_runs_;
   tbb::enumerable_thread_specific<std::vector<double>> scratch_;
 };
 

@@ -54,12 +54,14 @@ class SiteUpdater {
   // Resamples every x[sites[k]], site k with the uniform of position positions[k]; no two of
   // `sites` may share a factor (one colour class), so they can be updated in any order or
   // together: the fast path batches them (inference/gibbs/binary_batch.h). Returns how many
-  // changed. No allocation, no exception.
+  // changed. `runs` is empty or the sites' translation runs (binary_batch.h). No allocation,
+  // no exception.
   std::int64_t update_independent(std::span<const std::int32_t> sites,
+                                  std::span<const std::int32_t> runs,
                                   std::span<const std::int64_t> positions,
                                   std::span<std::int32_t> x, SiteUniforms& uniforms,
                                   std::span<double> scratch) const {
-    if (fast_) return update_binary_batch(*pairwise_, sites, positions, x, uniforms);
+    if (fast_) return update_binary_batch(*pairwise_, sites, runs, positions, x, uniforms);
     std::int64_t changed = 0;
     for (std::size_t k = 0; k < sites.size(); ++k)
       changed += update(sites[k], x, uniforms(positions[k]), scratch);

@@ -58,6 +58,30 @@ class BinaryPairwise {
     return sum;
   }
 
+  // Δ of the sites v, v + s, …, v + (count − 1)·s into out[0 .. count) when each one's
+  // neighbours are v's shifted by its distance from v (a translation run,
+  // inference/gibbs/translation_runs.h): the neighbours' states are read by arithmetic from v's
+  // list, not from each site's. Stops before the first site whose row (numbers) differs from
+  // v's and returns how many it wrote (at least 1). The same sums in the same order as
+  // log_odds, so the same numbers bit for bit.
+  std::int64_t log_odds_run(std::int32_t v, std::int32_t stride, std::int64_t count,
+                            std::span<const std::int32_t> x, double* out) const {
+    const std::int32_t r = row_[v];
+    std::int64_t n = 1;
+    while (n < count && row_[v + n * stride] == r) ++n;
+    const double bias = row_bias_[r];
+    for (std::int64_t t = 0; t < n; ++t) out[t] = bias;
+    const double* w = row_coupling_.data() + row_first_[r];
+    const std::int32_t* neighbour = neighbours_ + offsets_[v];
+    const std::int64_t degree = offsets_[v + 1] - offsets_[v];
+    for (std::int64_t k = 0; k < degree; ++k) {
+      const std::int32_t* state = x.data() + neighbour[k];
+      const double weight = w[k];
+      for (std::int64_t t = 0; t < n; ++t) out[t] += weight * state[t * stride];
+    }
+    return n;
+  }
+
   // The affine form, for tests: b_v per variable, and W_vj at the position of j in
   // Graph::neighbours_of(v).
   std::span<const double> bias() const { return bias_; }

@@ -24,6 +24,7 @@
 #include "inference/gibbs/block_gibbs.h"
 #include "inference/gibbs/chromatic_gibbs.h"
 #include "inference/gibbs/gibbs_sampler.h"
+#include "inference/gibbs/translation_runs.h"
 #include "inference/model_views/binary_pairwise.h"
 #include "inference/model_views/conditional.h"
 #include "inference/sampling/draw.h"
@@ -391,6 +392,146 @@ TEST(BinaryPairwise, SameChainsAsTheGenericPath) {
   }
 }
 
+// Binary lattices, the models whose colour classes are made of translation runs
+// (inference/gibbs/translation_runs.h): periodic and open, 1-D and 2-D, with biases whose
+// values change in the middle of runs (rows differ, so log_odds_run must stop there) and with
+// clamped sites (which break the runs).
+std::vector<TestModel> binary_lattices() {
+  std::string biases;
+  for (int i = 0; i < 16 * 24; ++i) biases += (i / 5) % 2 ? " 0.3," : " -0.7,";
+  biases.pop_back();
+  std::vector<TestModel> models;
+  models.push_back({testing::compile_text(R"(
+      variables { name: "s" shape: [16, 24] cardinality: 2 }
+      parameters { name: "J" value: 0.44 }
+      factors { name: "i" ising { coupling: "J" } lattice { group: "s" periodic: true } })"),
+                    {},
+                    "periodic ising 16x24"});
+  models.push_back({testing::compile_text(R"(
+      variables { name: "s" shape: [16, 24] cardinality: 2 }
+      parameters { name: "J" value: -0.3 }
+      parameters { name: "b" shape: [384] value: [)" +
+                                          biases + R"(] }
+      factors { name: "i" ising { coupling: "J" } lattice { group: "s" } }
+      factors { name: "u" unary { log_odds: "b" } each: "s" })"),
+                    {},
+                    "open ising 16x24, biases in stretches of 5"});
+  models.push_back({testing::compile_text(R"(
+      variables { name: "s" shape: [16, 24] cardinality: 2 }
+      parameters { name: "J" value: 0.5 }
+      factors { name: "i" ising { coupling: "J" } lattice { group: "s" periodic: true } }
+      evidence { variable: "s[3,4]" value: 1 }
+      evidence { variable: "s[3,8]" value: 0 }
+      evidence { variable: "s[10,11]" value: 1 })"),
+                    {},
+                    "periodic ising 16x24 with evidence"});
+  models.push_back({testing::compile_text(R"(
+      variables { name: "s" shape: [200] cardinality: 2 }
+      parameters { name: "J" value: 0.8 }
+      factors { name: "i" ising { coupling: "J" } lattice { group: "s" periodic: true } })"),
+                    {},
+                    "periodic ising chain of 200"});
+  return models;
+}
+
+// Every site i + t of the run from i is sites[i] + t·s with neighbours shifted by t·s, and the
+// run cannot be extended; lattices' colour classes have long runs.
+TEST(TranslationRuns, AreMaximalRunsOfShiftedNeighbourLists) {
+  for (const TestModel& t : binary_lattices()) {
+    const engine::Graph& g = *t.model.graph;
+    std::vector<std::int32_t> sites;
+    for (std::int32_t v = 0; v < g.num_variables(); ++v)
+      if (g.analysis.colour[v] == 0) sites.push_back(v);
+    const std::vector<std::int32_t> runs = translation_runs(g, sites);
+    ASSERT_EQ(runs.size(), sites.size());
+    auto shifted = [&](std::size_t i, std::size_t j) {
+      const auto a = g.neighbours_of(sites[i]), b = g.neighbours_of(sites[j]);
+      if (a.size() != b.size()) return false;
+      for (std::size_t d = 0; d < a.size(); ++d)
+        if (b[d] - a[d] != sites[j] - sites[i]) return false;
+      return true;
+    };
+    std::int32_t longest = 0;
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      const std::int32_t r = runs[i];
+      ASSERT_GE(r, 1);
+      ASSERT_LE(i + r, sites.size());
+      longest = std::max(longest, r);
+      if (r == 1) {
+        EXPECT_TRUE(i + 1 == sites.size() || !shifted(i, i + 1)) << t.description << " " << i;
+        continue;
+      }
+      const std::int32_t stride = sites[i + 1] - sites[i];
+      for (std::int32_t k = 1; k < r; ++k) {
+        EXPECT_EQ(sites[i + k] - sites[i], k * stride) << t.description << " " << i;
+        EXPECT_TRUE(shifted(i, i + k)) << t.description << " " << i << "+" << k;
+      }
+      const std::size_t end = i + r;
+      EXPECT_TRUE(end == sites.size() || sites[end] - sites[i] != r * stride || !shifted(i, end))
+          << t.description << ": the run from " << i << " could go on";
+    }
+    EXPECT_GE(longest, 8) << t.description;
+  }
+  // A chain 0–1–…–7 (open): the odd sites 1, 3, 5 have neighbours (v − 1, v + 1), site 7 only 6.
+  const engine::CompiledModel chain = testing::compile_text(R"(
+      variables { name: "s" shape: [8] cardinality: 2 }
+      parameters { name: "J" value: 1 }
+      factors { name: "i" ising { coupling: "J" } lattice { group: "s" } })");
+  const std::vector<std::int32_t> odd = {1, 3, 5, 7};
+  EXPECT_EQ(translation_runs(*chain.graph, odd), (std::vector<std::int32_t>{3, 2, 1, 1}));
+  EXPECT_TRUE(translation_runs(*chain.graph, {}).empty());
+  EXPECT_EQ(translation_runs(*chain.graph, std::vector<std::int32_t>{4}),
+            (std::vector<std::int32_t>{1}));
+}
+
+// Along a run, log_odds_run gives log_odds's numbers bit for bit, and stops where the row
+// (the numbers) changes.
+TEST(BinaryPairwise, LogOddsAlongATranslationRunEqualLogOdds) {
+  std::mt19937_64 rng(5);
+  for (const TestModel& t : binary_lattices()) {
+    const engine::Graph& g = *t.model.graph;
+    const BinaryPairwise pairwise(t.model);
+    ASSERT_TRUE(pairwise.finite());
+    std::vector<std::int32_t> sites;
+    for (std::int32_t v = 0; v < g.num_variables(); ++v)
+      if (g.analysis.colour[v] == 1) sites.push_back(v);
+    const std::vector<std::int32_t> runs = translation_runs(g, sites);
+    const auto x = random_state(g, rng);
+    std::vector<double> out(sites.size());
+    bool stopped_early = false;
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      if (runs[i] < 2) continue;
+      const std::int64_t n =
+          pairwise.log_odds_run(sites[i], sites[i + 1] - sites[i], runs[i], x, out.data());
+      ASSERT_GE(n, 1);
+      ASSERT_LE(n, runs[i]);
+      stopped_early |= n < runs[i];
+      for (std::int64_t k = 0; k < n; ++k)
+        EXPECT_EQ(out[k], pairwise.log_odds(sites[i + k], x)) << t.description << " " << i;
+      if (n < runs[i]) {  // it stopped at a site whose numbers differ
+        EXPECT_NE(pairwise.bias()[sites[i + n]], pairwise.bias()[sites[i]]) << t.description;
+      }
+    }
+    EXPECT_EQ(stopped_early, t.description.find("stretches") != std::string::npos) << t.description;
+  }
+}
+
+// Chromatic Gibbs on lattices (through the translation runs) makes the generic path's chains.
+TEST(BinaryPairwise, ChromaticOnLatticesMakesTheGenericChains) {
+  for (const TestModel& t : binary_lattices()) {
+    auto fast = make(Variant::kChromatic, t.model, 17);
+    auto generic = make(Variant::kChromatic, t.model, 17, /*generic_only=*/true);
+    ASSERT_TRUE(dynamic_cast<ChromaticGibbsSampler*>(fast.get())->fast_path());
+    Chains a = initial_chains(t, 3, 4), b = a;
+    for (std::int64_t s = 0; s < 60; ++s) {
+      const SweepStats sa = fast->sweep(a, s), sb = generic->sweep(b, s);
+      ASSERT_EQ(sa.changed, sb.changed) << t.description << " sweep " << s;
+    }
+    EXPECT_TRUE(std::equal(a.states().begin(), a.states().end(), b.states().begin()))
+        << t.description;
+  }
+}
+
 // The batched update of a colour class (vectorised exponential estimate, draw_binary only near
 // the threshold) decides exactly as draw_binary, on log-odds from 0 to beyond the estimate's
 // range and on uniforms read both for consecutive positions and one by one.
@@ -430,7 +571,8 @@ TEST(BinaryBatch, DecidesExactlyAsDrawBinary) {
         expected_changed += expected[v];
       }
       SiteUniforms uniforms(11, 2, sweep);
-      EXPECT_EQ(update_binary_batch(pairwise, *sites, *positions, x, uniforms), expected_changed);
+      EXPECT_EQ(update_binary_batch(pairwise, *sites, {}, *positions, x, uniforms),
+                expected_changed);
       ASSERT_EQ(x, expected) << "sweep " << sweep;
     }
 }
