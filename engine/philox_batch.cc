@@ -1,6 +1,7 @@
 #include "engine/philox_batch.h"
 
 #include <Random123/uniform.hpp>
+#include <algorithm>
 
 #include "engine/cpu_dispatch.h"
 
@@ -254,6 +255,19 @@ void philox_uniform_floats(const CounterRng& rng, std::uint64_t first_counter, s
 void philox_uniform_doubles(const CounterRng& rng, std::uint64_t first_counter, std::int64_t count,
                             double* out) {
   draws<Output::kDoubles>(rng, first_counter, count, out);
+}
+
+void philox_uniform_doubles_wide(const CounterRng& rng, std::uint64_t first_counter,
+                                 std::int64_t count, double* out) {
+  constexpr std::int64_t kChunk = 64;  // draws per pass through a stack buffer
+  std::uint32_t words[4 * kChunk];
+  for (std::int64_t q0 = 0; q0 < count; q0 += kChunk) {
+    const std::int64_t n = std::min(kChunk, count - q0);
+    philox_words(rng, first_counter + static_cast<std::uint64_t>(q0), n, words);
+    for (std::int64_t i = 0; i < 2 * n; ++i)
+      out[2 * q0 + i] =
+          r123::u01<double>((static_cast<std::uint64_t>(words[2 * i]) << 32) | words[2 * i + 1]);
+  }
 }
 
 }  // namespace dgm::engine

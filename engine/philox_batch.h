@@ -27,4 +27,10 @@ void philox_uniform_floats(const CounterRng& rng, std::uint64_t first_counter, s
 void philox_uniform_doubles(const CounterRng& rng, std::uint64_t first_counter, std::int64_t draws,
                             double* out);
 
+// out[2q + h] = r123::u01<double>(2^32·w_{2h} + w_{2h+1}), w the words of
+// rng.bits(first_counter + q): two uniforms in (0, 1] of double resolution per draw, the form
+// of the samplers that draw one 64-bit uniform per variable (the exact sampler, DULA/DMALA).
+void philox_uniform_doubles_wide(const CounterRng& rng, std::uint64_t first_counter,
+                                 std::int64_t draws, double* out);
+
 }  // namespace dgm::engine

@@ -1,6 +1,7 @@
 #include "engine/vector_kernels.h"
 
 #include <cmath>
+#include <limits>
 
 #include "engine/cpu_dispatch.h"
 #include "engine/vector_math.h"
@@ -147,6 +148,49 @@ inline void soft_coupling_row_body(const double* mu, double inv_t, double temper
   }
 }
 
+// One lane of max_coupling_row: both messages of the coupling from the old ones, damped,
+// written in place; the lane's change folded into `change`, a NaN into `bad`. Selects, not
+// branches (the comparisons of random log-ratios defeat a branch predictor), each the same
+// operation as inference/bp/factor_updates.cc's scalar MaxReduce: std::max(0, x) is
+// 0 < x ? x : 0, std::max(a, b) is a < b ? b : a.
+inline void max_coupling_lane(double& m_i, double& m_j, double b_i, double b_j, double w,
+                              double damping, double keep, double& change, double& bad) {
+  const double mu_i = b_i - m_i, mu_j = b_j - m_j;  // x_i → factor, x_j → factor
+  const double wi = w + mu_i, wj = w + mu_j;
+  const double r_j = mu_i == HUGE_VAL ? w : (0.0 < wi ? wi : 0.0) - (0.0 < mu_i ? mu_i : 0.0);
+  const double r_i = mu_j == HUGE_VAL ? w : (0.0 < wj ? wj : 0.0) - (0.0 < mu_j ? mu_j : 0.0);
+  const double to_j = damping * m_j + keep * r_j;
+  const double to_i = damping * m_i + keep * r_i;
+  const double dj = std::abs(to_j - m_j), di = std::abs(to_i - m_i);
+  const double d = dj < di ? di : dj;
+  change = change < d ? d : change;
+  bad = to_j != to_j || to_i != to_i ? 1.0 : bad;
+  m_j = to_j;
+  m_i = to_i;
+}
+
+inline double max_coupling_row_body(double* __restrict m_i, double* __restrict m_j,
+                                    const double* __restrict b_i, const double* __restrict b_j,
+                                    double w, double damping, std::int64_t n) {
+  const double keep = 1.0 - damping;
+  // Four independent accumulators (GCC vectorises no scalar max reduction of doubles); the
+  // maximum does not depend on the order in which it is taken.
+  double change[4] = {0.0, 0.0, 0.0, 0.0}, bad[4] = {0.0, 0.0, 0.0, 0.0};
+  std::int64_t l = 0;
+  for (; l + 4 <= n; l += 4)
+    for (int k = 0; k < 4; ++k)
+      max_coupling_lane(m_i[l + k], m_j[l + k], b_i[l + k], b_j[l + k], w, damping, keep, change[k],
+                        bad[k]);
+  for (; l < n; ++l)
+    max_coupling_lane(m_i[l], m_j[l], b_i[l], b_j[l], w, damping, keep, change[0], bad[0]);
+  double most = 0.0;
+  for (int k = 0; k < 4; ++k) {
+    if (bad[k] != 0.0) return std::numeric_limits<double>::quiet_NaN();
+    most = most < change[k] ? change[k] : most;
+  }
+  return most;
+}
+
 }  // namespace
 
 // For each kernel: a copy per x86 level (target attributes: the body is inlined and
@@ -199,6 +243,10 @@ DGM_DISPATCHED_KERNEL(void, soft_coupling_row,
                       (const double* mu, double inv_t, double temperature, double v, double e_small,
                        double* out, double* exotic, std::int64_t n),
                       (mu, inv_t, temperature, v, e_small, out, exotic, n))
+DGM_DISPATCHED_KERNEL(double, max_coupling_row,
+                      (double* m_i, double* m_j, const double* b_i, const double* b_j, double w,
+                       double damping, std::int64_t n),
+                      (m_i, m_j, b_i, b_j, w, damping, n))
 DGM_DISPATCHED_KERNEL(void, add_signed_rows,
                       (const double* from, const double* const* rows, const double* signs,
                        std::int32_t k, double* to, std::int64_t n),

@@ -75,4 +75,12 @@ void annealed_visible_row(const float* g, const double* b, const double* base, d
 void soft_coupling_row(const double* mu, double inv_t, double temperature, double v, double e_small,
                        double* out, double* exotic, std::int64_t n);
 
+// The max-product (T = 0) messages of a binary coupling of weight w, for n lanes, in place:
+// with μ_i = b_i − m_i and μ_j = b_j − m_j (the variables' messages to the factor),
+//   m_j ← d·m_j + (1 − d)·(max(0, w + μ_i) − max(0, μ_i)),   m_i likewise from μ_j,
+// and w where μ = +∞ (inference/bp/factor_updates.cc). Returns the largest |new − old| of any
+// entry, or NaN if some new entry is NaN. The four arrays must not overlap.
+double max_coupling_row(double* m_i, double* m_j, const double* b_i, const double* b_j, double w,
+                        double damping, std::int64_t n);
+
 }  // namespace dgm::engine

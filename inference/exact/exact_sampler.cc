@@ -3,12 +3,13 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
-#include <Random123/uniform.hpp>
 #include <limits>
 #include <numeric>
+#include <span>
 #include <string>
 
 #include "engine/error.h"
+#include "engine/philox_batch.h"
 #include "engine/random.h"
 #include "inference/sampling/chain_checks.h"
 
@@ -52,22 +53,19 @@ SweepStats ExactSampler::sweep(Chains& chains, std::int64_t sweep) {
   changed_.assign(static_cast<std::size_t>(num_chains), 0);
   tbb::parallel_for(tbb::blocked_range<std::int32_t>(0, num_chains), [&](const auto& range) {
     Scratch& scratch = scratch_.local();
-    scratch.uniforms.resize(static_cast<std::size_t>(num_free));
+    // Two 64-bit words, two uniforms in (0, 1], per Philox draw, all draws of a chain at once
+    // (engine/philox_batch.h); the buffer has room for the odd draw's second uniform.
+    const std::int64_t draws = (num_free + 1) / 2;
+    scratch.uniforms.resize(static_cast<std::size_t>(2 * draws));
     for (std::int32_t b = range.begin(); b != range.end(); ++b) {
       const engine::CounterRng rng(
           seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
-      // Two 64-bit words, two uniforms in (0, 1], per Philox draw.
-      for (std::int64_t i = 0; i < num_free; i += 2) {
-        const auto r = rng.bits(engine::sweep_counter(static_cast<std::uint64_t>(sweep),
-                                                      static_cast<std::uint64_t>(i / 2)));
-        scratch.uniforms[static_cast<std::size_t>(i)] =
-            r123::u01<double>((static_cast<std::uint64_t>(r[0]) << 32) | r[1]);
-        if (i + 1 < num_free)
-          scratch.uniforms[static_cast<std::size_t>(i + 1)] =
-              r123::u01<double>((static_cast<std::uint64_t>(r[2]) << 32) | r[3]);
-      }
-      changed_[static_cast<std::size_t>(b)] =
-          tree_.sample(tables_, scratch.uniforms, chains.chain(b), scratch.row);
+      engine::philox_uniform_doubles_wide(
+          rng, engine::sweep_counter(static_cast<std::uint64_t>(sweep), 0), draws,
+          scratch.uniforms.data());
+      changed_[static_cast<std::size_t>(b)] = tree_.sample(
+          tables_, std::span(scratch.uniforms).first(static_cast<std::size_t>(num_free)),
+          chains.chain(b), scratch.row);
     }
   });
   SweepStats stats;

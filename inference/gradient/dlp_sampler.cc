@@ -3,12 +3,12 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
-#include <Random123/uniform.hpp>
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "engine/error.h"
+#include "engine/philox_batch.h"
 #include "engine/random.h"
 #include "factors/infinity.h"
 #include "inference/sampling/chain_checks.h"
@@ -109,15 +109,18 @@ bool DlpSampler::step(ChainState& c, std::span<std::int32_t> x, std::int32_t b,
   }
   const engine::CounterRng rng(
       seed_, engine::stream_id(engine::StreamPurpose::kSweep, static_cast<std::uint64_t>(b)));
-  auto uniform = [&](std::uint64_t j) {
-    const auto r = rng.bits(engine::sweep_counter(sweep, j / 2));
-    const std::size_t w = 2 * (j % 2);
-    return r123::u01<double>((static_cast<std::uint64_t>(r[w]) << 32) | r[w + 1]);
-  };
+  const std::span<const std::int32_t> free = scores_.free_variables();
+  // Uniform j ∈ (0, 1]: the 64-bit words (2j mod 4, 2j mod 4 + 1) of the Philox draw j / 2; one
+  // per free variable, then the acceptance's at the next whole draw. All of the step's draws
+  // at once (engine/philox_batch.h).
+  const auto draws = static_cast<std::int64_t>((free.size() + 1) / 2 + 1);
+  c.uniforms.resize(static_cast<std::size_t>(2 * draws));
+  engine::philox_uniform_doubles_wide(rng, engine::sweep_counter(sweep, 0), draws,
+                                      c.uniforms.data());
+  auto uniform = [&](std::uint64_t j) { return c.uniforms[j]; };
 
   // Propose: every free variable independently.
   const double inverse_step = 1.0 / params_.step_size;
-  const std::span<const std::int32_t> free = scores_.free_variables();
   c.changes.clear();
   for (std::size_t j = 0; j < free.size(); ++j) {
     const std::int32_t v = free[j];

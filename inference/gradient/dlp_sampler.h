@@ -73,6 +73,7 @@ class DlpSampler final : public Sampler {
   struct ChainState {
     std::vector<std::int32_t> x;  // the state `delta` belongs to (empty: none yet)
     std::vector<double> field, delta, field_next, delta_next, scratch, logits;
+    std::vector<double> uniforms;                                // the step's (step())
     std::vector<std::pair<std::int32_t, std::int32_t>> changes;  // (variable, old state)
     std::optional<LocalDifference> local;
   };

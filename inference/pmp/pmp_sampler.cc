@@ -12,6 +12,7 @@
 #include "engine/error.h"
 #include "engine/log_potential.h"
 #include "engine/numeric_range.h"
+#include "engine/philox_batch.h"
 #include "engine/random.h"
 #include "factors/factor_kind.h"
 #include "factors/infinity.h"
@@ -32,21 +33,29 @@ inline double gumbel(double u) { return -std::log(-std::log(u)); }
 // Standard Logistic(0, 1), the difference of two independent Gumbels: log(u / (1 − u)).
 inline double logistic(double u) { return std::log(u) - std::log1p(-u); }
 
-// The unscaled noise on state k of a variable with `cardinality` states whose states start at
-// `first_state` (Graph::state_offset), for chain stream `rng` at sweep `sweep`: a binary
-// variable's Logistic(0, 1) on state 1 (k = 1), or a Gumbel(0, 1), two per Philox draw.
+// The unscaled noise on state k of a variable with `cardinality` states, from the Philox
+// draw `words` it reads: a binary variable's Logistic(0, 1) on state 1 from words 0–1 of the
+// draw at its first state; a Gumbel(0, 1) per state of a K-state variable, two per draw, state
+// k from words (2(k mod 2), 2(k mod 2) + 1) of the draw at its state ⌊k/2⌋.
+inline double noise_of_draw(const std::uint32_t* words, std::int32_t cardinality, std::int32_t k) {
+  if (cardinality == 2) return logistic(open_uniform(words[0], words[1]));
+  const std::int32_t w = 2 * (k & 1);
+  return gumbel(open_uniform(words[w], words[w + 1]));
+}
+
+// The index of the draw state k of a variable whose states start at `first_state`
+// (Graph::state_offset) reads, within its chain's sweep.
+inline std::int64_t draw_index(std::int64_t first_state, std::int32_t cardinality, std::int32_t k) {
+  return cardinality == 2 ? first_state : first_state + k / 2;
+}
+
+// The same noise drawn alone, for chain stream `rng` at sweep `sweep`.
 inline double standard_noise(const engine::CounterRng& rng, std::int64_t sweep,
                              std::int64_t first_state, std::int32_t cardinality, std::int32_t k) {
-  const auto counter = [sweep](std::int64_t index) {
-    return engine::sweep_counter(static_cast<std::uint64_t>(sweep),
-                                 static_cast<std::uint64_t>(index));
-  };
-  if (cardinality == 2) {
-    const auto r = rng.bits(counter(first_state));
-    return logistic(open_uniform(r[0], r[1]));
-  }
-  const auto r = rng.bits(counter(first_state + k / 2));
-  return gumbel((k & 1) == 0 ? open_uniform(r[0], r[1]) : open_uniform(r[2], r[3]));
+  const auto r = rng.bits(
+      engine::sweep_counter(static_cast<std::uint64_t>(sweep),
+                            static_cast<std::uint64_t>(draw_index(first_state, cardinality, k))));
+  return noise_of_draw(r.data(), cardinality, k);
 }
 
 bool has_hard_factors(const engine::CompiledModel& model) {
@@ -136,21 +145,31 @@ void PmpSampler::perturb(std::int64_t sweep) {
   tbb::parallel_for(
       tbb::blocked_range<std::int32_t>(0, graph.num_variables(), 256),
       [&](const tbb::blocked_range<std::int32_t>& range) {
-        for (std::int32_t v = range.begin(); v < range.end(); ++v) {
-          if (!model_.evidence.empty() && model_.evidence[v] != engine::kFree) continue;
-          const std::int32_t k_count = graph.cardinality[v];
-          if (k_count == 2) {
-            // The log-ratio in ratio mode, state 1's entry in full mode.
-            double* u = unary.data() + (ratio ? g.var_offset[v] : g.var_offset[v] + 1) * lanes;
-            for (std::int32_t b = 0; b < lanes; ++b) {
-              u[b] += scale * standard_noise(rngs[b], sweep, graph.state_offset[v], 2, 1);
+        // Every draw the range's states read lies in [state_offset[first], state_offset[end]):
+        // a lane's are made at once on the vector unit (engine/philox_batch.h; the same words
+        // as rng.bits), the few unused ones (a binary variable's second state) included.
+        const std::int64_t base = graph.state_offset[range.begin()];
+        const std::int64_t count = graph.state_offset[range.end()] - base;
+        std::vector<std::uint32_t> words(static_cast<std::size_t>(4 * count));
+        for (std::int32_t b = 0; b < lanes; ++b) {
+          engine::philox_words(rngs[b],
+                               engine::sweep_counter(static_cast<std::uint64_t>(sweep),
+                                                     static_cast<std::uint64_t>(base)),
+                               count, words.data());
+          for (std::int32_t v = range.begin(); v < range.end(); ++v) {
+            if (!model_.evidence.empty() && model_.evidence[v] != engine::kFree) continue;
+            const std::int32_t k_count = graph.cardinality[v];
+            const std::int64_t first = graph.state_offset[v];
+            if (k_count == 2) {
+              // The log-ratio in ratio mode, state 1's entry in full mode.
+              const std::int64_t entry = ratio ? g.var_offset[v] : g.var_offset[v] + 1;
+              unary[entry * lanes + b] +=
+                  scale * noise_of_draw(words.data() + 4 * (first - base), 2, 1);
+              continue;
             }
-            continue;
-          }
-          for (std::int32_t k = 0; k < k_count; ++k) {
-            double* u = unary.data() + (g.var_offset[v] + k) * lanes;
-            for (std::int32_t b = 0; b < lanes; ++b) {
-              u[b] += scale * standard_noise(rngs[b], sweep, graph.state_offset[v], k_count, k);
+            for (std::int32_t k = 0; k < k_count; ++k) {
+              const std::uint32_t* draw = words.data() + 4 * (draw_index(first, k_count, k) - base);
+              unary[(g.var_offset[v] + k) * lanes + b] += scale * noise_of_draw(draw, k_count, k);
             }
           }
         }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/cpu_dispatch.h"
@@ -60,15 +61,21 @@ TEST(PhiloxBatch, EveryLevelGivesRandom123sWords) {
   for (SimdLevel level : guard.levels()) {
     set_simd_level(level);
     for (std::uint64_t first : firsts)
-      for (std::int64_t count : {0, 1, 7, 8, 9, 15, 16, 17, 33, 100}) {
+      for (std::int64_t count : {0, 1, 7, 8, 9, 15, 16, 17, 33, 100, 130}) {
         std::vector<std::uint32_t> words(static_cast<std::size_t>(4 * count));
         std::vector<float> floats(words.size());
-        std::vector<double> doubles(words.size());
+        std::vector<double> doubles(words.size()), wide(static_cast<std::size_t>(2 * count));
         philox_words(rng, first, count, words.data());
         philox_uniform_floats(rng, first, count, floats.data());
         philox_uniform_doubles(rng, first, count, doubles.data());
+        philox_uniform_doubles_wide(rng, first, count, wide.data());
         for (std::int64_t q = 0; q < count; ++q) {
           const auto expected = rng.bits(first + static_cast<std::uint64_t>(q));
+          for (int h = 0; h < 2; ++h)
+            ASSERT_EQ(wide[static_cast<std::size_t>(2 * q + h)],
+                      r123::u01<double>((static_cast<std::uint64_t>(expected[2 * h]) << 32) |
+                                        expected[2 * h + 1]))
+                << simd_level_name(level) << " first " << first << " count " << count;
           for (int w = 0; w < 4; ++w) {
             const auto k = static_cast<std::size_t>(4 * q + w);
             ASSERT_EQ(words[k], expected[w]) << simd_level_name(level) << " first " << first
@@ -326,6 +333,58 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     EXPECT_TRUE(same_bits(o.soft_minus, reference.soft_minus)) << name;
     EXPECT_TRUE(same_bits(o.exotic_plus, reference.exotic_plus)) << name;
     EXPECT_TRUE(same_bits(o.exotic_minus, reference.exotic_minus)) << name;
+  }
+}
+
+// The max-product coupling update: on every level and row length, bit for bit the scalar
+// update of inference/bp/factor_updates.cc (std::max, +∞ → w), the largest change returned,
+// NaN returned when a new message is NaN.
+TEST(VectorKernels, MaxCouplingRowIsTheScalarUpdateOnEveryLevel) {
+  EveryLevel guard;
+  const std::vector<double> b_i = kernel_inputs(1003, 4), b_j = kernel_inputs(1003, 5);
+  std::mt19937 gen(6);
+  std::uniform_real_distribution<double> message(-2.0, 2.0);
+  std::vector<double> m_i(1003), m_j(1003);
+  for (std::size_t l = 0; l < m_i.size(); ++l) {
+    m_i[l] = message(gen);
+    m_j[l] = message(gen);
+  }
+  std::reverse(m_j.begin(), m_j.begin() + 16);  // ±∞ beliefs meet both ends' messages
+  for (const double w : {1.7, -0.9}) {
+    for (const double damping : {0.0, 0.5}) {
+      for (const std::size_t n : {1u, 3u, 4u, 5u, 8u, 16u, 17u, 37u, 1003u}) {
+        std::vector<double> ei(m_i.begin(), m_i.begin() + n), ej(m_j.begin(), m_j.begin() + n);
+        double most = 0.0;
+        for (std::size_t l = 0; l < n; ++l) {
+          auto reduce = [&](double mu) {
+            return mu == HUGE_VAL ? w : std::max(0.0, w + mu) - std::max(0.0, mu);
+          };
+          const double mu_i = b_i[l] - m_i[l], mu_j = b_j[l] - m_j[l];
+          ej[l] = damping * m_j[l] + (1.0 - damping) * reduce(mu_i);
+          ei[l] = damping * m_i[l] + (1.0 - damping) * reduce(mu_j);
+          most = std::max({most, std::fabs(ej[l] - m_j[l]), std::fabs(ei[l] - m_i[l])});
+        }
+        for (SimdLevel level : guard.levels()) {
+          set_simd_level(level);
+          std::vector<double> oi(m_i.begin(), m_i.begin() + n), oj(m_j.begin(), m_j.begin() + n);
+          const double change = max_coupling_row(oi.data(), oj.data(), b_i.data(), b_j.data(), w,
+                                                 damping, static_cast<std::int64_t>(n));
+          const std::string where = std::string(simd_level_name(level)) +
+                                    " n=" + std::to_string(n) + " w=" + std::to_string(w);
+          EXPECT_TRUE(same_bits(oi, ei)) << where;
+          EXPECT_TRUE(same_bits(oj, ej)) << where;
+          EXPECT_EQ(change, most) << where;
+          // A NaN message, in the vector part and in the remainder, is reported.
+          for (const std::size_t at : {std::size_t{0}, n - 1}) {
+            std::vector<double> ni(m_i.begin(), m_i.begin() + n), nj(m_j.begin(), m_j.begin() + n);
+            nj[at] = std::numeric_limits<double>::quiet_NaN();
+            EXPECT_TRUE(std::isnan(max_coupling_row(ni.data(), nj.data(), b_i.data(), b_j.data(), w,
+                                                    damping, static_cast<std::int64_t>(n))))
+                << where << " NaN at " << at;
+          }
+        }
+      }
+    }
   }
 }
 

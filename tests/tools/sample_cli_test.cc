@@ -38,14 +38,16 @@ TEST(SampleCli, WritesNpyWithOneRowPerChainAndKeptSweep) {
 }
 
 // The run-time dispatch (docs/performance.md): the samplers whose arithmetic is element-wise
-// (Philox words, heat-bath thresholds, GWG/DMALA scores on lattices) draw the same samples on
-// the portable path as on the CPU's own; an unusable DGM_DISPATCH stops every command at once.
+// (Philox words, heat-bath thresholds, GWG/DMALA scores on lattices, PMP's max-product
+// coupling messages) draw the same samples on the portable path as on the CPU's own; an
+// unusable DGM_DISPATCH stops every command at once. Seven chains: PMP's lanes fill a vector
+// and leave a remainder.
 TEST(SampleCli, PortableAndDispatchedPathsDrawTheSameSamples) {
   const std::string dir = testing::scratch_dir();
-  for (const char* sampler : {"gibbs", "chromatic-gibbs", "gwg", "dmala"}) {
+  for (const char* sampler : {"gibbs", "chromatic-gibbs", "gwg", "dmala", "pmp"}) {
     SCOPED_TRACE(sampler);
     const std::string args = "sample '" + kIsing + "' --sampler " + sampler +
-                             " --chains 3 --sweeps 6 --seed 4 --out '" + dir + "/";
+                             " --chains 7 --sweeps 6 --seed 4 --out '" + dir + "/";
     ASSERT_EQ(run_dgm(args + "cpu.npy'").exit_code, 0);
     ::setenv("DGM_DISPATCH", "portable", 1);
     const auto portable = run_dgm(args + "portable.npy'");

@@ -9,7 +9,10 @@
 //     arithmetic per message. Target: engine ≥ 0.5× the kernel's messages per second.
 //     Reported in pairwise messages per second and in PGMax's unit, pairwise factor updates
 //     per second (one factor update = both of its messages; PGMax: ~1–2×10⁷/s on a CPU, ~5×10⁸/s
-//     on a V100). The whole `pmp` sweep (noise, BP, decoding, energies) is timed too.
+//     on a V100). Issue 11's target: ≥ 3×10⁸ messages/s on 2 threads. The kernel is plain C++
+//     for baseline x86-64 (its std::max compiles to branches), while the engine's lane loop is
+//     a dispatched, branch-free vector kernel; the ratio is kept as a regression watch. The
+//     whole `pmp` sweep (noise, BP, decoding, energies) is timed too.
 //   * RBM: 784×500 (examples/rbm_mnist_random.pbtxt), 100 perturbed problems: time per
 //     flooding iteration, max-product and sum-product.
 //   * Logical: the OR/AND example (7 variables) with 100 lanes, and a larger random model of
@@ -376,6 +379,9 @@ void print_report() {
           "factor updates/s; kernel %.3g messages/s; engine / kernel %.2fx (target >= 0.5x) %s\n",
           threads, threads == 1 ? " " : "s", rate, rate / 2, f["lattice/kernel"][threads], r,
           r >= 0.5 ? "met" : "MISSED");
+      if (threads == 2)  // issue 11's absolute target
+        std::printf("PMP 256x256 x16, 2 threads: %.3g messages/s (target >= 3e8) %s\n", rate,
+                    rate >= 3e8 ? "met" : "MISSED");
     }
   }
   if (f.count("lattice/pmp-sweep")) {
