@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "engine/error.h"
@@ -14,6 +15,25 @@ double largest_finite_magnitude(const double* w, std::int64_t count) {
   for (std::int64_t k = 0; k < count; ++k)
     if (std::isfinite(w[k])) m = std::max(m, std::abs(w[k]));
   return m;
+}
+
+// Σ_k |w_k| over the finite w_k, for factors that read one value each, stored one after
+// another (an RBM's weights: 392,000 of them after every learning update). Four partial sums
+// the compiler can keep in vector lanes (a single running sum cannot be vectorised); the order
+// only moves the last bits of a total that is compared with a bound.
+double sum_finite_magnitudes(const double* w, std::int64_t count) {
+  double part[4] = {0.0, 0.0, 0.0, 0.0};
+  std::int64_t k = 0;
+  for (; k + 4 <= count; k += 4)
+    for (int l = 0; l < 4; ++l) {
+      const double a = std::abs(w[k + l]);
+      part[l] += a <= std::numeric_limits<double>::max() ? a : 0.0;  // NaN, ±inf: 0
+    }
+  for (; k < count; ++k) {
+    const double a = std::abs(w[k]);
+    part[0] += a <= std::numeric_limits<double>::max() ? a : 0.0;
+  }
+  return (part[0] + part[1]) + (part[2] + part[3]);
 }
 
 std::string number(double x) {
@@ -36,6 +56,8 @@ LogPotentialScale log_potential_scale(const Graph& graph, std::span<const double
     if (block.param_stride == 0) {  // tied: every factor reads the same values
       block_total = static_cast<double>(block.num_factors) *
                     largest_finite_magnitude(values.data() + block.param_offset, count);
+    } else if (count == 1 && block.param_stride == 1) {
+      block_total = sum_finite_magnitudes(values.data() + block.param_offset, block.num_factors);
     } else {
       for (std::int64_t r = 0; r < block.num_factors; ++r)
         block_total += largest_finite_magnitude(

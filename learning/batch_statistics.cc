@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "factors/enumeration.h"
 #include "factors/factor_eval.h"
+#include "learning/binary_products.h"
 
 namespace dgm::learning {
 namespace {
@@ -78,8 +79,12 @@ void BatchStatistics::add_bipartite(std::size_t bi, const Batch& batch, double w
   const engine::Graph& g = *graph_;
   const factors::FactorBlock& block = g.blocks[bi];
   const std::int64_t n = g.num_variables();
-  auto side = [&](std::int32_t begin, std::int32_t count) {
-    RowMatrix m(batch.rows, count);
+  // The two sides' values, rows × count, in buffers kept across calls (fresh ones of this size
+  // are new pages every minibatch: page faults were 7% of a CD-1 epoch).
+  thread_local std::vector<double> left_values, right_values;
+  auto side = [&](std::int32_t begin, std::int32_t count, std::vector<double>& buffer) {
+    buffer.resize(static_cast<std::size_t>(batch.rows * count));
+    Eigen::Map<RowMatrix> m(buffer.data(), batch.rows, count);
     for (std::int64_t b = 0; b < batch.rows; ++b)
       for (std::int32_t i = 0; i < count; ++i) {
         const std::int32_t v = begin + i;
@@ -89,11 +94,34 @@ void BatchStatistics::add_bipartite(std::size_t bi, const Batch& batch, double w
       }
     return m;
   };
-  const RowMatrix left = side(block.left_begin, block.left_count);
-  const RowMatrix right = side(block.right_begin, block.right_count);
-  // Factor r = i·R + j reads weight param_offset + r: the product's row-major layout. Column
-  // tiles of fixed width in parallel: each tile's numbers are the same on any thread count.
+  const Eigen::Map<RowMatrix> right = side(block.right_begin, block.right_count, right_values);
+  // Factor r = i·R + j reads weight param_offset + r: the product's row-major layout.
   Eigen::Map<RowMatrix> w(out.data() + block.param_offset, block.left_count, block.right_count);
+  bool left_states = true;  // no soft variable on the left: 0/1 states
+  for (std::int32_t i = 0; i < block.left_count; ++i)
+    left_states = left_states && !is_soft(batch, block.left_begin + i);
+  if (left_states) {
+    // (A reference, so that the tasks below read this thread's index, not their own.)
+    thread_local OnesIndex ones_buffer;
+    OnesIndex& ones = ones_buffer;
+    index_ones(batch.states, n, block.left_begin, batch.rows, block.left_count, false, ones);
+    const double density =
+        static_cast<double>(ones.index.size()) / static_cast<double>(batch.rows * block.left_count);
+    if (density <= kMaxSparseDensity) {
+      // Row i of the statistics: the sum of the right-hand rows of the examples where left
+      // variable i is 1 (learning/binary_products.h), in fixed tiles of rows.
+      tbb::parallel_for(tbb::blocked_range<std::int32_t>(0, block.left_count, 16),
+                        [&](const tbb::blocked_range<std::int32_t>& range) {
+                          for (std::int32_t i = range.begin(); i < range.end(); ++i)
+                            add_selected_rows(right.data(), block.right_count, ones.line(i),
+                                              block.right_count, weight, &w(i, 0));
+                        });
+      return;
+    }
+  }
+  const Eigen::Map<RowMatrix> left = side(block.left_begin, block.left_count, left_values);
+  // Column tiles of fixed width in parallel: each tile's numbers are the same on any thread
+  // count.
   constexpr Eigen::Index kTile = 128;
   const Eigen::Index columns = block.right_count;
   tbb::parallel_for(Eigen::Index{0}, (columns + kTile - 1) / kTile, [&](Eigen::Index t) {
@@ -123,6 +151,34 @@ void BatchStatistics::add_block(std::size_t bi, const Batch& batch, double weigh
                          std::span<double> phi_span) {
     std::vector<std::int32_t> x;
     std::vector<std::int32_t> soft_positions;
+    if (!generic && block.arity == 1) {
+      // A unary factor's statistics depend on its variable's state only: the batch's weight
+      // on each state (the probabilities of a soft variable), then the kind's φ once per
+      // state instead of once per row (a visible layer's biases: 100× fewer calls).
+      std::vector<double> on_state;
+      x.resize(1);
+      for (std::int64_t r = f0; r < f1; ++r) {
+        const std::int32_t v = g.scope(block.first_factor + r)[0];
+        on_state.assign(static_cast<std::size_t>(g.cardinality[v]), 0.0);
+        if (is_soft(batch, v)) {
+          for (std::int64_t b = 0; b < batch.rows; ++b) {
+            const double q = batch.soft[static_cast<std::size_t>(b * n + v)];
+            on_state[0] += weight * (1.0 - q);
+            on_state[1] += weight * q;
+          }
+        } else {
+          for (std::int64_t b = 0; b < batch.rows; ++b)
+            on_state[static_cast<std::size_t>(batch.states[static_cast<std::size_t>(b * n + v)])] +=
+                weight;
+        }
+        for (std::size_t k = 0; k < on_state.size(); ++k) {
+          if (on_state[k] == 0.0) continue;
+          x[0] = static_cast<std::int32_t>(k);
+          factors::add_statistics(blk, r, g.enum_configs, x, on_state[k], phi_span);
+        }
+      }
+      return;
+    }
     for (std::int64_t r = f0; r < f1; ++r) {
       const auto scope = g.scope(block.first_factor + r);
       x.resize(scope.size());

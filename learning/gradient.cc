@@ -9,11 +9,13 @@
 #include "engine/dense_product.h"
 #include "engine/error.h"
 #include "engine/numeric_range.h"
+#include "engine/philox_batch.h"
 #include "engine/random.h"
 #include "engine/vector_math.h"
 #include "factors/factor_eval.h"
 #include "inference/exact/junction_tree.h"
 #include "inference/model_views/rbm_layout.h"
+#include "learning/binary_products.h"
 
 namespace dgm::learning {
 namespace {
@@ -143,22 +145,39 @@ void GradientEstimator::hidden_probabilities(std::span<const std::int32_t> state
   const engine::Graph& g = *model_->graph;
   const Rbm& r = *rbm_;
   const std::int32_t n = g.num_variables();
-  RowMatrix v(rows, r.num_visible);
-  for (std::int64_t b = 0; b < rows; ++b)
-    for (std::int32_t i = 0; i < r.num_visible; ++i)
-      v(b, i) = states[static_cast<std::size_t>(b * n + r.visible_begin + i)];
   const factors::FactorBlock& block = g.blocks[static_cast<std::size_t>(r.block)];
   const Eigen::Map<const RowMatrix> w(model_->params.values.data() + block.param_offset,
                                       r.num_visible, r.num_hidden);
   const std::vector<double> bias = inference::rbm_bias_log_odds(*model_);
   // Column tiles of fixed width in parallel (the same numbers on any thread count).
-  RowMatrix a(rows, r.num_hidden);
+  // Buffers kept across minibatches (fresh ones would be new pages every time).
+  preactivations_.resize(static_cast<std::size_t>(rows * r.num_hidden));
+  Eigen::Map<RowMatrix> a(preactivations_.data(), rows, r.num_hidden);
   constexpr Eigen::Index kTile = 128;
-  tbb::parallel_for(Eigen::Index{0}, (a.cols() + kTile - 1) / kTile, [&](Eigen::Index t) {
-    const Eigen::Index c0 = t * kTile, c = std::min(kTile, a.cols() - c0);
-    engine::gemm(false, false, rows, c, r.num_visible, 1.0, v.data(), r.num_visible, w.data() + c0,
-                 r.num_hidden, 0.0, a.data() + c0, r.num_hidden);
-  });
+  index_ones(states, n, r.visible_begin, rows, r.num_visible, true, ones_);
+  const OnesIndex& ones = ones_;
+  if (static_cast<double>(ones.index.size()) <=
+      kMaxSparseDensity * static_cast<double>(rows * r.num_visible)) {
+    // Sparse states (learning/binary_products.h): a_b = the sum of the rows of W that the
+    // ones of v_b select, a tile of columns at a time (the tile of W stays in cache).
+    a.setZero();
+    tbb::parallel_for(Eigen::Index{0}, (a.cols() + kTile - 1) / kTile, [&](Eigen::Index t) {
+      const Eigen::Index c0 = t * kTile, c = std::min(kTile, a.cols() - c0);
+      for (std::int64_t b = 0; b < rows; ++b)
+        add_selected_rows(w.data() + c0, r.num_hidden, ones.line(b), c, 1.0, &a(b, c0));
+    });
+  } else {
+    visible_values_.resize(static_cast<std::size_t>(rows * r.num_visible));
+    Eigen::Map<RowMatrix> v(visible_values_.data(), rows, r.num_visible);
+    for (std::int64_t b = 0; b < rows; ++b)
+      for (std::int32_t i = 0; i < r.num_visible; ++i)
+        v(b, i) = states[static_cast<std::size_t>(b * n + r.visible_begin + i)];
+    tbb::parallel_for(Eigen::Index{0}, (a.cols() + kTile - 1) / kTile, [&](Eigen::Index t) {
+      const Eigen::Index c0 = t * kTile, c = std::min(kTile, a.cols() - c0);
+      engine::gemm(false, false, rows, c, r.num_visible, 1.0, v.data(), r.num_visible,
+                   w.data() + c0, r.num_hidden, 0.0, a.data() + c0, r.num_hidden);
+    });
+  }
   soft_.assign(static_cast<std::size_t>(rows * n), 0.0);
   for (std::int64_t b = 0; b < rows; ++b)
     for (std::int32_t j = 0; j < r.num_hidden; ++j)
@@ -244,15 +263,19 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
         const engine::Graph& g = *model_->graph;
         const std::int32_t n = g.num_variables();
         const std::int64_t update = cd_->sweeps_done();
+        // Hidden unit j of row `row` reads rng.uniform(sweep_counter(update, j)): words 0–1 of
+        // that draw, the even entries of the row's wide uniforms (engine/philox_batch.h).
+        std::vector<double> uniforms(2 * static_cast<std::size_t>(rbm_->num_hidden));
         for (std::int64_t row = 0; row < b; ++row) {
           const engine::CounterRng rng(settings_.seed ^ kCdSeed,
                                        engine::stream_id(engine::StreamPurpose::kChainInit,
                                                          static_cast<std::uint64_t>(row)));
+          engine::philox_uniform_doubles_wide(
+              rng, engine::sweep_counter(static_cast<std::uint64_t>(update), 0), rbm_->num_hidden,
+              uniforms.data());
           for (std::int32_t j = 0; j < rbm_->num_hidden; ++j) {
             const std::size_t i = static_cast<std::size_t>(row * n + rbm_->hidden_begin + j);
-            const double u = rng.uniform(engine::sweep_counter(static_cast<std::uint64_t>(update),
-                                                               static_cast<std::uint64_t>(j)));
-            states_[i] = u <= soft_[i] ? 1 : 0;
+            states_[i] = uniforms[2 * static_cast<std::size_t>(j)] <= soft_[i] ? 1 : 0;
           }
         }
       }

@@ -34,6 +34,7 @@
 #include "engine/compiled_model.h"
 #include "inference/session/session.h"
 #include "learning/batch_statistics.h"
+#include "learning/binary_products.h"
 #include "learning/clamped_hidden.h"
 #include "learning/dataset.h"
 
@@ -115,6 +116,9 @@ class GradientEstimator {
   std::optional<Rbm> rbm_;
   std::vector<std::uint8_t> soft_vars_;
   std::vector<double> soft_;
+  // hidden_probabilities' buffers, kept across minibatches.
+  std::vector<double> preactivations_, visible_values_;
+  OnesIndex ones_;
   std::vector<std::int32_t> states_;
   std::vector<double> data_stats_, model_stats_;
   std::unique_ptr<inference::Session> cd_, persistent_, fresh_, refine_;

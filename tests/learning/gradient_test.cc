@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -80,9 +81,9 @@ constexpr const char* kRbm = R"(
   factors { name: "vb" unary { log_odds: "b" } each: "v" }
   factors { name: "hb" unary { log_odds: "c" } each: "h" })";
 
-void expect_exact_gradient_is_the_derivative(const char* text, std::int64_t width, int card) {
+void expect_exact_gradient_is_the_derivative(const char* text, const Dataset& data) {
   const engine::CompiledModel m = testing::compile_text(text);
-  const Dataset data = random_data(7, width, card, 3);
+  const std::int64_t width = data.width;
   const VisibleLayout visible = visible_layout(*m.graph, {}, width, "data");
   GradientSettings s;
   s.negatives = Negatives::kExact;
@@ -100,11 +101,17 @@ void expect_exact_gradient_is_the_derivative(const char* text, std::int64_t widt
 }
 
 TEST(Gradient, ExactIsTheDerivativeOfTheLogLikelihood) {
-  expect_exact_gradient_is_the_derivative(kSoft, 4, 3);
+  expect_exact_gradient_is_the_derivative(kSoft, random_data(7, 4, 3, 3));
 }
 
 TEST(Gradient, ExactWithHiddenUnitsSummedOutIsTheDerivative) {
-  expect_exact_gradient_is_the_derivative(kRbm, 4, 2);
+  expect_exact_gradient_is_the_derivative(kRbm, random_data(7, 4, 2, 3));
+  // Sparse pixels (5 ones in 28): the hidden units' pre-activations and the weights'
+  // statistics go through sums of selected rows (learning/binary_products.h).
+  Dataset sparse = random_data(7, 4, 2, 3);
+  std::fill(sparse.values.begin(), sparse.values.end(), 0);
+  for (const int i : {1, 6, 11, 20, 27}) sparse.values[static_cast<std::size_t>(i)] = 1;
+  expect_exact_gradient_is_the_derivative(kRbm, sparse);
 }
 
 // Sampled negatives estimate E_model[φ]: with enough chains at equilibrium they agree with the
