@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include <Random123/uniform.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -103,7 +104,8 @@ PmpSampler::PmpSampler(const engine::CompiledModel& model, const PmpParams& para
       params_(params),
       seed_(seed),
       message_graph_(bp::build_message_graph(model, params.bp.generic_only)),
-      has_hard_factors_(has_hard_factors(model)) {
+      has_hard_factors_(has_hard_factors(model)),
+      perturbed_(pmp_perturbed_variables(model, params.noise_groups)) {
   bp::validate(params_.bp);
   const engine::Graph& graph = *model.graph;
   iteration_messages_ = bp_messages_per_iteration(graph);
@@ -123,7 +125,8 @@ PmpSampler::PmpSampler(const engine::CompiledModel& model, const PmpParams& para
   check_noise_resolution(model, params_.noise_scale);
 }
 
-// Fresh noise on every free variable's unary in every lane. A binary variable gets one
+// Fresh noise on every perturbed variable's unary in every lane (every free variable, or
+// those of PmpParams::noise_groups). A binary variable gets one
 // Logistic(0, 1) on the log-odds (the difference of its two states' Gumbels), in either
 // message representation, so the ratio fast path and the full-vector path draw the same
 // samples; a variable with K > 2 states gets K Gumbel(0, 1), two per Philox draw. Draws are
@@ -157,7 +160,7 @@ void PmpSampler::perturb(std::int64_t sweep) {
                                                      static_cast<std::uint64_t>(base)),
                                count, words.data());
           for (std::int32_t v = range.begin(); v < range.end(); ++v) {
-            if (!model_.evidence.empty() && model_.evidence[v] != engine::kFree) continue;
+            if (!perturbed_[static_cast<std::size_t>(v)]) continue;
             const std::int32_t k_count = graph.cardinality[v];
             const std::int64_t first = graph.state_offset[v];
             if (k_count == 2) {
@@ -176,13 +179,40 @@ void PmpSampler::perturb(std::int64_t sweep) {
       });
 }
 
+std::vector<std::uint8_t> pmp_perturbed_variables(const engine::CompiledModel& model,
+                                                  std::span<const std::string> noise_groups) {
+  const engine::Graph& graph = *model.graph;
+  std::vector<std::uint8_t> perturbed(static_cast<std::size_t>(graph.num_variables()),
+                                      noise_groups.empty() ? 1 : 0);
+  for (const std::string& name : noise_groups) {
+    const auto group =
+        std::find_if(graph.groups.begin(), graph.groups.end(),
+                     [&](const engine::VariableGroupInfo& g) { return g.name == name; });
+    if (group == graph.groups.end()) {
+      std::string known;
+      for (const engine::VariableGroupInfo& g : graph.groups)
+        known += (known.empty() ? "" : ", ") + g.name;
+      throw Error("pmp { noise_groups }: the model has no variable group '" + name +
+                      "' (its groups: " + known + ")",
+                  error_details(ErrorCode::kUnknownName, name));
+    }
+    std::fill_n(perturbed.begin() + group->first, group->size, 1);
+  }
+  if (!model.evidence.empty())
+    for (std::int32_t v = 0; v < graph.num_variables(); ++v)
+      if (model.evidence[v] != engine::kFree) perturbed[static_cast<std::size_t>(v)] = 0;
+  return perturbed;
+}
+
 std::vector<double> pmp_unary_noise(const engine::CompiledModel& model, std::uint64_t seed,
-                                    double noise_scale, std::int32_t chain, std::int64_t sweep) {
+                                    double noise_scale, std::int32_t chain, std::int64_t sweep,
+                                    std::span<const std::string> noise_groups) {
   const engine::Graph& graph = *model.graph;
   std::vector<double> noise(static_cast<std::size_t>(graph.state_offset.back()), 0.0);
   const engine::CounterRng rng(seed, engine::stream_id(engine::StreamPurpose::kSweep, chain));
+  const std::vector<std::uint8_t> perturbed = pmp_perturbed_variables(model, noise_groups);
   for (std::int32_t v = 0; v < graph.num_variables(); ++v) {
-    if (!model.evidence.empty() && model.evidence[v] != engine::kFree) continue;
+    if (!perturbed[static_cast<std::size_t>(v)]) continue;
     const std::int32_t k_count = graph.cardinality[v];
     for (std::int32_t k = k_count == 2 ? 1 : 0; k < k_count; ++k) {
       noise[graph.state_offset[v] + k] =

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "engine/compiled_model.h"
@@ -46,6 +47,8 @@ struct PmpParams {
   double noise_scale = 1.0;
   // With hard factors: repair decodings that violate one by decimation (PmpSampler::repair).
   bool repair = true;
+  // The variable groups whose unaries get noise; empty: every group.
+  std::vector<std::string> noise_groups;
 
   static bp::BpParams pmp_bp_defaults() {
     return bp::bp_params(proto::BeliefPropagationConfig{}, bp::BpPurpose::kPmp);
@@ -57,8 +60,15 @@ struct PmpParams {
 // scaled Logistic(0, 1) on state 1 and 0 on state 0, for K > 2 states K scaled Gumbel(0, 1); 0
 // for clamped variables. That chain's sample at that sweep is max-product's decoding of
 // f(x) + Σ_v noise[state_offset[v] + x_v], the same numbers PmpSampler draws (for tests).
+// Only the variables pmp_perturbed_variables(model, noise_groups) selects get noise.
 std::vector<double> pmp_unary_noise(const engine::CompiledModel& model, std::uint64_t seed,
-                                    double noise_scale, std::int32_t chain, std::int64_t sweep);
+                                    double noise_scale, std::int32_t chain, std::int64_t sweep,
+                                    std::span<const std::string> noise_groups = {});
+
+// Per variable, 1 where PMP perturbs it: free (not clamped by evidence) and in one of
+// `noise_groups` (every group when empty). Throws dgm::Error naming an unknown group.
+std::vector<std::uint8_t> pmp_perturbed_variables(const engine::CompiledModel& model,
+                                                  std::span<const std::string> noise_groups);
 
 class PmpSampler : public Sampler {
  public:
@@ -91,7 +101,8 @@ class PmpSampler : public Sampler {
   std::unique_ptr<bp::BeliefPropagation> bp_;
   std::unique_ptr<bp::BeliefPropagation> repair_bp_;  // one lane, for repair()
   bool has_hard_factors_ = false;
-  std::vector<double> noise_;  // per lane, Σ_v γ_v(x_v) of the decoded state (scratch)
+  std::vector<std::uint8_t> perturbed_;  // pmp_perturbed_variables
+  std::vector<double> noise_;            // per lane, Σ_v γ_v(x_v) of the decoded state (scratch)
   // Accumulated over samples.
   std::int64_t samples_ = 0;
   double energy_mean_ = 0.0, energy_m2_ = 0.0;  // Welford, over perturbed MAP energies

@@ -1,5 +1,6 @@
 // Registration of perturb-and-max-product as sampler "pmp", configured by PmpConfig (its
-// `bp { }` block: schedule, iterations, damping, tolerance, temperature; and noise_scale).
+// `bp { }` block: schedule, iterations, damping, tolerance, temperature; noise_scale,
+// no_repair and noise_groups).
 #include "inference/pmp/register.h"
 
 #include <memory>
@@ -23,6 +24,8 @@ void register_pmp_sampler(SamplerRegistry& registry) {
          p.bp = bp::bp_params(config.pmp().bp(), bp::BpPurpose::kPmp);
          if (config.pmp().has_noise_scale()) p.noise_scale = config.pmp().noise_scale();
          p.repair = !config.pmp().no_repair();
+         p.noise_groups.assign(config.pmp().noise_groups().begin(),
+                               config.pmp().noise_groups().end());
          return std::make_unique<PmpSampler>(model, p, seed);
        }});
 }

@@ -6,6 +6,7 @@
 // samples from the ratio fast path and the generic path; samples independent of the thread
 // count and of the other chains. On small loopy models its marginals are printed next to the
 // exact ones (PMP is approximate there; nothing is claimed).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
@@ -178,6 +179,54 @@ TEST(Pmp, EverySampleIsThePerturbedArgmaxWhereMaxProductIsExact) {
   }
   EXPECT_LE(near_ties, 2);
   EXPECT_GT(compared, 900);
+}
+
+// noise_groups: only the named groups' unaries get noise (the rest, and clamped variables,
+// none), and every sample is still the argmax of the model under exactly that noise.
+TEST(Pmp, NoiseGroupsPerturbOnlyTheirVariables) {
+  const engine::CompiledModel model = testing::compile_text(R"(
+      variables { name: "a" shape: [3] cardinality: 2 }
+      variables { name: "z" shape: [2] cardinality: 3 }
+      parameters { name: "J" value: 0.7 }
+      parameters { name: "T" shape: [2, 3] value: [0.4, -0.3, 0.2, 0.1, 0.5, -0.6] }
+      factors { name: "ab" ising { coupling: "J" } scope: "a[0] a[1]" scope: "a[1] a[2]" }
+      factors { name: "az" pairwise { log_potentials: "T" } scope: "a[2] z[0]" scope: "a[0] z[1]" }
+      evidence { variable: "a[1]" value: 1 })");
+  const std::vector<std::string> groups = {"z"};
+  EXPECT_EQ(pmp_perturbed_variables(model, groups), (std::vector<std::uint8_t>{0, 0, 0, 1, 1}));
+  EXPECT_EQ(pmp_perturbed_variables(model, {}), (std::vector<std::uint8_t>{1, 0, 1, 1, 1}));
+  const engine::Graph& g = *model.graph;
+  PmpParams p = params(false);
+  p.bp.max_iterations = 1000;
+  p.bp.tolerance = 1e-13;
+  p.noise_groups = groups;
+  PmpSampler sampler(model, p, 5);
+  Chains chains(8, g.num_variables());
+  std::int64_t compared = 0;
+  for (std::int64_t sweep = 0; sweep < 6; ++sweep) {
+    sampler.sweep(chains, sweep);
+    for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+      const std::vector<double> noise = pmp_unary_noise(model, 5, 1.0, b, sweep, groups);
+      for (std::int32_t v = 0; v < 3; ++v)
+        for (std::int32_t k = 0; k < 2; ++k)
+          ASSERT_EQ(noise[static_cast<std::size_t>(g.state_offset[v] + k)], 0.0);
+      EXPECT_NE(noise[static_cast<std::size_t>(g.state_offset[3])], 0.0);
+      const PerturbedArgmax best = perturbed_argmax(model, noise);
+      if (best.gap < 1e-9) continue;
+      const auto x = chains.chain(b);
+      ASSERT_EQ(std::vector<std::int32_t>(x.begin(), x.end()), best.state) << b << " " << sweep;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 40);
+  p.noise_groups = {"zz"};
+  try {
+    PmpSampler bad(model, p, 5);
+    ADD_FAILURE() << "an unknown group was accepted";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("'zz'"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("a, z"));
+  }
 }
 
 // PMP with unary noise is approximate even on a tree where max-product finds every perturbed
