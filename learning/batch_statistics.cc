@@ -79,9 +79,9 @@ void BatchStatistics::add_bipartite(std::size_t bi, const Batch& batch, double w
   const engine::Graph& g = *graph_;
   const factors::FactorBlock& block = g.blocks[bi];
   const std::int64_t n = g.num_variables();
-  // The two sides' values, rows × count, in buffers kept across calls (fresh ones of this size
-  // are new pages every minibatch: page faults were 7% of a CD-1 epoch).
-  thread_local std::vector<double> left_values, right_values;
+  // The two sides' values, rows × count. (Local buffers, not thread_local ones: a thread that
+  // waits in the parallel loops below may run another task that computes statistics.)
+  std::vector<double> left_values, right_values;
   auto side = [&](std::int32_t begin, std::int32_t count, std::vector<double>& buffer) {
     buffer.resize(static_cast<std::size_t>(batch.rows * count));
     Eigen::Map<RowMatrix> m(buffer.data(), batch.rows, count);
@@ -101,9 +101,7 @@ void BatchStatistics::add_bipartite(std::size_t bi, const Batch& batch, double w
   for (std::int32_t i = 0; i < block.left_count; ++i)
     left_states = left_states && !is_soft(batch, block.left_begin + i);
   if (left_states) {
-    // (A reference, so that the tasks below read this thread's index, not their own.)
-    thread_local OnesIndex ones_buffer;
-    OnesIndex& ones = ones_buffer;
+    OnesIndex ones;
     index_ones(batch.states, n, block.left_begin, batch.rows, block.left_count, false, ones);
     const double density =
         static_cast<double>(ones.index.size()) / static_cast<double>(batch.rows * block.left_count);
