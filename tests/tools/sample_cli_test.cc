@@ -58,6 +58,39 @@ TEST(SampleCli, PortableAndDispatchedPathsDrawTheSameSamples) {
   }
 }
 
+// Samples of probability zero (PMP decodings that break a hard factor, kept with no_repair)
+// are counted apart from the mean log-potential, which is over the possible ones; when every
+// sample is impossible the mean is −∞ (JSON: null, "minus_infinity"), not NaN.
+TEST(SampleCli, MeanLogPotentialLeavesOutImpossibleSamples) {
+  const std::string dir = testing::scratch_dir();
+  testing::write_file(dir, "one.pbtxt", "pmp { no_repair: true bp { max_iterations: 1 } }\n");
+  const auto mixed =
+      run_dgm("sample '" + source_path("examples/logic_or_and.pbtxt") +
+              "' --sampler pmp --chains 16 --sweeps 4 --seed 3 --format json --config '" + dir +
+              "/one.pbtxt'");
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+  const auto j = nlohmann::json::parse(mixed.out);
+  EXPECT_EQ(j["mean_log_potential_status"], "finite");
+  EXPECT_EQ(j["mean_log_potential_samples"], 64);
+  EXPECT_EQ(j["mean_log_potential_zero_probability"], j["invalid_samples"]);
+  EXPECT_GT(j["mean_log_potential_zero_probability"].get<int>(), 0);
+  EXPECT_LT(j["mean_log_potential_zero_probability"].get<int>(), 64);
+  // Three variables that must all differ pairwise: no state is possible.
+  testing::write_file(dir, "triangle.pbtxt", R"(
+      variables { name: "x" shape: [3] cardinality: 2 }
+      factors { name: "ne" enumeration { configurations: [0, 1, 1, 0] }
+                scope: "x[0] x[1]" scope: "x[1] x[2]" scope: "x[0] x[2]" })");
+  const std::string args = "sample '" + dir + "/triangle.pbtxt' --sampler pmp --chains 4 " +
+                           "--sweeps 3 --config '" + dir + "/one.pbtxt'";
+  const auto none = run_dgm(args + " --format json");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  const auto k = nlohmann::json::parse(none.out);
+  EXPECT_TRUE(k["mean_log_potential"].is_null());
+  EXPECT_EQ(k["mean_log_potential_status"], "minus_infinity");
+  EXPECT_EQ(k["mean_log_potential_zero_probability"], 12);
+  EXPECT_THAT(run_dgm(args).out, HasSubstr("mean f(x)  -inf"));
+}
+
 TEST(SampleCli, DispatchLevelIsReportedAndChecked) {
   const auto version = run_dgm("--version");
   EXPECT_EQ(version.exit_code, 0);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "dgm.h"
@@ -28,20 +29,33 @@ class LogPotentialSummary : public inference::RunObserver {
   void on_sample(std::int64_t /*sweep*/, const inference::Chains& chains) override {
     for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
       if (seen_++ % every_ != 0) continue;
+      const double f = engine::total_log_potential(model_, chains.chain(b));
+      // A state of probability zero (an approximate sampler's invalid decoding) has f = −∞:
+      // counted apart, so that the mean is over the possible states instead of −∞ (or, from
+      // −∞ − (−∞) in the running mean, NaN).
+      if (f == -std::numeric_limits<double>::infinity()) {
+        ++impossible_;
+        continue;
+      }
       // A running mean: a sum of log-potentials near engine::kMaxLogPotentialScale would
       // overflow.
       ++count_;
-      mean_ += (engine::total_log_potential(model_, chains.chain(b)) - mean_) /
-               static_cast<double>(count_);
+      mean_ += (f - mean_) / static_cast<double>(count_);
     }
   }
-  double mean() const { return count_ > 0 ? mean_ : std::nan(""); }
-  std::int64_t evaluated() const { return count_; }
+  // Over the evaluated samples of positive probability; −∞ when every evaluated one has
+  // probability zero, NaN when none was evaluated.
+  double mean() const {
+    if (count_ > 0) return mean_;
+    return impossible_ > 0 ? -std::numeric_limits<double>::infinity() : std::nan("");
+  }
+  std::int64_t evaluated() const { return count_ + impossible_; }
+  std::int64_t impossible() const { return impossible_; }
   std::int64_t seen() const { return seen_; }
 
  private:
   const engine::CompiledModel& model_;
-  std::int64_t every_, seen_ = 0, count_ = 0;
+  std::int64_t every_, seen_ = 0, count_ = 0, impossible_ = 0;
   double mean_ = 0.0;
 };
 
@@ -142,11 +156,12 @@ void run_sample(const SampleOptions& opt) {
         {"session", checkpoint.empty() ? Json() : Json(checkpoint)}};
     j["seconds"] = s.seconds;
     j["site_updates_per_second"] = site_rate;
-    const double mean_f = energy.evaluated() > 0 ? energy.mean() : std::nan("");
+    const double mean_f = energy.mean();
     j["mean_log_potential"] = number_or_null(mean_f);
     j["mean_log_potential_status"] =
         energy.evaluated() == 0 ? "not_computed" : number_status(mean_f);
     j["mean_log_potential_samples"] = energy.evaluated();
+    j["mean_log_potential_zero_probability"] = energy.impossible();
     j["acceptance"] = run.has_acceptance && s.totals.proposals > 0
                           ? Json(static_cast<double>(s.totals.accepted) / s.totals.proposals)
                           : Json();
@@ -222,6 +237,10 @@ void run_sample(const SampleOptions& opt) {
     else
       std::printf("mean f(x)  %.6g (log-potential, natural log; energy = -f) over %lld samples\n",
                   energy.mean(), static_cast<long long>(energy.evaluated()));
+    if (energy.impossible() > 0)
+      std::printf("           %lld of them have probability zero (f = -inf)%s\n",
+                  static_cast<long long>(energy.impossible()),
+                  energy.impossible() < energy.evaluated() ? " and are not in the mean" : "");
   }
   for (const std::string& line : convergence_lines(convergence)) std::printf("%s\n", line.c_str());
   for (const auto& group : g.groups) {
