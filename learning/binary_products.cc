@@ -45,9 +45,9 @@ void index_ones(std::span<const std::int32_t> x, std::int64_t stride, std::int64
   std::int64_t end = 0;
   for (std::int64_t b = 0; b < rows; ++b) {
     const std::int32_t* row = x.data() + b * stride + first;
-    std::int32_t* out = row_major.index.data();
+    std::int32_t* cursor = row_major.index.data();
     for (std::int64_t i = 0; i < count; ++i) {
-      out[end] = static_cast<std::int32_t>(i);
+      cursor[end] = static_cast<std::int32_t>(i);
       end += row[i] != 0;
     }
     row_major.offsets[static_cast<std::size_t>(b) + 1] = end;

@@ -34,8 +34,8 @@ struct OnesIndex {
 };
 
 // For states x[b·stride + first + i] (b < rows, i < count; any non-zero counts as one): the
-// ones of each row b (by_row) or of each column i (otherwise), into `out` (whose memory is
-// reused: a learner indexes every minibatch).
+// ones of each row b (by_row) or of each column i (otherwise), into `out` (whose memory a
+// caller that keeps it across minibatches reuses).
 void index_ones(std::span<const std::int32_t> x, std::int64_t stride, std::int64_t first,
                 std::int64_t rows, std::int64_t count, bool by_row, OnesIndex& out);
 
