@@ -38,13 +38,10 @@ inline double damp(double old_value, double new_value, double damping) {
 // the factor: reduce(0, w + μ) − reduce(0, μ), where reduce is max (T = 0) or T·logsumexp(·/T):
 // reduce over x_i of w·x_i·x_j + μ·x_i at x_j = 1, minus the same at x_j = 0. μ = +inf (x_i
 // clamped to 1) gives w and μ = −inf gives 0, computed without inf − inf. prepare(w) does the
-// per-factor work once for all lanes.
+// per-factor work once for all lanes. Max-product's arithmetic is written once, in the
+// dispatched kernel engine::max_coupling_row (coupling_lanes below).
 struct MaxReduce {
   double prepare(double w) const { return w; }
-  double operator()(double mu, double w) const {
-    if (mu == kPosInf) return w;
-    return std::max(0.0, w + mu) - std::max(0.0, mu);
-  }
 };
 
 // Sum-product and soft max (T > 0): T·[softplus((w + μ)/T) − softplus(μ/T)]. With u = μ/T,
@@ -85,13 +82,15 @@ struct SoftReduce {
   }
 };
 
-// Sum-product over the lanes (a batch of problems): the messages of up to kSoftChunk lanes at
+// Lanes go through the kernels in chunks of this many (stack buffers).
+constexpr std::int32_t kLaneChunk = 64;
+
+// Sum-product over the lanes (a batch of problems): the messages of up to kLaneChunk lanes at
 // a time through the dispatched kernel (engine/vector_kernels.h: vectorised exponential and
 // logarithm instead of a libm call each, 2× faster on a 100-problem RBM), the rare lanes it
 // cannot do (infinite or huge log-ratios, underflowing sums) by SoftReduce itself; then
 // damping as for max-product. Used for one lane too, so that a lane of a batch computes the
 // very numbers of a single run.
-constexpr std::int32_t kSoftChunk = 64;
 
 template <bool kCommit>
 double coupling_lanes(double* m_i, double* m_j, const double* b_i, const double* b_j,
@@ -100,10 +99,10 @@ double coupling_lanes(double* m_i, double* m_j, const double* b_i, const double*
   const SoftReduce::Coupling w = reduce.prepare(coupling);
   double change = 0.0;
   bool nan_seen = false;
-  double mu_i[kSoftChunk], mu_j[kSoftChunk], to_j[kSoftChunk], to_i[kSoftChunk];
-  double exotic_j[kSoftChunk], exotic_i[kSoftChunk];
-  for (std::int32_t l0 = 0; l0 < lanes; l0 += kSoftChunk) {
-    const std::int32_t n = std::min(kSoftChunk, lanes - l0);
+  double mu_i[kLaneChunk], mu_j[kLaneChunk], to_j[kLaneChunk], to_i[kLaneChunk];
+  double exotic_j[kLaneChunk], exotic_i[kLaneChunk];
+  for (std::int32_t l0 = 0; l0 < lanes; l0 += kLaneChunk) {
+    const std::int32_t n = std::min(kLaneChunk, lanes - l0);
     for (std::int32_t l = 0; l < n; ++l) {
       mu_i[l] = b_i[l0 + l] - m_i[l0 + l];  // x_i → factor
       mu_j[l] = b_j[l0 + l] - m_j[l0 + l];  // x_j → factor
@@ -143,19 +142,17 @@ inline double coupling_lanes(double* m_i, double* m_j, const double* b_i, const 
   // log-ratios mispredicts about half the time, and was most of a PMP iteration's time).
   if constexpr (kCommit) {
     return engine::max_coupling_row(m_i, m_j, b_i, b_j, w, damping, lanes);
-  } else {  // the residual (nothing written): the same arithmetic, one lane at a time
+  } else {  // the residual: the same kernel on copies of the messages, nothing written
     double change = 0.0;
-    bool nan_seen = false;  // std::max drops NaN; a numerical failure must not look converged
-    for (std::int32_t l = 0; l < lanes; ++l) {
-      const double mu_i = b_i[l] - m_i[l];  // x_i → factor
-      const double mu_j = b_j[l] - m_j[l];  // x_j → factor
-      const double to_j = damping * m_j[l] + (1.0 - damping) * reduce(mu_i, w);
-      const double to_i = damping * m_i[l] + (1.0 - damping) * reduce(mu_j, w);
-      const double d = std::max(std::fabs(to_j - m_j[l]), std::fabs(to_i - m_i[l]));
-      change = std::max(change, d);
-      nan_seen |= to_j != to_j || to_i != to_i;
+    double copy_i[kLaneChunk], copy_j[kLaneChunk];
+    for (std::int32_t l0 = 0; l0 < lanes; l0 += kLaneChunk) {
+      const std::int32_t n = std::min(kLaneChunk, lanes - l0);
+      std::copy(m_i + l0, m_i + l0 + n, copy_i);
+      std::copy(m_j + l0, m_j + l0 + n, copy_j);
+      change = max_change(
+          change, engine::max_coupling_row(copy_i, copy_j, b_i + l0, b_j + l0, w, damping, n));
     }
-    return nan_seen ? std::numeric_limits<double>::quiet_NaN() : change;
+    return change;
   }
 }
 
