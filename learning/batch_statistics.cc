@@ -35,6 +35,9 @@ BatchStatistics::BatchStatistics(const engine::CompiledModel& model)
     const factors::FactorBlock& block = g.blocks[bi];
     if (block.param >= 0)
       param_size_[bi] = model.params.info[static_cast<std::size_t>(block.param)].size;
+    if (block.param >= 0 && block.arity == 1)
+      for (std::int64_t k = 0; k < block.num_factors; ++k)
+        unary_vars_.push_back(g.scope(block.first_factor + k)[0]);
     if (block.kind != factors::FactorKind::kEnumeration || block.param < 0 ||
         block.table_size <= 0 || block.table_size > kMaxLookup)
       continue;
@@ -48,17 +51,24 @@ BatchStatistics::BatchStatistics(const engine::CompiledModel& model)
       lookup[static_cast<std::size_t>(index)] = c;
     }
   }
+  std::sort(unary_vars_.begin(), unary_vars_.end());
+  unary_vars_.erase(std::unique(unary_vars_.begin(), unary_vars_.end()), unary_vars_.end());
 }
 
 void BatchStatistics::mean(const Batch& batch, std::span<double> out) const {
-  compute(batch, out, /*generic=*/false);
+  compute(batch, 1.0, /*zero_first=*/true, out, /*generic=*/false);
+}
+
+void BatchStatistics::add_mean(const Batch& batch, double scale, std::span<double> out) const {
+  compute(batch, scale, /*zero_first=*/false, out, /*generic=*/false);
 }
 
 void BatchStatistics::mean_generic(const Batch& batch, std::span<double> out) const {
-  compute(batch, out, /*generic=*/true);
+  compute(batch, 1.0, /*zero_first=*/true, out, /*generic=*/true);
 }
 
-void BatchStatistics::compute(const Batch& batch, std::span<double> out, bool generic) const {
+void BatchStatistics::compute(const Batch& batch, double scale, bool zero_first,
+                              std::span<double> out, bool generic) const {
   const engine::Graph& g = *graph_;
   const auto n = static_cast<std::int64_t>(g.num_variables());
   if (batch.rows <= 0) throw Error("statistics of an empty batch");
@@ -69,9 +79,27 @@ void BatchStatistics::compute(const Batch& batch, std::span<double> out, bool ge
     throw Error("statistics: a batch of " + std::to_string(batch.rows) + " rows has " +
                 std::to_string(batch.states.size()) + " states for " + std::to_string(n) +
                 " variables, or the output or soft values have the wrong size");
-  std::fill(out.begin(), out.end(), 0.0);
-  const double weight = 1.0 / static_cast<double>(batch.rows);
-  for (std::size_t bi = 0; bi < g.blocks.size(); ++bi) add_block(bi, batch, weight, generic, out);
+  if (zero_first) std::fill(out.begin(), out.end(), 0.0);
+  const double weight = scale / static_cast<double>(batch.rows);
+  std::vector<double> state_weight;
+  if (!generic && !unary_vars_.empty()) {
+    state_weight.assign(static_cast<std::size_t>(g.state_offset.back()), 0.0);
+    for (std::int64_t b = 0; b < batch.rows; ++b) {
+      const std::int32_t* row = batch.states.data() + b * n;
+      for (const std::int32_t v : unary_vars_) {
+        double* w = state_weight.data() + g.state_offset[v];
+        if (is_soft(batch, v)) {
+          const double q = batch.soft[static_cast<std::size_t>(b * n + v)];
+          w[0] += weight * (1.0 - q);
+          w[1] += weight * q;
+        } else {
+          w[row[v]] += weight;
+        }
+      }
+    }
+  }
+  for (std::size_t bi = 0; bi < g.blocks.size(); ++bi)
+    add_block(bi, batch, weight, generic, state_weight, out);
 }
 
 void BatchStatistics::add_bipartite(std::size_t bi, const Batch& batch, double weight,
@@ -132,7 +160,7 @@ void BatchStatistics::add_bipartite(std::size_t bi, const Batch& batch, double w
 }
 
 void BatchStatistics::add_block(std::size_t bi, const Batch& batch, double weight, bool generic,
-                                std::span<double> out) const {
+                                std::span<const double> state_weight, std::span<double> out) const {
   const engine::Graph& g = *graph_;
   const factors::FactorBlock& block = g.blocks[bi];
   if (block.param < 0) return;  // logical factors and unweighted enumerations: no parameter
@@ -151,27 +179,15 @@ void BatchStatistics::add_block(std::size_t bi, const Batch& batch, double weigh
     std::vector<std::int32_t> soft_positions;
     if (!generic && block.arity == 1) {
       // A unary factor's statistics depend on its variable's state only: the batch's weight
-      // on each state (the probabilities of a soft variable), then the kind's φ once per
-      // state instead of once per row (a visible layer's biases: 100× fewer calls).
-      std::vector<double> on_state;
+      // on each state (gathered once per batch, row by row), then the kind's φ once per state
+      // instead of once per row (a visible layer's biases: 100× fewer calls).
       x.resize(1);
       for (std::int64_t r = f0; r < f1; ++r) {
         const std::int32_t v = g.scope(block.first_factor + r)[0];
-        on_state.assign(static_cast<std::size_t>(g.cardinality[v]), 0.0);
-        if (is_soft(batch, v)) {
-          for (std::int64_t b = 0; b < batch.rows; ++b) {
-            const double q = batch.soft[static_cast<std::size_t>(b * n + v)];
-            on_state[0] += weight * (1.0 - q);
-            on_state[1] += weight * q;
-          }
-        } else {
-          for (std::int64_t b = 0; b < batch.rows; ++b)
-            on_state[static_cast<std::size_t>(batch.states[static_cast<std::size_t>(b * n + v)])] +=
-                weight;
-        }
-        for (std::size_t k = 0; k < on_state.size(); ++k) {
+        const double* on_state = state_weight.data() + g.state_offset[v];
+        for (std::int32_t k = 0; k < g.cardinality[v]; ++k) {
           if (on_state[k] == 0.0) continue;
-          x[0] = static_cast<std::int32_t>(k);
+          x[0] = k;
           factors::add_statistics(blk, r, g.enum_configs, x, on_state[k], phi_span);
         }
       }

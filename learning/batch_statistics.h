@@ -42,14 +42,20 @@ class BatchStatistics {
   // out = (1/rows) Σ_b φ(x_b) (out has one entry per parameter value; entries no factor reads
   // are 0). Throws dgm::Error on an empty batch or sizes that do not match the model.
   void mean(const Batch& batch, std::span<double> out) const;
+  // out += scale · (1/rows) Σ_b φ(x_b): both sides of a gradient summed into one buffer (scale
+  // +1 for the data, −1 for the model) without a pass over it per side.
+  void add_mean(const Batch& batch, double scale, std::span<double> out) const;
 
   // The same computed factor by factor for every block (tests: the fast paths against it).
   void mean_generic(const Batch& batch, std::span<double> out) const;
 
  private:
-  void compute(const Batch& batch, std::span<double> out, bool generic) const;
+  void compute(const Batch& batch, double scale, bool zero_first, std::span<double> out,
+               bool generic) const;
+  // `state_weight` (fast path): per state of every variable in unary_vars_, the batch's weight
+  // on it (Σ_b weight·[x_bv = k], or the probabilities of a soft variable).
   void add_block(std::size_t block, const Batch& batch, double weight, bool generic,
-                 std::span<double> out) const;
+                 std::span<const double> state_weight, std::span<double> out) const;
   void add_bipartite(std::size_t block, const Batch& batch, double weight,
                      std::span<double> out) const;
 
@@ -60,6 +66,9 @@ class BatchStatistics {
   std::vector<std::vector<std::int64_t>> enum_lookup_;
   // Per block: the size of the parameter its factors read (tied blocks sum into buffers of it).
   std::vector<std::int64_t> param_size_;
+  // The variables of parametrised unary factors, ascending: their state weights are gathered in
+  // one row-major pass over the batch (a pass per factor would stride through every row).
+  std::vector<std::int32_t> unary_vars_;
 };
 
 }  // namespace dgm::learning

@@ -78,8 +78,6 @@ GradientEstimator::GradientEstimator(const engine::CompiledModel& model,
       hidden_ = std::move(hidden);
     }
   }
-  data_stats_.assign(model.params.values.size(), 0.0);
-  model_stats_.assign(model.params.values.size(), 0.0);
 
   auto session = [&](const std::string& name, const proto::SamplerConfig& config,
                      std::int32_t chains, std::uint64_t salt) {
@@ -116,13 +114,17 @@ void GradientEstimator::set_parameters(std::span<const double> values) {
     throw Error("learning: " + std::to_string(values.size()) +
                 " parameter values for a model with " +
                 std::to_string(model_->params.values.size()));
-  // A diverging update is refused here, for every kind of negative phase (the exact one has
-  // no session to refuse it).
-  engine::check_log_potential_scale(*model_->graph, values, "learning: the updated parameters");
+  // A diverging update is refused before anything changes: by the sessions (each checks the
+  // values it is given, and keeps its old ones when it refuses), or here when the negative
+  // phase has no session (exact).
+  inference::Session* sessions[] = {cd_.get(), persistent_.get(), fresh_.get(), refine_.get()};
+  if (std::all_of(std::begin(sessions), std::end(sessions),
+                  [](const inference::Session* s) { return s == nullptr; }))
+    engine::check_log_potential_scale(*model_->graph, values, "learning: the updated parameters");
+  for (inference::Session* s : sessions)
+    if (s != nullptr) s->set_parameters(values);
   std::copy(values.begin(), values.end(), model_->params.values.begin());
   ++model_->params.version;
-  for (inference::Session* s : {cd_.get(), persistent_.get(), fresh_.get(), refine_.get()})
-    if (s != nullptr) s->set_parameters(values);
 }
 
 void GradientEstimator::fill_states(const Dataset& data, std::span<const std::int64_t> rows,
@@ -185,23 +187,22 @@ void GradientEstimator::hidden_probabilities(std::span<const std::int32_t> state
           engine::sigmoid(a(b, j) + bias[static_cast<std::size_t>(r.hidden_begin + j)]);
 }
 
-void GradientEstimator::statistics_of(std::span<const std::int32_t> states, std::int64_t rows,
-                                      std::vector<double>& out) {
+void GradientEstimator::add_statistics_of(std::span<const std::int32_t> states, std::int64_t rows,
+                                          double sign, std::span<double> out) {
   if (rbm_) {
     hidden_probabilities(states, rows);
-    statistics_.mean({states, rows, soft_, soft_vars_}, out);
+    statistics_.add_mean({states, rows, soft_, soft_vars_}, sign, out);
   } else {
-    statistics_.mean({states, rows, {}, {}}, out);
+    statistics_.add_mean({states, rows, {}, {}}, sign, out);
   }
 }
 
-void GradientEstimator::exact_model_statistics() {
+void GradientEstimator::subtract_exact_model_statistics(std::span<double> out) {
   inference::ExactOptions options;
   options.factor_marginals = true;
   options.map = false;
   const inference::ExactResult r = inference::exact_inference(*model_, options);
   const engine::Graph& g = *model_->graph;
-  std::fill(model_stats_.begin(), model_stats_.end(), 0.0);
   std::vector<std::int32_t> x;
   for (const factors::FactorBlock& block : g.blocks) {
     if (block.param < 0) continue;
@@ -213,7 +214,7 @@ void GradientEstimator::exact_model_statistics() {
       const std::int64_t end = r.factor_marginal_offsets[static_cast<std::size_t>(f) + 1];
       for (std::int64_t c = begin; c < end; ++c) {
         const double p = r.factor_marginals[static_cast<std::size_t>(c)];
-        if (p != 0.0) factors::add_statistics(block, k, g.enum_configs, x, p, model_stats_);
+        if (p != 0.0) factors::add_statistics(block, k, g.enum_configs, x, -p, out);
         // Next configuration, last scope position fastest.
         for (std::size_t j = scope.size(); j-- > 0;) {
           if (++x[j] < g.cardinality[scope[j]]) break;
@@ -229,8 +230,9 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
   if (static_cast<std::int32_t>(rows.size()) != batch_size_)
     throw Error("learning: " + std::to_string(rows.size()) + " examples for a batch of " +
                 std::to_string(batch_size_));
-  if (out.size() != data_stats_.size())
-    throw Error("learning: the gradient has " + std::to_string(data_stats_.size()) + " entries");
+  if (out.size() != model_->params.values.size())
+    throw Error("learning: a gradient of " + std::to_string(out.size()) + " entries for " +
+                std::to_string(model_->params.values.size()) + " parameter values");
   for (const std::int64_t row : rows)
     if (row < 0 || row >= data.num_examples)
       throw Error("learning: example " + std::to_string(row) + " of " + data.source +
@@ -251,11 +253,12 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
     clamped_->sample(states_, rows, updates_);
   }
   ++updates_;
-  statistics_of(states_, b, data_stats_);
+  std::fill(out.begin(), out.end(), 0.0);
+  add_statistics_of(states_, b, 1.0, out);
 
   switch (settings_.negatives) {
     case Negatives::kExact:
-      exact_model_statistics();
+      subtract_exact_model_statistics(out);
       break;
     case Negatives::kCd: {
       if (rbm_) {
@@ -265,8 +268,10 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
         const std::int64_t update = cd_->sweeps_done();
         // Hidden unit j of row `row` reads rng.uniform(sweep_counter(update, j)): words 0–1 of
         // that draw, the even entries of the row's wide uniforms (engine/philox_batch.h).
-        std::vector<double> uniforms(2 * static_cast<std::size_t>(rbm_->num_hidden));
-        for (std::int64_t row = 0; row < b; ++row) {
+        // Rows in parallel, each from its own stream: the same states on any thread count.
+        tbb::parallel_for(std::int64_t{0}, b, [&](std::int64_t row) {
+          thread_local std::vector<double> uniforms;
+          uniforms.resize(2 * static_cast<std::size_t>(rbm_->num_hidden));
           const engine::CounterRng rng(settings_.seed ^ kCdSeed,
                                        engine::stream_id(engine::StreamPurpose::kChainInit,
                                                          static_cast<std::uint64_t>(row)));
@@ -277,16 +282,16 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
             const std::size_t i = static_cast<std::size_t>(row * n + rbm_->hidden_begin + j);
             states_[i] = uniforms[2 * static_cast<std::size_t>(j)] <= soft_[i] ? 1 : 0;
           }
-        }
+        });
       }
       cd_->set_states(states_, "the minibatch");
       cd_->run(inference::Budget::for_sweeps(settings_.k));
-      statistics_of(cd_->chains().states(), cd_->num_chains(), model_stats_);
+      add_statistics_of(cd_->chains().states(), cd_->num_chains(), -1.0, out);
       break;
     }
     case Negatives::kPcd:
       persistent_->run(inference::Budget::for_sweeps(settings_.k));
-      statistics_of(persistent_->chains().states(), persistent_->num_chains(), model_stats_);
+      add_statistics_of(persistent_->chains().states(), persistent_->num_chains(), -1.0, out);
       break;
     case Negatives::kFresh: {
       fresh_->run(inference::Budget::for_sweeps(1));
@@ -297,11 +302,10 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
         refine_->run(inference::Budget::for_sweeps(settings_.k));
         source = refine_.get();
       }
-      statistics_of(source->chains().states(), source->num_chains(), model_stats_);
+      add_statistics_of(source->chains().states(), source->num_chains(), -1.0, out);
       break;
     }
   }
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = data_stats_[i] - model_stats_[i];
 }
 
 const inference::Session* GradientEstimator::negatives_session() const {

@@ -67,11 +67,9 @@ class GradientEstimator {
   void set_parameters(std::span<const double> values);
 
   // out = E_data[φ] − E_model[φ] over the examples `rows` of `data` (rows.size() ==
-  // batch_size). Also keeps the two sides for diagnostics.
+  // batch_size): both sides are summed into `out` (the data's with weight +1/B, the model's
+  // with −1/B), not kept apart.
   void gradient(const Dataset& data, std::span<const std::int64_t> rows, std::span<double> out);
-
-  std::span<const double> data_statistics() const { return data_stats_; }
-  std::span<const double> model_statistics() const { return model_stats_; }
   // The persistent chains (pcd), for checkpoints and mixing diagnostics; null otherwise.
   const inference::Session* persistent() const { return persistent_.get(); }
   inference::Session* persistent() { return persistent_.get(); }
@@ -104,9 +102,11 @@ class GradientEstimator {
                    std::vector<std::int32_t>& states) const;
   // p(h = 1 | v) for every row of `states` into soft_ (RBM only).
   void hidden_probabilities(std::span<const std::int32_t> states, std::int64_t rows);
-  void statistics_of(std::span<const std::int32_t> states, std::int64_t rows,
-                     std::vector<double>& out);
-  void exact_model_statistics();
+  // out += sign · mean statistics of the rows of `states`.
+  void add_statistics_of(std::span<const std::int32_t> states, std::int64_t rows, double sign,
+                         std::span<double> out);
+  // out −= the model's statistics from junction-tree factor marginals.
+  void subtract_exact_model_statistics(std::span<double> out);
 
   std::shared_ptr<engine::CompiledModel> model_;  // the current parameters
   VisibleLayout visible_;
@@ -120,7 +120,6 @@ class GradientEstimator {
   std::vector<double> preactivations_, visible_values_;
   OnesIndex ones_;
   std::vector<std::int32_t> states_;
-  std::vector<double> data_stats_, model_stats_;
   std::unique_ptr<inference::Session> cd_, persistent_, fresh_, refine_;
   std::vector<std::int32_t> hidden_;  // free variables not in the data
   std::unique_ptr<ClampedHidden> clamped_;

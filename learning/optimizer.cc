@@ -1,7 +1,11 @@
 #include "learning/optimizer.h"
 
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <type_traits>
 
 #include "engine/error.h"
 
@@ -42,17 +46,16 @@ Optimizer::Optimizer(const engine::Params& params, const OptimizerSettings& sett
     : settings_(settings) {
   settings_.validate();
   const std::size_t n = params.values.size();
-  learnable_.assign(n, 0);
-  penalised_.assign(n, 0);
-  names_.assign(n, "");
-  for (const engine::ParamInfo& info : params.info) {
-    const bool weight = info.shape.size() >= 2;
-    for (std::int64_t k = 0; k < info.size; ++k) {
-      const auto i = static_cast<std::size_t>(info.offset + k);
-      learnable_[i] = info.learnable;
-      penalised_[i] = info.learnable && (!settings_.penalise_weights_only || weight);
-      names_[i] = info.name;
-    }
+  num_values_ = n;
+  for (std::size_t p = 0; p < params.info.size(); ++p) {
+    const engine::ParamInfo& info = params.info[p];
+    names_.push_back(info.name);
+    if (!info.learnable) continue;
+    const bool penalised = !settings_.penalise_weights_only || info.shape.size() >= 2;
+    const auto begin = static_cast<std::size_t>(info.offset);
+    const auto end = begin + static_cast<std::size_t>(info.size);
+    for (std::size_t c = begin; c < end; c += kChunk)
+      chunks_.push_back({c, std::min(end, c + kChunk), penalised, p});
   }
   first_.assign(n, 0.0);
   if (settings_.kind == OptimizerSettings::Kind::kAdam) second_.assign(n, 0.0);
@@ -70,47 +73,69 @@ double Optimizer::momentum(std::int64_t epoch) const {
   return settings_.momentum;
 }
 
-void Optimizer::step(std::span<double> values, std::span<const double> gradient,
-                     std::int64_t epoch) {
-  const std::size_t n = learnable_.size();
+double Optimizer::step(std::span<double> values, std::span<const double> gradient,
+                       std::int64_t epoch) {
+  const std::size_t n = num_values_;
   if (values.size() != n || gradient.size() != n)
     throw Error("optimiser: " + std::to_string(gradient.size()) + " gradient entries and " +
                 std::to_string(values.size()) + " values for " + std::to_string(n) +
                 " parameter values");
-  for (std::size_t i = 0; i < n; ++i)
-    if (learnable_[i] && !std::isfinite(gradient[i]))
-      throw Error("optimiser: the gradient of parameter '" + names_[i] + "' is " +
-                  text(gradient[i]) + " (element " + std::to_string(i) +
-                  "); lower the learning rate or check the data");
+  // ‖g‖² per chunk (a vectorised pass): a NaN or infinite learnable entry makes it
+  // non-finite, and only then are the entries searched for the message.
+  norms_.assign(chunks_.size(), 0.0);
+  tbb::parallel_for(std::size_t{0}, chunks_.size(), [&](std::size_t c) {
+    double sum = 0.0;
+    for (std::size_t i = chunks_[c].begin; i < chunks_[c].end; ++i)
+      sum += gradient[i] * gradient[i];
+    norms_[c] = sum;
+  });
+  double norm = 0.0;
+  for (const double s : norms_) norm += s;
+  if (!std::isfinite(norm))
+    for (const Chunk& chunk : chunks_)
+      for (std::size_t i = chunk.begin; i < chunk.end; ++i)
+        if (!std::isfinite(gradient[i]))
+          throw Error("optimiser: the gradient of parameter '" + names_[chunk.param] + "' is " +
+                      text(gradient[i]) + " (element " + std::to_string(i) +
+                      "); lower the learning rate or check the data");
   ++steps_;
   const double eta = learning_rate(epoch);
   const double l1 = settings_.l1 * eta;
-  if (settings_.kind == OptimizerSettings::Kind::kSgd) {
-    const double mu = momentum(epoch);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!learnable_[i]) continue;
-      const double g = gradient[i] - (penalised_[i] ? settings_.l2 * values[i] : 0.0);
-      first_[i] = mu * first_[i] + g;
-      values[i] += eta * first_[i];
-    }
-  } else {
-    const double b1 = settings_.beta1, b2 = settings_.beta2;
-    const double c1 = 1.0 - std::pow(b1, static_cast<double>(steps_));
-    const double c2 = 1.0 - std::pow(b2, static_cast<double>(steps_));
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!learnable_[i]) continue;
-      const double g = gradient[i] - (penalised_[i] ? settings_.l2 * values[i] : 0.0);
-      first_[i] = b1 * first_[i] + (1 - b1) * g;
-      second_[i] = b2 * second_[i] + (1 - b2) * g * g;
-      values[i] += eta * (first_[i] / c1) / (std::sqrt(second_[i] / c2) + settings_.epsilon);
-    }
-  }
-  if (l1 > 0)
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!penalised_[i]) continue;
-      const double a = std::abs(values[i]) - l1;
-      values[i] = a > 0 ? std::copysign(a, values[i]) : 0.0;
-    }
+  const double mu = momentum(epoch);
+  const double b1 = settings_.beta1, b2 = settings_.beta2, epsilon = settings_.epsilon;
+  const double c1 = 1.0 - std::pow(b1, static_cast<double>(steps_));
+  const double c2 = 1.0 - std::pow(b2, static_cast<double>(steps_));
+  const bool adam = settings_.kind == OptimizerSettings::Kind::kAdam;
+  double* first = first_.data();
+  double* second = second_.data();
+  tbb::parallel_for(std::size_t{0}, chunks_.size(), [&](std::size_t c) {
+    const Chunk& chunk = chunks_[c];
+    // g̃ = g − λ2·θ on penalised values only (not 0·θ elsewhere: θ may be −inf).
+    const auto update = [&](auto penalised) {
+      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+        double g = gradient[i];
+        if constexpr (decltype(penalised)::value) g -= settings_.l2 * values[i];
+        if (adam) {
+          first[i] = b1 * first[i] + (1 - b1) * g;
+          second[i] = b2 * second[i] + (1 - b2) * g * g;
+          values[i] += eta * (first[i] / c1) / (std::sqrt(second[i] / c2) + epsilon);
+        } else {
+          first[i] = mu * first[i] + g;
+          values[i] += eta * first[i];
+        }
+      }
+    };
+    if (chunk.penalised)
+      update(std::true_type{});
+    else
+      update(std::false_type{});
+    if (l1 > 0 && chunk.penalised)
+      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+        const double a = std::abs(values[i]) - l1;
+        values[i] = a > 0 ? std::copysign(a, values[i]) : 0.0;
+      }
+  });
+  return norm;
 }
 
 std::vector<double> Optimizer::state() const {

@@ -16,7 +16,8 @@
 // momentum μ_initial for the first `momentum_switch_epoch` epochs, μ afterwards (the RBM
 // recipe 0.5 → 0.9 after 5 epochs).
 //
-// The update is elementwise and serial in a fixed order: results do not depend on threads.
+// The update is elementwise, over the learnable parameters' ranges cut into fixed chunks (run in
+// parallel): results do not depend on threads.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -51,8 +52,10 @@ class Optimizer {
   // One ascent step on `values` (Params::values) with `gradient` of the average
   // log-likelihood (same size; entries of fixed parameters are ignored) during `epoch`.
   // Throws dgm::Error when the gradient has a NaN or infinite entry (naming the parameter),
-  // leaving `values` unchanged.
-  void step(std::span<double> values, std::span<const double> gradient, std::int64_t epoch);
+  // leaving `values` unchanged. Returns ‖g‖² over the learnable entries (before penalties).
+  // Elementwise over fixed chunks in parallel (oneTBB), the norm's chunks summed in order: the
+  // same numbers on any number of threads.
+  double step(std::span<double> values, std::span<const double> gradient, std::int64_t epoch);
 
   double learning_rate(std::int64_t epoch) const;
   double momentum(std::int64_t epoch) const;
@@ -63,11 +66,22 @@ class Optimizer {
   void restore(std::span<const double> state);
 
  private:
+  // A run of values of one learnable parameter, at most kChunk long: learnable and penalised
+  // are the same over a parameter, so the loops over a chunk have no per-value branch.
+  struct Chunk {
+    std::size_t begin = 0, end = 0;
+    bool penalised = false;
+    std::size_t param = 0;  // index in Params::info, for errors
+  };
+  static constexpr std::size_t kChunk = 16384;
+
   OptimizerSettings settings_;
-  std::vector<std::uint8_t> learnable_, penalised_;  // per value
-  std::vector<std::string> names_;                   // per value: its parameter, for errors
-  std::vector<double> first_, second_;               // velocity (SGD) or moments (Adam)
+  std::size_t num_values_ = 0;
+  std::vector<Chunk> chunks_;
+  std::vector<std::string> names_;      // per parameter, for errors
+  std::vector<double> first_, second_;  // velocity (SGD) or moments (Adam), per value
   std::int64_t steps_ = 0;
+  std::vector<double> norms_;  // step's per-chunk sums of g²
 };
 
 }  // namespace dgm::learning

@@ -89,9 +89,6 @@ Trainer::Trainer(const engine::CompiledModel& model, const Dataset& train, Visib
   optimizer_ = std::make_unique<Optimizer>(model_->params, settings_.optimizer);
   updates_per_epoch_ = train.num_examples / settings_.batch_size;
   gradient_.assign(model_->params.values.size(), 0.0);
-  learnable_.assign(model_->params.values.size(), 0);
-  for (const engine::ParamInfo& p : model_->params.info)
-    if (p.learnable) std::fill_n(learnable_.begin() + p.offset, p.size, std::uint8_t{1});
 }
 
 Trainer::~Trainer() = default;
@@ -131,10 +128,7 @@ bool Trainer::run_epochs(const Hooks& hooks) {
           order_.data() + update_in_epoch_ * settings_.batch_size,
           static_cast<std::size_t>(settings_.batch_size));
       estimator_->gradient(train_, rows, gradient_);
-      double norm = 0.0;
-      for (std::size_t i = 0; i < gradient_.size(); ++i)
-        if (learnable_[i]) norm += gradient_[i] * gradient_[i];
-      optimizer_->step(model_->params.values, gradient_, epoch_);
+      const double norm = optimizer_->step(model_->params.values, gradient_, epoch_);
       ++model_->params.version;
       estimator_->set_parameters(model_->params.values);
       const double took = seconds_since(start);

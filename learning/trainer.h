@@ -132,7 +132,6 @@ class Trainer {
   double epoch_seconds_ = 0.0, epoch_norms_ = 0.0;
   std::int64_t epoch_updates_ = 0;
   std::vector<double> gradient_;
-  std::vector<std::uint8_t> learnable_;
 };
 
 }  // namespace dgm::learning

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -80,13 +81,25 @@ void RbmBlockGibbs::refresh_parameters() {
   const std::int32_t nv = layout_.num_visible, nh = layout_.num_hidden;
   const double* w = model_.params.values.data() + block.param_offset;
   weights_.resize(nv, nh);
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(nv) * nh; ++i) {
-    if (!std::isfinite(w[i]))
-      throw Error("block-gibbs: weight " + std::to_string(i / nh) + "," + std::to_string(i % nh) +
-                  " of '" + block.name + "' is " + std::to_string(w[i]) +
-                  "; RBM weights must be finite");
-    weights_.data()[i] = static_cast<float>(w[i]);
-  }
+  // Converted in branch-free passes over chunks in parallel (learning refreshes after every
+  // update), checked after.
+  const std::int64_t count = static_cast<std::int64_t>(nv) * nh;
+  constexpr std::int64_t kChunk = 32768;
+  std::atomic<bool> finite{true};
+  tbb::parallel_for(std::int64_t{0}, (count + kChunk - 1) / kChunk, [&](std::int64_t c) {
+    bool ok = true;
+    for (std::int64_t i = c * kChunk, end = std::min(count, (c + 1) * kChunk); i < end; ++i) {
+      ok &= std::abs(w[i]) <= std::numeric_limits<double>::max();
+      weights_.data()[i] = static_cast<float>(w[i]);
+    }
+    if (!ok) finite.store(false, std::memory_order_relaxed);
+  });
+  if (!finite.load())
+    for (std::int64_t i = 0; i < count; ++i)
+      if (!std::isfinite(w[i]))
+        throw Error("block-gibbs: weight " + std::to_string(i / nh) + "," + std::to_string(i % nh) +
+                    " of '" + block.name + "' is " + std::to_string(w[i]) +
+                    "; RBM weights must be finite");
   const std::vector<double> bias = rbm_bias_log_odds(model_);
   for (Layer* layer : {&visible_, &hidden_}) {
     layer->bias.resize(layer->size);

@@ -30,6 +30,13 @@ std::shared_ptr<engine::CompiledModel> private_copy(const engine::CompiledModel&
 }
 
 void check_values(std::span<const double> values, const std::string& what) {
+  // A branch-free pass first (learning gives every update's values): NaN and +inf are the
+  // values with v != v or v > the largest finite double.
+  bool bad = false;
+  for (const double v : values)
+    bad |=
+        !(v <= std::numeric_limits<double>::max()) && v != -std::numeric_limits<double>::infinity();
+  if (!bad) return;
   for (std::size_t i = 0; i < values.size(); ++i)
     if (std::isnan(values[i]) || values[i] == std::numeric_limits<double>::infinity()) {
       std::ostringstream v;
