@@ -42,6 +42,10 @@ GradientEstimator::GradientEstimator(const engine::CompiledModel& model,
   const engine::Graph& g = *model.graph;
   if (batch_size < 1) throw Error("learning: the batch size must be at least 1");
   const bool sampled = settings.negatives != Negatives::kExact;
+  evidence_row_.assign(static_cast<std::size_t>(g.num_variables()), 0);
+  for (std::int32_t v = 0; v < g.num_variables(); ++v)
+    if (model.evidence[v] != engine::kFree)
+      evidence_row_[static_cast<std::size_t>(v)] = model.evidence[v];
   if ((settings.negatives == Negatives::kCd || settings.negatives == Negatives::kPcd) &&
       settings.k < 1)
     throw Error("learning: cd and pcd need k ≥ 1 sampler sweeps per update (got " +
@@ -129,17 +133,15 @@ void GradientEstimator::set_parameters(std::span<const double> values) {
 
 void GradientEstimator::fill_states(const Dataset& data, std::span<const std::int64_t> rows,
                                     std::vector<std::int32_t>& states) const {
-  const engine::Graph& g = *model_->graph;
-  const std::int32_t n = g.num_variables();
-  states.assign(rows.size() * static_cast<std::size_t>(n), 0);
-  for (std::size_t b = 0; b < rows.size(); ++b) {
-    std::int32_t* x = states.data() + b * static_cast<std::size_t>(n);
-    for (std::int32_t v = 0; v < n; ++v)
-      if (model_->evidence[v] != engine::kFree) x[v] = model_->evidence[v];
+  const std::size_t n = evidence_row_.size();
+  states.resize(rows.size() * n);
+  tbb::parallel_for(std::size_t{0}, rows.size(), [&](std::size_t b) {
+    std::int32_t* x = states.data() + b * n;
+    std::copy(evidence_row_.begin(), evidence_row_.end(), x);
     const std::span<const std::int32_t> example = data.example(rows[b]);
     for (std::size_t c = 0; c < visible_.variables.size(); ++c)
       x[visible_.variables[c]] = example[c];
-  }
+  });
 }
 
 void GradientEstimator::hidden_probabilities(std::span<const std::int32_t> states,
@@ -180,11 +182,13 @@ void GradientEstimator::hidden_probabilities(std::span<const std::int32_t> state
                    w.data() + c0, r.num_hidden, 0.0, a.data() + c0, r.num_hidden);
     });
   }
-  soft_.assign(static_cast<std::size_t>(rows * n), 0.0);
-  for (std::int64_t b = 0; b < rows; ++b)
-    for (std::int32_t j = 0; j < r.num_hidden; ++j)
-      soft_[static_cast<std::size_t>(b * n + r.hidden_begin + j)] =
-          engine::sigmoid(a(b, j) + bias[static_cast<std::size_t>(r.hidden_begin + j)]);
+  // Only the hidden entries of soft_ are read (soft_vars_): no need to clear the rest.
+  soft_.resize(static_cast<std::size_t>(rows * n));
+  tbb::parallel_for(std::int64_t{0}, rows, [&](std::int64_t b) {
+    double* q = soft_.data() + b * n + r.hidden_begin;
+    const double* c = bias.data() + r.hidden_begin;
+    for (std::int32_t j = 0; j < r.num_hidden; ++j) q[j] = engine::sigmoid(a(b, j) + c[j]);
+  });
 }
 
 void GradientEstimator::add_statistics_of(std::span<const std::int32_t> states, std::int64_t rows,

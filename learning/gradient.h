@@ -120,6 +120,8 @@ class GradientEstimator {
   std::vector<double> preactivations_, visible_values_;
   OnesIndex ones_;
   std::vector<std::int32_t> states_;
+  // A row of states before the data is written into it: the evidence, 0 elsewhere.
+  std::vector<std::int32_t> evidence_row_;
   std::unique_ptr<inference::Session> cd_, persistent_, fresh_, refine_;
   std::vector<std::int32_t> hidden_;  // free variables not in the data
   std::unique_ptr<ClampedHidden> clamped_;

@@ -160,6 +160,57 @@ TEST(Optimizer, BadSettingsAndGradientsAreRefused) {
   EXPECT_THAT(error_of([&] { opt.step(v, std::vector<double>{0}, 0); }), HasSubstr("1 gradient"));
 }
 
+// The step runs over the learnable parameters' ranges in chunks (in parallel): a weight larger
+// than a chunk, a fixed parameter between learnable ones, and values the formula must leave
+// alone (a NaN gradient of a fixed parameter, a −inf value nothing penalises).
+TEST(Optimizer, ChunkedStepIsTheElementwiseFormulaAndReturnsTheNorm) {
+  engine::CompiledModel m = testing::compile_text(R"(
+    variables { name: "v" shape: [200] cardinality: 2 }
+    variables { name: "h" shape: [210] cardinality: 2 }
+    parameters { name: "b" shape: [200] init { constant: 0 } learnable: true }
+    parameters { name: "f" shape: [200] init { constant: 1 } }
+    parameters { name: "W" shape: [200, 210] init { normal { stddev: 0.1 } seed: 3 } learnable: true }
+    factors { name: "vb" unary { log_odds: "b" } each: "v" }
+    factors { name: "fixed" unary { log_odds: "f" } each: "v" }
+    factors { name: "w" bipartite { left: "v" right: "h" weights: "W" } })");
+  const engine::Params& p = m.params;
+  const auto& b = p.info[static_cast<std::size_t>(p.find("b"))];
+  const auto& f = p.info[static_cast<std::size_t>(p.find("f"))];
+  const auto& w = p.info[static_cast<std::size_t>(p.find("W"))];
+  ASSERT_GT(w.size, 2 * 16384) << "W must span several chunks";
+  OptimizerSettings s;
+  s.learning_rate = 0.05;
+  s.momentum = 0.5;
+  s.l2 = 0.01;
+  s.penalise_weights_only = true;
+  Optimizer opt(p, s);
+  std::vector<double> values = p.values;
+  values[static_cast<std::size_t>(b.offset) + 7] = -INFINITY;  // a learnable bias, unpenalised
+  std::vector<double> g(values.size());
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = std::sin(0.37 * static_cast<double>(i));
+  g[static_cast<std::size_t>(f.offset) + 3] = std::nan("");  // fixed: never read
+  std::vector<double> expected = values, velocity(values.size(), 0.0);
+  double norm = 0.0;
+  for (int step = 0; step < 3; ++step) {
+    norm = 0.0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const auto k = static_cast<std::int64_t>(i);
+      if (k >= f.offset && k < f.offset + f.size) continue;
+      const bool weight = k >= w.offset && k < w.offset + w.size;
+      norm += g[i] * g[i];
+      const double gi = weight ? g[i] - s.l2 * expected[i] : g[i];
+      velocity[i] = s.momentum * velocity[i] + gi;
+      expected[i] += s.learning_rate * velocity[i];
+    }
+    const double returned = opt.step(values, g, 0);
+    EXPECT_NEAR(returned, norm, 1e-12 * norm) << "step " << step;
+  }
+  for (std::size_t i = 0; i < values.size(); ++i)
+    ASSERT_DOUBLE_EQ(values[i], expected[i]) << "value " << i;
+  EXPECT_EQ(values[static_cast<std::size_t>(b.offset) + 7], -INFINITY);
+  EXPECT_EQ(values[static_cast<std::size_t>(f.offset) + 3], 1.0);
+}
+
 TEST(Optimizer, RestoredStateContinuesTheSameTrajectory) {
   for (const auto kind : {OptimizerSettings::Kind::kSgd, OptimizerSettings::Kind::kAdam}) {
     OptimizerSettings s;

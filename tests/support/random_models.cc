@@ -1011,7 +1011,10 @@ std::string describe(const proto::Model& model) {
     s += ' ' + g.name();
     if (g.shape_size() > 0) {
       s += '[';
-      for (int i = 0; i < g.shape_size(); ++i) s += (i ? "," : "") + std::to_string(g.shape(i));
+      for (int i = 0; i < g.shape_size(); ++i) {
+        if (i > 0) s += ',';  // (one append per piece: GCC 12 misreads "," + to_string)
+        s += std::to_string(g.shape(i));
+      }
       s += ']';
     }
     s += ':' + std::to_string(g.cardinality());
@@ -1032,7 +1035,8 @@ std::string describe(const proto::Model& model) {
       } else {
         s += '[';
         for (int i = 0; i < e.values_size(); ++i) {
-          s += (i ? "," : "") + std::to_string(e.values(i));
+          if (i > 0) s += ',';
+          s += std::to_string(e.values(i));
         }
         s += ']';
       }
