@@ -57,3 +57,4 @@
 #include "learning/score.h"
 #include "learning/sufficient_statistics.h"
 #include "learning/trainer.h"
+#include "learning/visible_bias_init.h"

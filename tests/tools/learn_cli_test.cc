@@ -171,6 +171,28 @@ TEST(LearnCli, RefusalsNameTheProblemAndWriteNothing) {
       HasSubstr("garbage.checkpoint"));
 }
 
+// --init-visible-bias-from-data: per-variable log-odds biases start at the data's log-odds (said
+// in the output); a model with none (the fixture's tied spin field) is refused before training.
+TEST(LearnCli, VisibleBiasesStartFromTheDataOrAreRefused) {
+  const Fixture f = make_fixture();
+  const auto refused = run_dgm("learn '" + f.model + "' --data '" + f.data +
+                               "' --init-visible-bias-from-data --out '" + f.dir + "/r.pbtxt'");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("no learnable log-odds unary factor"));
+  EXPECT_FALSE(std::filesystem::exists(f.dir + "/r.pbtxt"));
+  const std::string biased = testing::write_file(f.dir, "biased.pbtxt", R"(
+    variables { name: "s" shape: [3, 3] cardinality: 2 }
+    parameters { name: "J" value: 0.0 learnable: true }
+    parameters { name: "b" shape: [9] init { constant: 0 } learnable: true }
+    factors { name: "bonds" ising { coupling: "J" } lattice { group: "s" } }
+    factors { name: "bias" unary { log_odds: "b" } each: "s" })");
+  const auto r =
+      run_dgm("learn '" + biased + "' --data '" + f.data +
+              "' --init-visible-bias-from-data --epochs 1 --out '" + f.dir + "/b.pbtxt'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("visible biases: 9 values of 'b' start at the data's log-odds"));
+}
+
 TEST(LearnCli, ReferenceLogsTheRmseAndPlotDrawsCurvesAndSamples) {
   if (const std::string why = testing::plotting_unavailable_reason(); !why.empty())
     GTEST_SKIP() << why;

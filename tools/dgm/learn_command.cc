@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "dgm.h"
+#include "learning/visible_bias_init.h"
 #include "tools/dgm/commands.h"
 #include "tools/dgm/json_output.h"
 #include "tools/dgm/model_options.h"
@@ -35,7 +36,7 @@ struct LearnOptions {
   std::int64_t lr_decay_every = 0, momentum_switch_epoch = 0;
   std::uint64_t seed = 0;
   std::vector<std::string> visible;
-  bool weights_only = false;
+  bool weights_only = false, init_visible_bias = false;
   std::map<std::string, CLI::Option*> given;
 
   bool has(const std::string& name) const {
@@ -84,6 +85,8 @@ void apply_flags(const LearnOptions& o, proto::LearnConfig& c) {
   if (o.has("--mixing-every")) c.set_mixing_every(o.mixing_every);
   if (o.has("--mixing-sweeps")) c.set_mixing_sweeps(o.mixing_sweeps);
   if (o.has("--hidden-sweeps")) c.set_hidden_sweeps(o.hidden_sweeps);
+  if (o.has("--init-visible-bias-from-data"))
+    c.set_init_visible_bias_from_data(o.init_visible_bias);
 }
 
 // What a resumed run may change: how long it goes on, threads, and where things are written.
@@ -372,6 +375,15 @@ void run_learn(LearnOptions& opt) {
           std::filesystem::weakly_canonical(input) == std::filesystem::weakly_canonical(output))
         throw Error("the output " + output + " is an input file; choose another path");
 
+  // Hinton's starting biases (learning/visible_bias_init.h); a resumed run has its values.
+  std::optional<learning::VisibleBiasInit> bias_init;
+  if (config.init_visible_bias_from_data() && opt.resume.empty()) {
+    bias_init = learning::init_visible_log_odds_from_data(model, layout, train);
+    if (bias_init->values_set == 0)
+      throw Error("--init-visible-bias-from-data: " + opt.model.path +
+                  " has no learnable log-odds unary factor (one value per factor) on a binary "
+                  "visible variable to start from the data");
+  }
   learning::Trainer trainer(model, train, std::move(layout), settings, test ? &*test : nullptr);
   if (!opt.resume.empty()) {
     trainer.restore(checkpoint, opt.resume);
@@ -402,6 +414,12 @@ void run_learn(LearnOptions& opt) {
     const std::int64_t left = train.num_examples % settings.batch_size;
     if (left > 0) std::cout << " (" << left << " examples wait for the next epoch each time)";
     std::cout << "\n";
+    if (bias_init) {
+      std::cout << "visible biases: " << bias_init->values_set << " values of";
+      for (const std::string& name : bias_init->parameters) std::cout << " '" << name << "'";
+      std::cout << " start at the data's log-odds log(p/(1-p)), p clipped to ["
+                << learning::kBiasInitClip << ", 1 - " << learning::kBiasInitClip << "]\n";
+    }
     if (const std::string bias = gradient_bias(settings.gradient); !bias.empty())
       std::cout << "note: approximate gradient: " << bias << "\n";
     if (trainer.updates() > 0)
@@ -557,6 +575,9 @@ void register_learn(CLI::App& app) {
                       "(default 5 for MCMC methods; 0: never)"));
   add(cmd->add_option("--mixing-sweeps", o.mixing_sweeps,
                       "sweeps of the mixing probe (default 400)"));
+  add(cmd->add_flag("--init-visible-bias-from-data", o.init_visible_bias,
+                    "start the visible log-odds biases at the data's log(p/(1-p)) (Hinton 2010); "
+                    "ignored when resuming"));
   add(cmd->add_option("--hidden-sweeps", o.hidden_sweeps,
                       "hidden variables outside an RBM layer: Gibbs sweeps of each example's "
                       "clamped chain per update (default 5)"));
