@@ -29,16 +29,18 @@ std::shared_ptr<engine::CompiledModel> private_copy(const engine::CompiledModel&
   return std::make_shared<engine::CompiledModel>(model);  // shares the Graph, copies numbers
 }
 
+// What a log-potential may not be: NaN or +inf (finite values and −inf, a hard zero, are fine).
+// Branch-free, so that the pass over every update's values in learning vectorises.
+inline bool refused_value(double v) {
+  return (v != v) | (v == std::numeric_limits<double>::infinity());
+}
+
 void check_values(std::span<const double> values, const std::string& what) {
-  // A branch-free pass first (learning gives every update's values): NaN and +inf are the
-  // values with v != v or v > the largest finite double.
   bool bad = false;
-  for (const double v : values)
-    bad |=
-        !(v <= std::numeric_limits<double>::max()) && v != -std::numeric_limits<double>::infinity();
+  for (const double v : values) bad |= refused_value(v);
   if (!bad) return;
   for (std::size_t i = 0; i < values.size(); ++i)
-    if (std::isnan(values[i]) || values[i] == std::numeric_limits<double>::infinity()) {
+    if (refused_value(values[i])) {
       std::ostringstream v;
       v << values[i];
       throw Error(what + ": value " + std::to_string(i) + " is " + v.str() +

@@ -221,6 +221,19 @@ TEST(Session, SetParameterByNameAndItsErrors) {
   const std::vector<double> nan = {std::nan("")};
   EXPECT_THAT(error_of([&] { s.set_parameter("J", nan); }), HasSubstr("nan"));
   EXPECT_THAT(error_of([&] { s.set_parameters(j); }), HasSubstr("the model has 16"));
+  // Whole vectors: −inf (a hard zero of a state) is a log-potential, +inf and NaN are not, and
+  // the refusal names the value, wherever it is.
+  const engine::Params& p = s.model().params;
+  const auto u = static_cast<std::size_t>(p.info[static_cast<std::size_t>(p.find("u"))].offset);
+  std::vector<double> values = p.values;
+  values[u + 3] = -INFINITY;  // x[1] = 0 impossible
+  s.set_parameters(values);
+  EXPECT_EQ(s.model().params.values[u + 3], -INFINITY);
+  values.back() = INFINITY;
+  EXPECT_THAT(error_of([&] { s.set_parameters(values); }),
+              HasSubstr("value " + std::to_string(values.size() - 1) + " is inf"));
+  values.back() = std::nan("");
+  EXPECT_THAT(error_of([&] { s.set_parameters(values); }), HasSubstr("is nan"));
 }
 
 TEST(Session, RestoreRefusesAnotherModelOrDamagedFiles) {
