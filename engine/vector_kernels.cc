@@ -81,6 +81,28 @@ inline void add_signed_rows_body(const double* from, const double* const* rows, 
   }
 }
 
+inline void sum_selected_rows_float_body(const float* rows, std::int64_t stride,
+                                         const std::int32_t* selected, std::int64_t count,
+                                         float* to, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) to[j] = 0.0f;
+  std::int64_t k = 0;
+  for (; k + 4 <= count; k += 4) {  // `to` loaded and stored once per four rows
+    const float* w0 = rows + selected[k] * stride;
+    const float* w1 = rows + selected[k + 1] * stride;
+    const float* w2 = rows + selected[k + 2] * stride;
+    const float* w3 = rows + selected[k + 3] * stride;
+    for (std::int64_t j = 0; j < n; ++j) to[j] = (((to[j] + w0[j]) + w1[j]) + w2[j]) + w3[j];
+  }
+  for (; k < count; ++k) {
+    const float* w = rows + selected[k] * stride;
+    for (std::int64_t j = 0; j < n; ++j) to[j] += w[j];
+  }
+}
+
+inline void logistic_row_body(const float* a, const float* bias, float* p, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) p[j] = 1.0f / (1.0f + exp_float_clamped(-(a[j] + bias[j])));
+}
+
 inline void gwg_weights_row_body(const double* d, const double* mask, double shift, double* q,
                                  std::int64_t n) {
   for (std::int64_t j = 0; j < n; ++j) {
@@ -251,6 +273,13 @@ DGM_DISPATCHED_KERNEL(void, add_signed_rows,
                       (const double* from, const double* const* rows, const double* signs,
                        std::int32_t k, double* to, std::int64_t n),
                       (from, rows, signs, k, to, n))
+DGM_DISPATCHED_KERNEL(void, sum_selected_rows_float,
+                      (const float* rows, std::int64_t stride, const std::int32_t* selected,
+                       std::int64_t count, float* to, std::int64_t n),
+                      (rows, stride, selected, count, to, n))
+DGM_DISPATCHED_KERNEL(void, logistic_row,
+                      (const float* a, const float* bias, float* p, std::int64_t n),
+                      (a, bias, p, n))
 DGM_DISPATCHED_KERNEL(double, first_order_scores_row,
                       (const std::int32_t* v, const double* bias, const float* g,
                        const double* offset, double* d, std::int64_t n),

@@ -38,6 +38,17 @@ double first_order_scores_row(const std::int32_t* v, const double* bias, const f
 void add_signed_rows(const double* from, const double* const* rows, const double* signs,
                      std::int32_t k, double* to, std::int64_t n);
 
+// to[0 .. n) = Σ_k rows[selected[k]·stride .. + n) over k = 0 … count − 1 in that order, one
+// rounding per row, in float: a product with 0/1 states as the sum of the rows its ones select
+// (an RBM's v·W with sparse visible states: no multiplication, a fraction of a dense product's
+// additions).
+void sum_selected_rows_float(const float* rows, std::int64_t stride, const std::int32_t* selected,
+                             std::int64_t count, float* to, std::int64_t n);
+
+// p_j = σ(a_j + bias_j) = 1/(1 + e^{−(a_j + bias_j)}) in float, by exp_float_clamped: within a
+// few float ulps for |a_j + bias_j| ≤ 87; beyond, the clamp gives 1 and about 1.6e−38.
+void logistic_row(const float* a, const float* bias, float* p, std::int64_t n);
+
 // Gibbs-with-gradients proposal weights q_j = e^{d_j/2 − shift}·mask_j, the exponent clamped
 // to ≥ −700 (so d = −∞ gives a finite value the mask zeroes), by exp_estimate.
 void gwg_weights_row(const double* d, const double* mask, double shift, double* q, std::int64_t n);

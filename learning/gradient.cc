@@ -93,6 +93,11 @@ GradientEstimator::GradientEstimator(const engine::CompiledModel& model,
     o.threads = settings.threads;
     return std::make_unique<inference::Session>(model_, std::move(o));
   };
+  if (rbm_ && sampled && !settings.generic_statistics) fast_ = RbmGradient::make(*model_);
+  cd_draws_hidden_first_ =
+      rbm_ &&
+      inference::resolve_sampler_name(settings.sampler, settings.sampler_config) == "block-gibbs" &&
+      !settings.sampler_config.block_gibbs().generic_only();
   switch (settings.negatives) {
     case Negatives::kExact:
       break;
@@ -129,6 +134,7 @@ void GradientEstimator::set_parameters(std::span<const double> values) {
     if (s != nullptr) s->set_parameters(values);
   std::copy(values.begin(), values.end(), model_->params.values.begin());
   ++model_->params.version;
+  if (fast_) fast_->set_parameters();
 }
 
 void GradientEstimator::fill_states(const Dataset& data, std::span<const std::int64_t> rows,
@@ -201,6 +207,14 @@ void GradientEstimator::add_statistics_of(std::span<const std::int32_t> states, 
   }
 }
 
+void GradientEstimator::add_negatives(std::span<const std::int32_t> states, std::int64_t rows,
+                                      std::span<double> out) {
+  if (fast_)
+    fast_->set_side(1, states, rows);
+  else
+    add_statistics_of(states, rows, -1.0, out);
+}
+
 void GradientEstimator::subtract_exact_model_statistics(std::span<double> out) {
   inference::ExactOptions options;
   options.factor_marginals = true;
@@ -257,15 +271,19 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
     clamped_->sample(states_, rows, updates_);
   }
   ++updates_;
-  std::fill(out.begin(), out.end(), 0.0);
-  add_statistics_of(states_, b, 1.0, out);
+  if (fast_) {
+    fast_->set_side(0, states_, b);
+  } else {
+    std::fill(out.begin(), out.end(), 0.0);
+    add_statistics_of(states_, b, 1.0, out);
+  }
 
   switch (settings_.negatives) {
     case Negatives::kExact:
       subtract_exact_model_statistics(out);
       break;
     case Negatives::kCd: {
-      if (rbm_) {
+      if (rbm_ && !cd_draws_hidden_first_) {
         // Chains start at (v, h ~ p(h | v)): a sweep that resamples v first then sees a proper h.
         const engine::Graph& g = *model_->graph;
         const std::int32_t n = g.num_variables();
@@ -273,6 +291,8 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
         // Hidden unit j of row `row` reads rng.uniform(sweep_counter(update, j)): words 0–1 of
         // that draw, the even entries of the row's wide uniforms (engine/philox_batch.h).
         // Rows in parallel, each from its own stream: the same states on any thread count.
+        const std::span<const float> p_fast =
+            fast_ ? fast_->hidden_probabilities(0) : std::span<const float>{};
         tbb::parallel_for(std::int64_t{0}, b, [&](std::int64_t row) {
           thread_local std::vector<double> uniforms;
           uniforms.resize(2 * static_cast<std::size_t>(rbm_->num_hidden));
@@ -284,18 +304,22 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
               uniforms.data());
           for (std::int32_t j = 0; j < rbm_->num_hidden; ++j) {
             const std::size_t i = static_cast<std::size_t>(row * n + rbm_->hidden_begin + j);
-            states_[i] = uniforms[2 * static_cast<std::size_t>(j)] <= soft_[i] ? 1 : 0;
+            const double p = fast_
+                                 ? static_cast<double>(
+                                       p_fast[static_cast<std::size_t>(row * rbm_->num_hidden + j)])
+                                 : soft_[i];
+            states_[i] = uniforms[2 * static_cast<std::size_t>(j)] <= p ? 1 : 0;
           }
         });
       }
       cd_->set_states(states_, "the minibatch");
       cd_->run(inference::Budget::for_sweeps(settings_.k));
-      add_statistics_of(cd_->chains().states(), cd_->num_chains(), -1.0, out);
+      add_negatives(cd_->chains().states(), cd_->num_chains(), out);
       break;
     }
     case Negatives::kPcd:
       persistent_->run(inference::Budget::for_sweeps(settings_.k));
-      add_statistics_of(persistent_->chains().states(), persistent_->num_chains(), -1.0, out);
+      add_negatives(persistent_->chains().states(), persistent_->num_chains(), out);
       break;
     case Negatives::kFresh: {
       fresh_->run(inference::Budget::for_sweeps(1));
@@ -306,10 +330,11 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
         refine_->run(inference::Budget::for_sweeps(settings_.k));
         source = refine_.get();
       }
-      add_statistics_of(source->chains().states(), source->num_chains(), -1.0, out);
+      add_negatives(source->chains().states(), source->num_chains(), out);
       break;
     }
   }
+  if (fast_) fast_->gradient(out);
 }
 
 const inference::Session* GradientEstimator::negatives_session() const {

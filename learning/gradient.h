@@ -16,7 +16,9 @@
 //   kPcd    k sweeps of sampler T on persistent chains kept across updates (Tieleman 2008);
 //   kFresh  fresh draws of sampler S each update (S = pmp is PMP learning, Zhou et al. 2022),
 //           refined by k ≥ 0 sweeps of T; k = 0 takes S's draws as they are (its bias is S's).
-// Sampled negatives of an RBM use p(h | v) at the sampled v, like the data side.
+// Sampled negatives of an RBM use p(h | v) at the sampled v, like the data side; an RBM's
+// sampled gradient is computed by its fast path (learning/rbm_gradient.h: float, one pass over
+// the weights), everything else by the general statistics (learning/batch_statistics.h).
 //
 // Every sampler runs in an inference::Session, so parameter changes reach it through
 // Session::set_parameters and the random streams continue across updates: results are a
@@ -37,6 +39,7 @@
 #include "learning/binary_products.h"
 #include "learning/clamped_hidden.h"
 #include "learning/dataset.h"
+#include "learning/rbm_gradient.h"
 
 namespace dgm::learning {
 
@@ -53,6 +56,9 @@ struct GradientSettings {
   std::int32_t chains = 100;       // persistent chains (pcd) or fresh draws per update
   std::uint64_t seed = 0;
   int threads = 0;
+  // Tests: the general statistics (double, learning/batch_statistics.h) even where the RBM
+  // fast path (learning/rbm_gradient.h) applies.
+  bool generic_statistics = false;
 };
 
 class GradientEstimator {
@@ -74,6 +80,8 @@ class GradientEstimator {
   const inference::Session* persistent() const { return persistent_.get(); }
   inference::Session* persistent() { return persistent_.get(); }
   bool rao_blackwellised() const { return rbm_.has_value(); }
+  // Whether the RBM fast path computes the statistics (learning/rbm_gradient.h).
+  bool rbm_fast_path() const { return fast_ != nullptr; }
   // Hidden variables sampled with the visible clamped (not an RBM's hidden layer): their
   // per-example chains, for checkpoints (empty before the first gradient or without them), and
   // restoring them with the number of updates done (the chains' stream position).
@@ -105,6 +113,9 @@ class GradientEstimator {
   // out += sign · mean statistics of the rows of `states`.
   void add_statistics_of(std::span<const std::int32_t> states, std::int64_t rows, double sign,
                          std::span<double> out);
+  // The negatives' side: into the fast path, or out −= their mean statistics.
+  void add_negatives(std::span<const std::int32_t> states, std::int64_t rows,
+                     std::span<double> out);
   // out −= the model's statistics from junction-tree factor marginals.
   void subtract_exact_model_statistics(std::span<double> out);
 
@@ -114,6 +125,10 @@ class GradientEstimator {
   GradientSettings settings_;
   BatchStatistics statistics_;
   std::optional<Rbm> rbm_;
+  std::unique_ptr<RbmGradient> fast_;  // an RBM's sampled gradients (null: general path)
+  // CD's chains need no hidden states to start from: the sampler (block Gibbs on an RBM)
+  // draws the hidden layer from the visible one first.
+  bool cd_draws_hidden_first_ = false;
   std::vector<std::uint8_t> soft_vars_;
   std::vector<double> soft_;
   // hidden_probabilities' buffers, kept across minibatches.

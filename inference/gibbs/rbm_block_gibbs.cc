@@ -116,55 +116,82 @@ void RbmBlockGibbs::refresh_parameters() {
 
 void RbmBlockGibbs::reset(const Chains& chains) { check_chain_shape(chains, model_, name()); }
 
-void RbmBlockGibbs::gather(const Chains& chains, const Layer& layer, Matrix& out) const {
+void RbmBlockGibbs::gather(const Chains& chains, const Layer& layer, Matrix& out,
+                           Ones* ones) const {
   const std::int32_t num_chains = chains.num_chains();
   out.resize(num_chains, layer.size);
+  if (ones != nullptr) {
+    ones->index.resize(static_cast<std::size_t>(num_chains) * layer.size);
+    ones->count.resize(static_cast<std::size_t>(num_chains));
+  }
   auto copy_rows = [&](std::int32_t b0, std::int32_t b1) {
     for (std::int32_t b = b0; b < b1; ++b) {
       const std::int32_t* x = chains.chain(b).data() + layer.begin;
       float* row = out.row(b).data();
       for (std::int32_t i = 0; i < layer.size; ++i) row[i] = static_cast<float>(x[i]);
+      if (ones == nullptr) continue;
+      // Compacted without a branch (a branch per unit mispredicts on random states).
+      std::int32_t* index = ones->index.data() + static_cast<std::size_t>(b) * layer.size;
+      std::int32_t end = 0;
+      for (std::int32_t i = 0; i < layer.size; ++i) {
+        index[end] = i;
+        end += x[i] != 0;
+      }
+      ones->count[static_cast<std::size_t>(b)] = end;
     }
   };
   if (static_cast<std::int64_t>(num_chains) * layer.size < kParallelWork) {
     copy_rows(0, num_chains);
-    return;
+  } else {
+    tbb::parallel_for(
+        tbb::blocked_range<std::int32_t>(0, num_chains),
+        [&](const tbb::blocked_range<std::int32_t>& r) { copy_rows(r.begin(), r.end()); });
   }
-  tbb::parallel_for(
-      tbb::blocked_range<std::int32_t>(0, num_chains),
-      [&](const tbb::blocked_range<std::int32_t>& r) { copy_rows(r.begin(), r.end()); });
+  if (ones != nullptr) {
+    ones->total = 0;
+    for (const std::int32_t c : ones->count) ones->total += c;
+  }
 }
 
-void RbmBlockGibbs::tile_product(const Layer& target, const Matrix& given, std::int32_t r0,
-                                 std::int32_t m, std::int32_t c0, std::int32_t n,
+const RbmBlockGibbs::Ones* RbmBlockGibbs::sparse(const Ones& ones, std::int32_t num_chains) const {
+  const double cells = static_cast<double>(num_chains) * visible_.size;
+  return static_cast<double>(ones.total) <= kMaxSparseDensity * cells ? &ones : nullptr;
+}
+
+void RbmBlockGibbs::tile_product(const Layer& target, const Matrix& given, const Ones* ones,
+                                 std::int32_t r0, std::int32_t m, std::int32_t c0, std::int32_t n,
                                  Matrix& out) const {
   // Hidden: v·W[:, c0 .. c0 + n); visible: h·W[c0 .. c0 + n, :]ᵀ. W is nv × nh, row-major.
   const bool hidden = &target == &hidden_;
   const float* w =
       weights_.data() + (hidden ? c0 : static_cast<std::int64_t>(c0) * weights_.cols());
+  if (hidden && ones != nullptr) {
+    for (std::int32_t b = r0; b < r0 + m; ++b)
+      engine::sum_selected_rows_float(
+          w, weights_.cols(), ones->index.data() + static_cast<std::size_t>(b) * visible_.size,
+          ones->count[static_cast<std::size_t>(b)], out.row(b).data() + c0, n);
+    return;
+  }
   engine::gemm(false, !hidden, m, n, given.cols(), 1.0f, given.data() + r0 * given.cols(),
                given.cols(), w, weights_.cols(), 0.0f, out.data() + r0 * out.cols() + c0,
                out.cols());
 }
 
-void RbmBlockGibbs::tile_log_odds(const Layer& target, const Matrix& given, std::int32_t r0,
-                                  std::int32_t m, std::int32_t c0, std::int32_t n,
-                                  Matrix& out) const {
-  tile_product(target, given, r0, m, c0, n, out);
-  out.block(r0, c0, m, n).rowwise() += target.bias.segment(c0, n);
-}
-
-void RbmBlockGibbs::log_odds(const Layer& target, const Matrix& given, Matrix& out) const {
+void RbmBlockGibbs::log_odds(const Layer& target, const Matrix& given, const Ones* ones,
+                             Matrix& out) const {
   const auto num_chains = static_cast<std::int32_t>(given.rows());
   out.resize(num_chains, target.size);
   for (std::int32_t r0 = 0; r0 < num_chains; r0 += kRowBlock)
-    for (std::size_t t = 0; t + 1 < target.bounds.size(); ++t)
-      tile_log_odds(target, given, r0, std::min(kRowBlock, num_chains - r0), target.bounds[t],
-                    target.bounds[t + 1] - target.bounds[t], out);
+    for (std::size_t t = 0; t + 1 < target.bounds.size(); ++t) {
+      const std::int32_t m = std::min(kRowBlock, num_chains - r0);
+      const std::int32_t c0 = target.bounds[t], n = target.bounds[t + 1] - c0;
+      tile_product(target, given, ones, r0, m, c0, n, out);
+      out.block(r0, c0, m, n).rowwise() += target.bias.segment(c0, n);
+    }
 }
 
-std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, std::int64_t sweep,
-                                      Matrix& states, Chains& chains) {
+std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, const Ones* ones,
+                                      std::int64_t sweep, Matrix& states, Chains& chains) {
   const std::int32_t num_chains = chains.num_chains();
   Matrix& scratch = &target == &hidden_ ? scratch_h_ : scratch_v_;
   scratch.resize(num_chains, target.size);
@@ -176,7 +203,7 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
   auto run_tile = [&](std::int32_t t) {
     const std::int32_t r0 = t / col_tiles * kRowBlock, m = std::min(kRowBlock, num_chains - r0);
     const std::int32_t c0 = target.bounds[t % col_tiles], n = target.bounds[t % col_tiles + 1] - c0;
-    tile_product(target, given, r0, m, c0, n, scratch);
+    tile_product(target, given, ones, r0, m, c0, n, scratch);
     const float* bias = target.bias.data() + c0;
     const float* free = target.free.data() + c0;
     const float* value = target.value.data() + c0;
@@ -205,9 +232,9 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
 SweepStats RbmBlockGibbs::sweep(Chains& chains, std::int64_t sweep) {
   SweepStats stats;
   if (chains.num_chains() == 0) return stats;
-  gather(chains, visible_, v_);
-  stats.changed += half_step(hidden_, v_, sweep, h_, chains);
-  stats.changed += half_step(visible_, h_, sweep, v_, chains);
+  gather(chains, visible_, v_, &ones_);
+  stats.changed += half_step(hidden_, v_, sparse(ones_, chains.num_chains()), sweep, h_, chains);
+  stats.changed += half_step(visible_, h_, nullptr, sweep, v_, chains);
   const auto num_chains = static_cast<std::int64_t>(chains.num_chains());
   stats.site_updates = num_chains * (visible_.size + hidden_.size);
   stats.factor_evaluations = num_chains * sweep_evaluations_;
@@ -217,15 +244,16 @@ SweepStats RbmBlockGibbs::sweep(Chains& chains, std::int64_t sweep) {
 
 RbmBlockGibbs::Matrix RbmBlockGibbs::hidden_log_odds(const Chains& chains) const {
   Matrix given, out;
-  gather(chains, visible_, given);
-  log_odds(hidden_, given, out);
+  Ones ones;
+  gather(chains, visible_, given, &ones);
+  log_odds(hidden_, given, sparse(ones, chains.num_chains()), out);
   return out;
 }
 
 RbmBlockGibbs::Matrix RbmBlockGibbs::visible_log_odds(const Chains& chains) const {
   Matrix given, out;
-  gather(chains, hidden_, given);
-  log_odds(visible_, given, out);
+  gather(chains, hidden_, given, nullptr);
+  log_odds(visible_, given, nullptr, out);
   return out;
 }
 

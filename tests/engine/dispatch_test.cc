@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -216,7 +217,7 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     std::vector<double> thresholds, terms, factors, scores, weights, e, lterms, lfactors, flips;
     std::vector<double> moved_one, moved_four, soft_plus, soft_minus, exotic_plus, exotic_minus;
     std::vector<double> annealed, t1, f1, t0, f0;
-    std::vector<float> annealed_v;
+    std::vector<float> annealed_v, summed_three, summed_four, logistic;
     std::int64_t changed = 0;
     double max_score = 0;
   };
@@ -264,6 +265,17 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     o.annealed_v.resize(n);
     annealed_visible_row(gf.data(), bias.data(), d.data(), 0.4, uniforms.data(), mask.data(),
                          uniforms.data(), o.annealed_v.data(), n);
+    // Rows of a 4 × n matrix [af; biasf; uf; gf], selected in a scrambled order with repeats.
+    std::vector<float> table;
+    for (const auto* row : {&af, &biasf, &uf, &gf})
+      table.insert(table.end(), row->begin(), row->end());
+    const std::int32_t three[3] = {3, 0, 1}, seven[7] = {2, 0, 3, 1, 3, 2, 0};
+    o.summed_three.resize(n);
+    o.summed_four.resize(n);
+    sum_selected_rows_float(table.data(), n, three, 3, o.summed_three.data(), n);
+    sum_selected_rows_float(table.data(), n, seven, 7, o.summed_four.data(), n);
+    o.logistic.resize(n);
+    logistic_row(af.data(), biasf.data(), o.logistic.data(), n);
     o.flips.resize(n);
     langevin_flips_row(uniforms.data(), o.e.data(), d.data(), 2.5, o.flips.data(), n);
     return o;
@@ -277,6 +289,17 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     const float draw =
         uf[i] * (1.0f + exp_float_clamped(-(af[i] + biasf[i]))) <= 1.0f ? 1.0f : 0.0f;
     ASSERT_EQ(reference.x[i], draw * freef[i] + valuef[i]);
+    // The rows summed in order, one rounding each, and σ in float (inputs include ±∞ and NaN:
+    // compared as bits).
+    const float three = ((0.0f + gf[i]) + af[i]) + biasf[i];
+    const float four = ((((((0.0f + uf[i]) + af[i]) + gf[i]) + biasf[i]) + gf[i]) + uf[i]) + af[i];
+    const float logistic = 1.0f / (1.0f + exp_float_clamped(-(af[i] + biasf[i])));
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(reference.summed_three[i]),
+              std::bit_cast<std::uint32_t>(three));
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(reference.summed_four[i]),
+              std::bit_cast<std::uint32_t>(four));
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(reference.logistic[i]),
+              std::bit_cast<std::uint32_t>(logistic));
   }
   // The sum-product coupling message against its definition T·log((1 + e^{u+v})/(1 + e^u)),
   // u = μ/T, where the row says it applies.
@@ -329,6 +352,9 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     EXPECT_TRUE(same_bits(o.t0, reference.t0)) << name;
     EXPECT_TRUE(same_bits(o.f0, reference.f0)) << name;
     EXPECT_TRUE(same_bits(o.annealed_v, reference.annealed_v)) << name;
+    EXPECT_TRUE(same_bits(o.summed_three, reference.summed_three)) << name;
+    EXPECT_TRUE(same_bits(o.summed_four, reference.summed_four)) << name;
+    EXPECT_TRUE(same_bits(o.logistic, reference.logistic)) << name;
     EXPECT_TRUE(same_bits(o.soft_plus, reference.soft_plus)) << name;
     EXPECT_TRUE(same_bits(o.soft_minus, reference.soft_minus)) << name;
     EXPECT_TRUE(same_bits(o.exotic_plus, reference.exotic_plus)) << name;

@@ -86,15 +86,16 @@ std::vector<std::pair<std::int32_t, std::int32_t>> some_pairs(const RbmLayout& l
 
 // Checks every chain of `num_chains` random states, or the first and the last of more than 7
 // (the generic evaluation is slow on large models).
-void expect_conditionals_match(const engine::CompiledModel& model, std::uint64_t seed,
-                               std::int32_t num_chains = 7) {
+// The sampler's conditional log-odds of every unit against the generic evaluation, on
+// `chains` (every chain when there are at most 12, else the first and the last).
+void expect_conditionals_match_on(const engine::CompiledModel& model, const Chains& chains) {
   auto sampler = rbm_sampler(model, 1);
   ASSERT_NE(sampler, nullptr);
   const RbmLayout& l = sampler->layout();
-  Chains chains = random_chains(model, num_chains, seed);
+  const std::int32_t num_chains = chains.num_chains();
   const RbmBlockGibbs::Matrix hidden = sampler->hidden_log_odds(chains);
   const RbmBlockGibbs::Matrix visible = sampler->visible_log_odds(chains);
-  const std::int32_t step = num_chains > 7 ? num_chains - 1 : 1;
+  const std::int32_t step = num_chains > 12 ? num_chains - 1 : 1;
   for (std::int32_t b = 0; b < num_chains; b += step) {
     std::vector<std::int32_t> x(chains.chain(b).begin(), chains.chain(b).end());
     auto generic = [&](std::int32_t v) {
@@ -111,6 +112,11 @@ void expect_conditionals_match(const engine::CompiledModel& model, std::uint64_t
     for (std::int32_t i = 0; i < l.num_visible; ++i)
       EXPECT_NEAR(visible(b, i), generic(l.visible_begin + i), 1e-4) << "chain " << b << " v" << i;
   }
+}
+
+void expect_conditionals_match(const engine::CompiledModel& model, std::uint64_t seed,
+                               std::int32_t num_chains = 7) {
+  expect_conditionals_match_on(model, random_chains(model, num_chains, seed));
 }
 
 TEST(RbmParameters, LogPotentialsEqualTheGenericEvaluationForEveryBiasForm) {
@@ -163,6 +169,25 @@ TEST(RbmBlockGibbs, ConditionalsMatchOnGeneratedRbms) {
 TEST(RbmBlockGibbs, ConditionalsMatchAcrossTiles) {
   expect_conditionals_match(compile_text(rbm_text(140, 130, Bias::kTable, Bias::kField, 12, 0.2)),
                             4, 260);
+}
+
+// Sparse visible states (at most RbmBlockGibbs::kMaxSparseDensity ones): the hidden log-odds
+// are sums of the rows of W the ones select; with an empty and a full chain among them, on
+// several tiles. A mutation that skips a selected row or its tile's offset fails it.
+TEST(RbmBlockGibbs, SparseVisibleStatesGiveTheSameConditionals) {
+  const auto model = compile_text(rbm_text(140, 130, Bias::kLogOdds, Bias::kTable, 13, 0.2));
+  const RbmLayout layout = *rbm_layout(model);
+  Chains chains = random_chains(model, 12, 5);
+  std::int64_t ones = 0;
+  for (std::int32_t b = 0; b < chains.num_chains(); ++b)
+    for (std::int32_t i = 0; i < layout.num_visible; ++i) {
+      const bool one = b == 1 || (b != 0 && (i * 7 + b * 3) % 11 == 0);
+      chains.chain(b)[static_cast<std::size_t>(layout.visible_begin + i)] = one ? 1 : 0;
+      ones += one;
+    }
+  ASSERT_LE(static_cast<double>(ones),
+            RbmBlockGibbs::kMaxSparseDensity * chains.num_chains() * layout.num_visible);
+  expect_conditionals_match_on(model, chains);
 }
 
 // Several bias groups on one variable add up, and tables of kind `table` with arity 1 count.
