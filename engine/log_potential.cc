@@ -23,11 +23,16 @@ double total_log_potential(const CompiledModel& model, std::span<const std::int3
   return total;
 }
 
-bool every_state_possible(const CompiledModel& model) {
-  for (const factors::FactorBlock& block : model.graph->blocks)
+bool kinds_allow_every_state(const Graph& graph) {
+  for (const factors::FactorBlock& block : graph.blocks)
     if (block.kind == factors::FactorKind::kEnumeration || block.kind == factors::FactorKind::kOr ||
         block.kind == factors::FactorKind::kAnd)
       return false;
+  return true;
+}
+
+bool every_state_possible(const CompiledModel& model) {
+  if (!kinds_allow_every_state(*model.graph)) return false;
   for (const double v : model.params.values)
     if (v == -std::numeric_limits<double>::infinity()) return false;
   return true;

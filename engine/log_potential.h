@@ -18,6 +18,9 @@ double total_log_potential(const CompiledModel& model, std::span<const std::int3
 // (enumeration, logical) and no −inf parameter value. O(blocks + parameter values): the cheap
 // test that lets a check of many states skip evaluating each one.
 bool every_state_possible(const CompiledModel& model);
+// Its structural half: no factor kind of `graph` forbids configurations (enumeration, logical),
+// so a state has probability zero only through a −inf parameter value.
+bool kinds_allow_every_state(const Graph& graph);
 
 std::string zero_probability_reason(const CompiledModel& model,
                                     std::span<const std::int32_t> state);

@@ -1,9 +1,12 @@
 #include "engine/numeric_range.h"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <vector>
 
 #include "engine/error.h"
 
@@ -21,7 +24,7 @@ double largest_finite_magnitude(const double* w, std::int64_t count) {
 // another (an RBM's weights: 392,000 of them after every learning update). Four partial sums
 // the compiler can keep in vector lanes (a single running sum cannot be vectorised); the order
 // only moves the last bits of a total that is compared with a bound.
-double sum_finite_magnitudes(const double* w, std::int64_t count) {
+double sum_finite_magnitudes_serial(const double* w, std::int64_t count) {
   double part[4] = {0.0, 0.0, 0.0, 0.0};
   std::int64_t k = 0;
   for (; k + 4 <= count; k += 4)
@@ -34,6 +37,21 @@ double sum_finite_magnitudes(const double* w, std::int64_t count) {
     part[0] += a <= std::numeric_limits<double>::max() ? a : 0.0;
   }
   return (part[0] + part[1]) + (part[2] + part[3]);
+}
+
+// The same over fixed chunks in parallel, summed in chunk order (the same total on any number
+// of threads).
+double sum_finite_magnitudes(const double* w, std::int64_t count) {
+  constexpr std::int64_t kChunk = 65536;
+  if (count <= kChunk) return sum_finite_magnitudes_serial(w, count);
+  std::vector<double> part(static_cast<std::size_t>((count + kChunk - 1) / kChunk));
+  tbb::parallel_for(std::size_t{0}, part.size(), [&](std::size_t c) {
+    const std::int64_t begin = static_cast<std::int64_t>(c) * kChunk;
+    part[c] = sum_finite_magnitudes_serial(w + begin, std::min(kChunk, count - begin));
+  });
+  double total = 0.0;
+  for (const double p : part) total += p;
+  return total;
 }
 
 std::string number(double x) {

@@ -84,8 +84,25 @@ inline void add_signed_rows_body(const double* from, const double* const* rows, 
 inline void sum_selected_rows_float_body(const float* rows, std::int64_t stride,
                                          const std::int32_t* selected, std::int64_t count,
                                          float* to, std::int64_t n) {
-  for (std::int64_t j = 0; j < n; ++j) to[j] = 0.0f;
+  // Starts from the first rows rather than from zeros (a loop of zeros would be a call to
+  // memset per row of the caller).
+  if (count == 0) {
+    for (std::int64_t j = 0; j < n; ++j) to[j] = 0.0f;
+    return;
+  }
   std::int64_t k = 0;
+  if (count >= 4) {
+    const float* w0 = rows + selected[0] * stride;
+    const float* w1 = rows + selected[1] * stride;
+    const float* w2 = rows + selected[2] * stride;
+    const float* w3 = rows + selected[3] * stride;
+    for (std::int64_t j = 0; j < n; ++j) to[j] = ((w0[j] + w1[j]) + w2[j]) + w3[j];
+    k = 4;
+  } else {
+    const float* w0 = rows + selected[0] * stride;
+    for (std::int64_t j = 0; j < n; ++j) to[j] = w0[j];
+    k = 1;
+  }
   for (; k + 4 <= count; k += 4) {  // `to` loaded and stored once per four rows
     const float* w0 = rows + selected[k] * stride;
     const float* w1 = rows + selected[k + 1] * stride;

@@ -110,12 +110,13 @@ double Optimizer::step(std::span<double> values, std::span<const double> gradien
   double* second = second_.data();
   tbb::parallel_for(std::size_t{0}, chunks_.size(), [&](std::size_t c) {
     const Chunk& chunk = chunks_[c];
+    // One loop per (penalised, rule) without a branch inside, so that each vectorises.
     // g̃ = g − λ2·θ on penalised values only (not 0·θ elsewhere: θ may be −inf).
-    const auto update = [&](auto penalised) {
+    const auto update = [&](auto penalised, auto is_adam) {
       for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
         double g = gradient[i];
         if constexpr (decltype(penalised)::value) g -= settings_.l2 * values[i];
-        if (adam) {
+        if constexpr (decltype(is_adam)::value) {
           first[i] = b1 * first[i] + (1 - b1) * g;
           second[i] = b2 * second[i] + (1 - b2) * g * g;
           values[i] += eta * (first[i] / c1) / (std::sqrt(second[i] / c2) + epsilon);
@@ -125,10 +126,14 @@ double Optimizer::step(std::span<double> values, std::span<const double> gradien
         }
       }
     };
-    if (chunk.penalised)
-      update(std::true_type{});
+    if (chunk.penalised && adam)
+      update(std::true_type{}, std::true_type{});
+    else if (chunk.penalised)
+      update(std::true_type{}, std::false_type{});
+    else if (adam)
+      update(std::false_type{}, std::true_type{});
     else
-      update(std::false_type{});
+      update(std::false_type{}, std::false_type{});
     if (l1 > 0 && chunk.penalised)
       for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
         const double a = std::abs(values[i]) - l1;

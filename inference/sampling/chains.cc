@@ -1,6 +1,9 @@
 #include "inference/sampling/chains.h"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
+#include <atomic>
 
 #include "engine/error.h"
 #include "engine/random.h"
@@ -34,20 +37,32 @@ void init_from_rows(Chains& chains, const engine::CompiledModel& model,
   if (static_cast<std::int64_t>(rows.size()) != num_rows * n)
     throw Error(source + ": initial states have " + std::to_string(rows.size()) +
                 " values; expected rows of " + std::to_string(n) + " (one per variable)");
-  for (std::int64_t r = 0; r < num_rows; ++r)
+  // Rows in parallel (learning sets a batch of states every update), branch-free; the first
+  // bad value is then searched for the message. Every row is checked before any is written.
+  std::atomic<bool> bad{false};
+  tbb::parallel_for(std::int64_t{0}, num_rows, [&](std::int64_t r) {
+    bool out_of_range = false;
     for (std::int32_t v = 0; v < n; ++v) {
       const std::int32_t x = rows[r * n + v];
-      if (x < 0 || x >= g.cardinality[v])
-        throw Error(source + ": row " + std::to_string(r) + ", variable " + g.variable_name(v) +
-                    ": state " + std::to_string(x) + " out of range 0.." +
-                    std::to_string(g.cardinality[v] - 1));
+      out_of_range |= (x < 0) | (x >= g.cardinality[v]);
     }
-  for (std::int32_t b = 0; b < chains.num_chains(); ++b) {
+    if (out_of_range) bad.store(true, std::memory_order_relaxed);
+  });
+  if (bad.load())
+    for (std::int64_t r = 0; r < num_rows; ++r)
+      for (std::int32_t v = 0; v < n; ++v) {
+        const std::int32_t x = rows[r * n + v];
+        if (x < 0 || x >= g.cardinality[v])
+          throw Error(source + ": row " + std::to_string(r) + ", variable " + g.variable_name(v) +
+                      ": state " + std::to_string(x) + " out of range 0.." +
+                      std::to_string(g.cardinality[v] - 1));
+      }
+  tbb::parallel_for(std::int32_t{0}, chains.num_chains(), [&](std::int32_t b) {
     auto x = chains.chain(b);
     const std::int32_t* row = rows.data() + (b % num_rows) * n;
     for (std::int32_t v = 0; v < n; ++v)
       x[v] = model.evidence[v] != engine::kFree ? model.evidence[v] : row[v];
-  }
+  });
 }
 
 std::int32_t replace_impossible_starts(Chains& chains, const engine::CompiledModel& model,

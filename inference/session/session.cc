@@ -1,7 +1,10 @@
 #include "inference/session/session.h"
 
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -35,10 +38,7 @@ inline bool refused_value(double v) {
   return (v != v) | (v == std::numeric_limits<double>::infinity());
 }
 
-void check_values(std::span<const double> values, const std::string& what) {
-  bool bad = false;
-  for (const double v : values) bad |= refused_value(v);
-  if (!bad) return;
+[[noreturn]] void throw_refused_value(std::span<const double> values, const std::string& what) {
   for (std::size_t i = 0; i < values.size(); ++i)
     if (refused_value(values[i])) {
       std::ostringstream v;
@@ -46,6 +46,7 @@ void check_values(std::span<const double> values, const std::string& what) {
       throw Error(what + ": value " + std::to_string(i) + " is " + v.str() +
                   " (log-potentials may be finite or -inf)");
     }
+  throw std::logic_error("throw_refused_value: no refused value");
 }
 
 }  // namespace
@@ -185,21 +186,46 @@ RunSummary Session::run(const Budget& budget, std::span<RunObserver* const> obse
   return summary;
 }
 
+bool Session::stage_values(std::span<const double> values, const std::string& what) {
+  previous_values_.resize(values.size());
+  // Fixed chunks (the result does not depend on the threads), branch-free inside.
+  constexpr std::size_t kChunk = 32768;
+  const std::size_t chunks = (values.size() + kChunk - 1) / kChunk;
+  std::atomic<bool> refused{false}, minus_infinity{false};
+  auto stage = [&](std::size_t c) {
+    bool bad = false, hard = false;
+    for (std::size_t i = c * kChunk, end = std::min(values.size(), (c + 1) * kChunk); i < end;
+         ++i) {
+      const double v = values[i];
+      bad |= refused_value(v);
+      hard |= v == -std::numeric_limits<double>::infinity();
+      previous_values_[i] = v;
+    }
+    if (bad) refused.store(true, std::memory_order_relaxed);
+    if (hard) minus_infinity.store(true, std::memory_order_relaxed);
+  };
+  if (chunks > 1)
+    tbb::parallel_for(std::size_t{0}, chunks, stage);
+  else if (chunks == 1)
+    stage(0);
+  if (refused.load()) throw_refused_value(values, what);
+  return minus_infinity.load();
+}
+
 void Session::set_parameters(std::span<const double> values) {
-  engine::Params& params = mutable_model().params;
+  const engine::Params& params = model_->params;
   if (values.size() != params.values.size())
     throw Error("set_parameters: " + std::to_string(values.size()) +
                 " values given; the model has " + std::to_string(params.values.size()));
-  check_values(values, "set_parameters");
-  engine::check_log_potential_scale(*model_->graph, values, "set_parameters");
-  replace_parameters(values);
+  const bool minus_infinity = stage_values(values, "set_parameters");
+  engine::check_log_potential_scale(*model_->graph, previous_values_, "set_parameters");
+  install_staged(minus_infinity);
 }
 
-void Session::replace_parameters(std::span<const double> values) {
+void Session::install_staged(bool has_minus_infinity) {
   engine::Params& params = mutable_model().params;
   // The old values wait in previous_values_ (its capacity reused: learning calls this every
   // update) until the sampler has accepted the new ones.
-  previous_values_.assign(values.begin(), values.end());
   std::swap(params.values, previous_values_);
   ++params.version;
   try {
@@ -213,6 +239,16 @@ void Session::replace_parameters(std::span<const double> values) {
     throw;
   }
   needs_reset_ = true;
+  possible_ = !has_minus_infinity && engine::kinds_allow_every_state(*model_->graph);
+  possible_version_ = params.version;
+}
+
+bool Session::every_state_possible() {
+  if (possible_version_ != model_->params.version) {
+    possible_ = engine::every_state_possible(*model_);
+    possible_version_ = model_->params.version;
+  }
+  return possible_;
 }
 
 void Session::set_parameter(std::string_view name, std::span<const double> values) {
@@ -228,23 +264,32 @@ void Session::set_parameter(std::string_view name, std::span<const double> value
   if (static_cast<std::int64_t>(values.size()) != info.size)
     throw Error("set_parameter '" + info.name + "': " + std::to_string(values.size()) +
                 " values given; it has " + std::to_string(info.size));
-  check_values(values, "set_parameter '" + info.name + "'");
+  const std::string what = "set_parameter '" + info.name + "'";
+  for (const double v : values)
+    if (refused_value(v)) throw_refused_value(values, what);
   std::vector<double> candidate = params.values;
   std::copy(values.begin(), values.end(), candidate.begin() + info.offset);
-  engine::check_log_potential_scale(*model_->graph, candidate, "set_parameter '" + info.name + "'");
-  replace_parameters(candidate);
+  const bool minus_infinity = stage_values(candidate, what);
+  engine::check_log_potential_scale(*model_->graph, previous_values_, what);
+  install_staged(minus_infinity);
 }
 
 void Session::set_states(std::span<const std::int32_t> states, const std::string& source) {
-  Chains next(chains_.num_chains(), chains_.num_variables());
   if (static_cast<std::int64_t>(states.size()) !=
       static_cast<std::int64_t>(chains_.num_chains()) * chains_.num_variables())
     throw Error(source + ": " + std::to_string(states.size()) + " values; expected " +
                 std::to_string(chains_.num_chains()) + " chains × " +
                 std::to_string(chains_.num_variables()) + " variables");
-  init_from_rows(next, *model_, states, chains_.num_chains(), source);
-  if (sampler_->needs_valid_start()) require_positive_probability(next, *model_);
-  chains_ = std::move(next);
+  if (!sampler_->needs_valid_start() || every_state_possible()) {
+    // init_from_rows checks every row before it writes any: on bad rows the chains are kept.
+    // (CD in learning sets the states of every update: no new buffer each time.)
+    init_from_rows(chains_, *model_, states, chains_.num_chains(), source);
+  } else {
+    Chains next(chains_.num_chains(), chains_.num_variables());
+    init_from_rows(next, *model_, states, chains_.num_chains(), source);
+    require_positive_probability(next, *model_);
+    chains_ = std::move(next);
+  }
   needs_reset_ = true;
 }
 

@@ -168,9 +168,15 @@ class Session {
  private:
   Session() = default;
   void build_sampler(const std::string& name);
-  // Installs checked values and refreshes the sampler; if the sampler refuses them, the old
+  // Copies `values` into previous_values_ (the staging buffer) and checks them in the same
+  // pass (parallel chunks: learning calls this after every update); throws dgm::Error naming
+  // the first NaN or +inf. Returns whether some value is −inf.
+  bool stage_values(std::span<const double> values, const std::string& what);
+  // Installs the staged values and refreshes the sampler; if the sampler refuses them, the old
   // values are restored and the error rethrown.
-  void replace_parameters(std::span<const double> values);
+  void install_staged(bool has_minus_infinity);
+  // engine::every_state_possible of the current values, remembered per parameter version.
+  bool every_state_possible();
   void start(const SessionOptions& options);
   engine::CompiledModel& mutable_model() { return *model_; }
 
@@ -186,7 +192,9 @@ class Session {
   // Whether sampler_->reset(chains_) must run before the next sweep (the chains or the
   // parameters changed from outside since the sampler last saw them).
   bool needs_reset_ = true;
-  std::vector<double> previous_values_;  // replace_parameters: the values being replaced
+  std::vector<double> previous_values_;  // stage_values: the values being installed or replaced
+  std::uint64_t possible_version_ = ~std::uint64_t{0};  // every_state_possible(): its version
+  bool possible_ = false;
   std::vector<std::string> notes_;
 };
 

@@ -291,8 +291,8 @@ TEST(VectorKernels, EveryLevelGivesThePortableBits) {
     ASSERT_EQ(reference.x[i], draw * freef[i] + valuef[i]);
     // The rows summed in order, one rounding each, and σ in float (inputs include ±∞ and NaN:
     // compared as bits).
-    const float three = ((0.0f + gf[i]) + af[i]) + biasf[i];
-    const float four = ((((((0.0f + uf[i]) + af[i]) + gf[i]) + biasf[i]) + gf[i]) + uf[i]) + af[i];
+    const float three = (gf[i] + af[i]) + biasf[i];
+    const float four = (((((uf[i] + af[i]) + gf[i]) + biasf[i]) + gf[i]) + uf[i]) + af[i];
     const float logistic = 1.0f / (1.0f + exp_float_clamped(-(af[i] + biasf[i])));
     ASSERT_EQ(std::bit_cast<std::uint32_t>(reference.summed_three[i]),
               std::bit_cast<std::uint32_t>(three));
