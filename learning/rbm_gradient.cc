@@ -33,7 +33,7 @@ void sum_selected_rows(const float* rows, std::int64_t stride,
 
 }  // namespace
 
-std::unique_ptr<RbmGradient> RbmGradient::make(const engine::CompiledModel& model) {
+std::unique_ptr<RbmGradient> RbmGradient::make(engine::CompiledModel& model) {
   const std::optional<inference::RbmLayout> layout = inference::rbm_layout(model);
   if (!layout) return nullptr;
   const engine::Graph& g = *model.graph;
@@ -48,7 +48,7 @@ std::unique_ptr<RbmGradient> RbmGradient::make(const engine::CompiledModel& mode
   return std::unique_ptr<RbmGradient>(new RbmGradient(model));
 }
 
-RbmGradient::RbmGradient(const engine::CompiledModel& model) : model_(model) {
+RbmGradient::RbmGradient(engine::CompiledModel& model) : model_(model) {
   const inference::RbmLayout layout = *inference::rbm_layout(model);
   const factors::FactorBlock& block = model.graph->blocks[static_cast<std::size_t>(layout.block)];
   block_ = layout.block;
@@ -58,14 +58,20 @@ RbmGradient::RbmGradient(const engine::CompiledModel& model) : model_(model) {
   hidden_begin_ = layout.hidden_begin;
   num_hidden_ = layout.num_hidden;
   weight_offset_ = block.param_offset;
-  set_parameters();
+  set_parameters(model.params.values);
 }
 
-void RbmGradient::set_parameters() {
+void RbmGradient::set_parameters(std::span<const double> values) {
+  std::vector<double>& installed = model_.params.values;
+  if (values.size() != installed.size())
+    throw Error("learning: " + std::to_string(values.size()) +
+                " parameter values for a model with " + std::to_string(installed.size()));
   const std::int64_t count = std::int64_t{num_visible_} * num_hidden_;
-  const double* w = model_.params.values.data() + weight_offset_;
+  const double* w = values.data() + weight_offset_;
+  double* copy = installed.data() + weight_offset_;
+  const bool copying = values.data() != installed.data();
   weights_.resize(static_cast<std::size_t>(count));
-  // Branch-free conversion in parallel chunks, checked after (every update calls this).
+  // Branch-free copy and conversion in parallel chunks, checked after.
   constexpr std::int64_t kConvertChunk = 32768;
   std::atomic<bool> finite{true};
   tbb::parallel_for(std::int64_t{0}, (count + kConvertChunk - 1) / kConvertChunk,
@@ -76,8 +82,15 @@ void RbmGradient::set_parameters() {
                         ok &= std::abs(w[i]) <= std::numeric_limits<double>::max();
                         weights_[static_cast<std::size_t>(i)] = static_cast<float>(w[i]);
                       }
+                      if (copying)
+                        std::copy(w + c * kConvertChunk, w + end, copy + c * kConvertChunk);
                       if (!ok) finite.store(false, std::memory_order_relaxed);
                     });
+  if (copying) {  // the biases and anything else: a few thousand values
+    std::copy(values.begin(), values.begin() + weight_offset_, installed.begin());
+    std::copy(values.begin() + weight_offset_ + count, values.end(),
+              installed.begin() + weight_offset_ + count);
+  }
   const engine::Graph& g = *model_.graph;
   if (!finite.load())
     for (std::int64_t i = 0; i < count; ++i)

@@ -38,12 +38,14 @@ class RbmGradient {
  public:
   // The fast path for `model`, or nullptr when it is not an RBM this path covers (RBM-shaped
   // with a log-odds weight block whose parameter no other block reads). `model` must outlive
-  // the path; its values are read by set_parameters only.
-  static std::unique_ptr<RbmGradient> make(const engine::CompiledModel& model);
+  // the path, which writes its values in set_parameters.
+  static std::unique_ptr<RbmGradient> make(engine::CompiledModel& model);
 
-  // Reads the current weights and hidden biases into the float mirrors (one pass). Throws
-  // dgm::Error for a weight that is not finite or a hidden bias that is NaN.
-  void set_parameters();
+  // Installs `values` (Params::values layout) into the model and its weights and hidden biases
+  // into the float mirrors, the weights copied and converted in the same parallel pass (every
+  // update calls this). Throws dgm::Error for a weight that is not finite or a hidden bias
+  // that is NaN.
+  void set_parameters(std::span<const double> values);
 
   // One side of the gradient (0: the data, 1: the negatives): the visible states of `rows`
   // full rows of states (rows × N, chain-major; non-zero counts as one) and their hidden
@@ -57,7 +59,7 @@ class RbmGradient {
   void gradient(std::span<double> out) const;
 
  private:
-  explicit RbmGradient(const engine::CompiledModel& model);
+  explicit RbmGradient(engine::CompiledModel& model);
 
   struct Side {
     std::int64_t rows = 0;
@@ -70,7 +72,7 @@ class RbmGradient {
     std::vector<float> p;  // rows × nh
   };
 
-  const engine::CompiledModel& model_;
+  engine::CompiledModel& model_;
   std::int32_t block_ = -1;
   std::int32_t num_variables_ = 0;
   std::int32_t visible_begin_ = 0, num_visible_ = 0, hidden_begin_ = 0, num_hidden_ = 0;
