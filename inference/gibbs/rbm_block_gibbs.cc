@@ -94,6 +94,19 @@ void RbmBlockGibbs::refresh_parameters() {
     }
     if (!ok) finite.store(false, std::memory_order_relaxed);
   });
+  // Wᵀ for the visible layer's sums of selected rows: blocks of hidden units in parallel, each
+  // block's rows of Wᵀ written from W's rows in order.
+  transposed_.resize(nh, nv);
+  constexpr std::int32_t kTransposeBlock = 32;
+  tbb::parallel_for(std::int32_t{0}, (nh + kTransposeBlock - 1) / kTransposeBlock,
+                    [&](std::int32_t t) {
+                      const std::int32_t j0 = t * kTransposeBlock;
+                      const std::int32_t j1 = std::min(nh, j0 + kTransposeBlock);
+                      for (std::int32_t i = 0; i < nv; ++i) {
+                        const float* from = weights_.data() + static_cast<std::int64_t>(i) * nh;
+                        for (std::int32_t j = j0; j < j1; ++j) transposed_(j, i) = from[j];
+                      }
+                    });
   if (!finite.load())
     for (std::int64_t i = 0; i < count; ++i)
       if (!std::isfinite(w[i]))
@@ -116,62 +129,71 @@ void RbmBlockGibbs::refresh_parameters() {
 
 void RbmBlockGibbs::reset(const Chains& chains) { check_chain_shape(chains, model_, name()); }
 
-void RbmBlockGibbs::gather(const Chains& chains, const Layer& layer, Matrix& out,
-                           Ones* ones) const {
+void RbmBlockGibbs::gather(const Chains& chains, const Layer& layer, Matrix& out) const {
   const std::int32_t num_chains = chains.num_chains();
   out.resize(num_chains, layer.size);
-  if (ones != nullptr) {
-    ones->index.resize(static_cast<std::size_t>(num_chains) * layer.size);
-    ones->count.resize(static_cast<std::size_t>(num_chains));
-  }
   auto copy_rows = [&](std::int32_t b0, std::int32_t b1) {
     for (std::int32_t b = b0; b < b1; ++b) {
       const std::int32_t* x = chains.chain(b).data() + layer.begin;
       float* row = out.row(b).data();
       for (std::int32_t i = 0; i < layer.size; ++i) row[i] = static_cast<float>(x[i]);
-      if (ones == nullptr) continue;
-      // Compacted without a branch (a branch per unit mispredicts on random states).
-      std::int32_t* index = ones->index.data() + static_cast<std::size_t>(b) * layer.size;
-      std::int32_t end = 0;
-      for (std::int32_t i = 0; i < layer.size; ++i) {
-        index[end] = i;
-        end += x[i] != 0;
-      }
-      ones->count[static_cast<std::size_t>(b)] = end;
     }
   };
   if (static_cast<std::int64_t>(num_chains) * layer.size < kParallelWork) {
     copy_rows(0, num_chains);
-  } else {
-    tbb::parallel_for(
-        tbb::blocked_range<std::int32_t>(0, num_chains),
-        [&](const tbb::blocked_range<std::int32_t>& r) { copy_rows(r.begin(), r.end()); });
+    return;
   }
-  if (ones != nullptr) {
-    ones->total = 0;
-    for (const std::int32_t c : ones->count) ones->total += c;
-  }
+  tbb::parallel_for(
+      tbb::blocked_range<std::int32_t>(0, num_chains),
+      [&](const tbb::blocked_range<std::int32_t>& r) { copy_rows(r.begin(), r.end()); });
 }
 
-const RbmBlockGibbs::Ones* RbmBlockGibbs::sparse(const Ones& ones, std::int32_t num_chains) const {
-  const double cells = static_cast<double>(num_chains) * visible_.size;
-  return static_cast<double>(ones.total) <= kMaxSparseDensity * cells ? &ones : nullptr;
+const RbmBlockGibbs::Ones* RbmBlockGibbs::index_ones(const Matrix& states, Ones& ones) const {
+  const auto rows = static_cast<std::int32_t>(states.rows());
+  const auto width = static_cast<std::int32_t>(states.cols());
+  ones.index.resize(static_cast<std::size_t>(rows) * width);
+  ones.count.resize(static_cast<std::size_t>(rows));
+  auto index_rows = [&](std::int32_t b0, std::int32_t b1) {
+    for (std::int32_t b = b0; b < b1; ++b) {
+      // Compacted without a branch (a branch per unit mispredicts on random states).
+      const float* x = states.row(b).data();
+      std::int32_t* index = ones.index.data() + static_cast<std::size_t>(b) * width;
+      std::int32_t end = 0;
+      for (std::int32_t i = 0; i < width; ++i) {
+        index[end] = i;
+        end += x[i] != 0.0f;
+      }
+      ones.count[static_cast<std::size_t>(b)] = end;
+    }
+  };
+  if (static_cast<std::int64_t>(rows) * width < kParallelWork)
+    index_rows(0, rows);
+  else
+    tbb::parallel_for(
+        tbb::blocked_range<std::int32_t>(0, rows),
+        [&](const tbb::blocked_range<std::int32_t>& r) { index_rows(r.begin(), r.end()); });
+  std::int64_t total = 0;
+  for (const std::int32_t c : ones.count) total += c;
+  const double cells = static_cast<double>(rows) * width;
+  return static_cast<double>(total) <= kMaxSparseDensity * cells ? &ones : nullptr;
 }
 
 void RbmBlockGibbs::tile_product(const Layer& target, const Matrix& given, const Ones* ones,
                                  std::int32_t r0, std::int32_t m, std::int32_t c0, std::int32_t n,
                                  Matrix& out) const {
-  // Hidden: v·W[:, c0 .. c0 + n); visible: h·W[c0 .. c0 + n, :]ᵀ. W is nv × nh, row-major.
   const bool hidden = &target == &hidden_;
-  const float* w =
-      weights_.data() + (hidden ? c0 : static_cast<std::int64_t>(c0) * weights_.cols());
-  if (hidden && ones != nullptr) {
+  if (ones != nullptr) {
+    // The rows of W (hidden target) or of Wᵀ (visible target) the given states' ones select.
+    const Matrix& w = hidden ? weights_ : transposed_;
     for (std::int32_t b = r0; b < r0 + m; ++b)
       engine::sum_selected_rows_float(
-          w, weights_.cols(), ones->index.data() + static_cast<std::size_t>(b) * visible_.size,
+          w.data() + c0, w.cols(), ones->index.data() + static_cast<std::size_t>(b) * given.cols(),
           ones->count[static_cast<std::size_t>(b)], out.row(b).data() + c0, n);
     return;
   }
+  // Hidden: v·W[:, c0 .. c0 + n); visible: h·W[c0 .. c0 + n, :]ᵀ. W is nv × nh, row-major.
+  const float* w =
+      weights_.data() + (hidden ? c0 : static_cast<std::int64_t>(c0) * weights_.cols());
   engine::gemm(false, !hidden, m, n, given.cols(), 1.0f, given.data() + r0 * given.cols(),
                given.cols(), w, weights_.cols(), 0.0f, out.data() + r0 * out.cols() + c0,
                out.cols());
@@ -232,9 +254,9 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
 SweepStats RbmBlockGibbs::sweep(Chains& chains, std::int64_t sweep) {
   SweepStats stats;
   if (chains.num_chains() == 0) return stats;
-  gather(chains, visible_, v_, &ones_);
-  stats.changed += half_step(hidden_, v_, sparse(ones_, chains.num_chains()), sweep, h_, chains);
-  stats.changed += half_step(visible_, h_, nullptr, sweep, v_, chains);
+  gather(chains, visible_, v_);
+  stats.changed += half_step(hidden_, v_, index_ones(v_, ones_), sweep, h_, chains);
+  stats.changed += half_step(visible_, h_, index_ones(h_, ones_), sweep, v_, chains);
   const auto num_chains = static_cast<std::int64_t>(chains.num_chains());
   stats.site_updates = num_chains * (visible_.size + hidden_.size);
   stats.factor_evaluations = num_chains * sweep_evaluations_;
@@ -245,15 +267,16 @@ SweepStats RbmBlockGibbs::sweep(Chains& chains, std::int64_t sweep) {
 RbmBlockGibbs::Matrix RbmBlockGibbs::hidden_log_odds(const Chains& chains) const {
   Matrix given, out;
   Ones ones;
-  gather(chains, visible_, given, &ones);
-  log_odds(hidden_, given, sparse(ones, chains.num_chains()), out);
+  gather(chains, visible_, given);
+  log_odds(hidden_, given, index_ones(given, ones), out);
   return out;
 }
 
 RbmBlockGibbs::Matrix RbmBlockGibbs::visible_log_odds(const Chains& chains) const {
   Matrix given, out;
-  gather(chains, hidden_, given, nullptr);
-  log_odds(visible_, given, nullptr, out);
+  Ones ones;
+  gather(chains, hidden_, given);
+  log_odds(visible_, given, index_ones(given, ones), out);
   return out;
 }
 

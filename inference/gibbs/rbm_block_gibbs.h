@@ -14,10 +14,12 @@
 // the mirrors are rebuilt by reset() and refresh_parameters(), so a learner that changes the
 // model's parameters must call one of them before the next sweep.
 //
-// Sparse visible states (at most kMaxSparseDensity ones, as on MNIST-like data: ~13%) make
-// the hidden product a sum of the rows of W the ones select (engine::sum_selected_rows_float,
-// in the ones' order): no multiplication and a fraction of the GEMM's additions. The choice
-// depends on the states only, so it is the same on any thread count.
+// Sparse states (at most kMaxSparseDensity ones: MNIST-like visible states have ~13%, a
+// learning RBM's hidden ones ~40%) make a layer's product a sum of the rows of W (hidden
+// target) or of Wᵀ (visible target, a transposed mirror) that the other layer's ones select
+// (engine::sum_selected_rows_float, in the ones' order): one addition per selected weight
+// against a GEMM's multiply-add per weight. The choice depends on the states only, so it is
+// the same on any thread count.
 //
 // Work is split into tiles — blocks of at most kRowBlock chains × column ranges whose sizes
 // depend only on B and the layer sizes — and the tiles run in parallel on oneTBB. Each tile
@@ -64,8 +66,8 @@ class RbmBlockGibbs final : public Sampler {
 
   // Chains per row block of a tile.
   static constexpr std::int32_t kRowBlock = 256;
-  // Largest fraction of ones in the visible states for which the hidden product sums rows.
-  static constexpr double kMaxSparseDensity = 0.3;
+  // Largest fraction of ones in the given layer's states for which a product sums rows.
+  static constexpr double kMaxSparseDensity = 0.5;
 
   // `model` must be RBM-shaped with this layout (see rbm_layout) and must outlive the sampler.
   RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout, std::uint64_t seed);
@@ -100,20 +102,19 @@ class RbmBlockGibbs final : public Sampler {
     std::uint64_t first_word = 0;      // counter index of the layer's first word in a sweep
   };
 
-  // The ones of each chain's visible states: row b's at [b·nv, b·nv + count[b]).
+  // The ones of each row of a layer's states: row b's at [b·size, b·size + count[b]).
   struct Ones {
     std::vector<std::int32_t> index, count;
-    std::int64_t total = 0;
   };
 
-  // Fills `out` (B × size) with the layer's states from the chains, and `ones` (if given)
-  // with their ones.
-  void gather(const Chains& chains, const Layer& layer, Matrix& out, Ones* ones) const;
-  // The ones when they are sparse enough for the hidden product to sum rows, else null.
-  const Ones* sparse(const Ones& ones, std::int32_t num_chains) const;
+  // Fills `out` (B × size) with the layer's states from the chains.
+  void gather(const Chains& chains, const Layer& layer, Matrix& out) const;
+  // Indexes the ones of `states` (B × size, 0/1) into `ones`; returns &ones when they are
+  // sparse enough for a product to sum rows (kMaxSparseDensity), else null.
+  const Ones* index_ones(const Matrix& states, Ones& ones) const;
   // The product part of the log-odds of tile (rows [r0, r0 + m), columns [c0, c0 + n)) of
   // `target` given the other layer's states `given` (without the biases), written to `out`
-  // at the same place; from `ones` (the given visible states' ones) when not null.
+  // at the same place; from `ones` (the given states' ones) when not null.
   void tile_product(const Layer& target, const Matrix& given, const Ones* ones, std::int32_t r0,
                     std::int32_t m, std::int32_t c0, std::int32_t n, Matrix& out) const;
   // Log-odds of every unit of `target` (B × size) into `out`, tile by tile.
@@ -126,7 +127,8 @@ class RbmBlockGibbs final : public Sampler {
   const engine::CompiledModel& model_;
   RbmLayout layout_;
   std::uint64_t seed_;
-  Matrix weights_;  // nv × nh
+  Matrix weights_;     // nv × nh
+  Matrix transposed_;  // Wᵀ, nh × nv
   Layer visible_, hidden_;
   std::int64_t sweep_evaluations_ = 0;  // per chain
   // Per-sweep buffers, sized on first use: layer states and log-odds scratch.

@@ -171,23 +171,32 @@ TEST(RbmBlockGibbs, ConditionalsMatchAcrossTiles) {
                             4, 260);
 }
 
-// Sparse visible states (at most RbmBlockGibbs::kMaxSparseDensity ones): the hidden log-odds
-// are sums of the rows of W the ones select; with an empty and a full chain among them, on
-// several tiles. A mutation that skips a selected row or its tile's offset fails it.
-TEST(RbmBlockGibbs, SparseVisibleStatesGiveTheSameConditionals) {
+// Sparse states (at most RbmBlockGibbs::kMaxSparseDensity ones) make each layer's log-odds
+// sums of the rows of W or Wᵀ the other layer's ones select; dense ones a GEMM. Both, on
+// several tiles, with an empty and a full chain among the sparse ones. A mutation that skips a
+// selected row, a tile's offset or the transposed mirror fails it.
+TEST(RbmBlockGibbs, SparseAndDenseStatesGiveTheSameConditionals) {
   const auto model = compile_text(rbm_text(140, 130, Bias::kLogOdds, Bias::kTable, 13, 0.2));
   const RbmLayout layout = *rbm_layout(model);
-  Chains chains = random_chains(model, 12, 5);
-  std::int64_t ones = 0;
-  for (std::int32_t b = 0; b < chains.num_chains(); ++b)
-    for (std::int32_t i = 0; i < layout.num_visible; ++i) {
-      const bool one = b == 1 || (b != 0 && (i * 7 + b * 3) % 11 == 0);
-      chains.chain(b)[static_cast<std::size_t>(layout.visible_begin + i)] = one ? 1 : 0;
-      ones += one;
-    }
-  ASSERT_LE(static_cast<double>(ones),
-            RbmBlockGibbs::kMaxSparseDensity * chains.num_chains() * layout.num_visible);
-  expect_conditionals_match_on(model, chains);
+  for (const bool sparse : {true, false}) {
+    SCOPED_TRACE(sparse ? "sparse" : "dense");
+    Chains chains = random_chains(model, 12, 5);
+    std::int64_t ones = 0;
+    for (std::int32_t b = 0; b < chains.num_chains(); ++b)
+      for (std::int32_t v = 0; v < layout.num_visible + layout.num_hidden; ++v) {
+        const bool pattern = (v * 7 + b * 3) % 11 == 0;
+        const bool one = sparse ? b == 1 || (b != 0 && pattern) : !pattern;
+        chains.chain(b)[static_cast<std::size_t>(v)] = one ? 1 : 0;
+        ones += one;
+      }
+    const double density = static_cast<double>(ones) /
+                           (chains.num_chains() * (layout.num_visible + layout.num_hidden));
+    if (sparse)
+      ASSERT_LE(density, RbmBlockGibbs::kMaxSparseDensity);
+    else
+      ASSERT_GT(density, RbmBlockGibbs::kMaxSparseDensity);
+    expect_conditionals_match_on(model, chains);
+  }
 }
 
 // Several bias groups on one variable add up, and tables of kind `table` with arity 1 count.
