@@ -106,11 +106,15 @@ TEST(LearnCli, CtrlCWritesACheckpointThatContinuesExactly) {
   const Fixture f = make_fixture();
   const std::string common = "learn '" + f.model + "' --data '" + f.data +
                              "' --method pcd --batch-size 10 --lr 0.01 --seed 8 --mixing-every 0 ";
-  // SIGINT after a second to a run that would take far longer.
-  const std::string cmd = "timeout --preserve-status -s INT 1 '" + std::string(DGM_BINARY) + "' " +
-                          common + "--epochs 100000000 --out '" + f.dir + "/i.pbtxt' >'" + f.dir +
-                          "/out' 2>&1";
-  const int status = std::system(cmd.c_str());
+  // SIGINT to a run that would take far longer, once its log shows a finished epoch (a fixed
+  // delay may fall before the first update on a loaded machine); the shell reports its status.
+  const std::string script = testing::write_file(
+      f.dir, "interrupt.sh",
+      "'" + std::string(DGM_BINARY) + "' " + common + "--epochs 100000000 --log '" + f.dir +
+          "/i.jsonl' --out '" + f.dir + "/i.pbtxt' >'" + f.dir + "/out' 2>&1 &\n" +
+          "pid=$!\nfor i in $(seq 600); do [ -s '" + f.dir +
+          "/i.jsonl' ] && break; sleep 0.05; done\nkill -INT $pid\nwait $pid\n");
+  const int status = std::system(("bash '" + script + "'").c_str());
   EXPECT_EQ(WEXITSTATUS(status), 130) << read(f.dir + "/out");
   const std::string out = read(f.dir + "/out");
   std::smatch m;
