@@ -39,9 +39,9 @@ void add_signed_rows(const double* from, const double* const* rows, const double
                      std::int32_t k, double* to, std::int64_t n);
 
 // to[0 .. n) = Σ_k rows[selected[k]·stride .. + n) over k = 0 … count − 1 in that order, one
-// rounding per row after the first, in float (0 for count = 0): a product with 0/1 states as the sum of the rows its ones select
-// (an RBM's v·W with sparse visible states: no multiplication, a fraction of a dense product's
-// additions).
+// rounding per row after the first, in float (0 for count = 0): a product with 0/1 states as the
+// sum of the rows its ones select (an RBM's v·W with sparse visible states: no multiplication, a
+// fraction of a dense product's additions).
 void sum_selected_rows_float(const float* rows, std::int64_t stride, const std::int32_t* selected,
                              std::int64_t count, float* to, std::int64_t n);
 
