@@ -54,16 +54,20 @@ void index_ones(std::span<const std::int32_t> x, std::int64_t stride, std::int64
   }
   row_major.index.resize(static_cast<std::size_t>(end));
   if (by_row) return;
-  // By column: a counting transpose of the ones; rows ascending within each column.
+  transpose_ones(row_major, count, out);
+}
+
+void transpose_ones(const OnesIndex& by_row, std::int64_t count, OnesIndex& out) {
+  const auto rows = static_cast<std::int64_t>(by_row.offsets.size()) - 1;
   out.offsets.assign(static_cast<std::size_t>(count) + 1, 0);
-  for (const std::int32_t i : row_major.index) ++out.offsets[static_cast<std::size_t>(i) + 1];
+  for (const std::int32_t i : by_row.index) ++out.offsets[static_cast<std::size_t>(i) + 1];
   for (std::int64_t i = 0; i < count; ++i)
     out.offsets[static_cast<std::size_t>(i) + 1] += out.offsets[static_cast<std::size_t>(i)];
-  out.index.resize(row_major.index.size());
+  out.index.resize(by_row.index.size());
   thread_local std::vector<std::int64_t> next;
   next.assign(out.offsets.begin(), out.offsets.end() - 1);
   for (std::int64_t b = 0; b < rows; ++b)
-    for (const std::int32_t i : row_major.line(b))
+    for (const std::int32_t i : by_row.line(b))
       out.index[static_cast<std::size_t>(next[static_cast<std::size_t>(i)]++)] =
           static_cast<std::int32_t>(b);
 }

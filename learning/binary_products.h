@@ -39,4 +39,8 @@ struct OnesIndex {
 void index_ones(std::span<const std::int32_t> x, std::int64_t stride, std::int64_t first,
                 std::int64_t rows, std::int64_t count, bool by_row, OnesIndex& out);
 
+// The same ones by column from their index by row (`count` columns): a counting transpose, rows
+// ascending within each column.
+void transpose_ones(const OnesIndex& by_row, std::int64_t count, OnesIndex& by_column);
+
 }  // namespace dgm::learning

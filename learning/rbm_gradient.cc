@@ -117,36 +117,8 @@ void RbmGradient::set_side(int side, std::span<const std::int32_t> states, std::
                 std::to_string(rows) + " rows of " + std::to_string(n) + " variables");
   Side& s = sides_[side];
   s.rows = rows;
-  s.ones.resize(static_cast<std::size_t>(rows * nv));
-  s.count.resize(static_cast<std::size_t>(rows));
-  // Each row's ones, compacted without a branch (a branch per pixel mispredicts).
-  tbb::parallel_for(std::int64_t{0}, rows, [&](std::int64_t b) {
-    const std::int32_t* x = states.data() + b * n + visible_begin_;
-    std::int32_t* out = s.ones.data() + b * nv;
-    std::int32_t end = 0;
-    for (std::int32_t i = 0; i < nv; ++i) {
-      out[end] = i;
-      end += x[i] != 0;
-    }
-    s.count[static_cast<std::size_t>(b)] = end;
-  });
-  // By column: a counting transpose (rows ascending within each column).
-  s.column_offsets.assign(static_cast<std::size_t>(nv) + 1, 0);
-  for (std::int64_t b = 0; b < rows; ++b)
-    for (std::int32_t k = 0; k < s.count[static_cast<std::size_t>(b)]; ++k)
-      ++s.column_offsets[static_cast<std::size_t>(s.ones[static_cast<std::size_t>(b * nv + k)]) +
-                         1];
-  for (std::int64_t i = 0; i < nv; ++i)
-    s.column_offsets[static_cast<std::size_t>(i) + 1] +=
-        s.column_offsets[static_cast<std::size_t>(i)];
-  s.column_rows.resize(static_cast<std::size_t>(s.column_offsets.back()));
-  std::vector<std::int64_t> next(s.column_offsets.begin(), s.column_offsets.end() - 1);
-  for (std::int64_t b = 0; b < rows; ++b)
-    for (std::int32_t k = 0; k < s.count[static_cast<std::size_t>(b)]; ++k) {
-      const std::int32_t i = s.ones[static_cast<std::size_t>(b * nv + k)];
-      s.column_rows[static_cast<std::size_t>(next[static_cast<std::size_t>(i)]++)] =
-          static_cast<std::int32_t>(b);
-    }
+  index_ones(states, n, visible_begin_, rows, nv, /*by_row=*/true, s.by_row);
+  transpose_ones(s.by_row, nv, s.by_variable);
   // P = σ(V·W + c): for each row, the sum of the rows of W its ones select, by column tiles
   // (the tile of W stays in cache across the block's rows). Each entry's sum runs over the
   // row's ones in ascending order, whatever the tiling.
@@ -158,9 +130,7 @@ void RbmGradient::set_side(int side, std::span<const std::int32_t> states, std::
     const std::int64_t b0 = task / tiles * kRowBlock;
     float sum[kColumnTile];
     for (std::int64_t b = b0; b < std::min(rows, b0 + kRowBlock); ++b) {
-      const std::span<const std::int32_t> ones(
-          s.ones.data() + b * nv, static_cast<std::size_t>(s.count[static_cast<std::size_t>(b)]));
-      sum_selected_rows(weights_.data() + c0, nh, ones, width, sum);
+      sum_selected_rows(weights_.data() + c0, nh, s.by_row.line(b), width, sum);
       engine::logistic_row(sum, hidden_bias_.data() + c0, s.p.data() + b * nh + c0, width);
     }
   });
@@ -189,12 +159,7 @@ void RbmGradient::gradient(std::span<double> out) const {
                     [&](const tbb::blocked_range<std::int64_t>& r) {
                       float plus[kChunk], minus[kChunk];
                       for (std::int64_t i = r.begin(); i < r.end(); ++i) {
-                        const auto column = [&](const Side& s) {
-                          const std::int64_t b = s.column_offsets[static_cast<std::size_t>(i)];
-                          const std::int64_t e = s.column_offsets[static_cast<std::size_t>(i) + 1];
-                          return std::span<const std::int32_t>(s.column_rows.data() + b,
-                                                               static_cast<std::size_t>(e - b));
-                        };
+                        const auto column = [&](const Side& s) { return s.by_variable.line(i); };
                         double* g = out.data() + weight_offset_ + i * nh;
                         for (std::int64_t c0 = 0; c0 < nh; c0 += kChunk) {
                           const std::int64_t width = std::min(kChunk, nh - c0);
@@ -210,8 +175,7 @@ void RbmGradient::gradient(std::span<double> out) const {
   std::vector<double> mean_difference(static_cast<std::size_t>(num_variables_), 0.0);
   for (std::int64_t i = 0; i < nv; ++i) {
     const auto ones = [&](const Side& s) {
-      return static_cast<double>(s.column_offsets[static_cast<std::size_t>(i) + 1] -
-                                 s.column_offsets[static_cast<std::size_t>(i)]);
+      return static_cast<double>(s.by_variable.line(i).size());
     };
     mean_difference[static_cast<std::size_t>(visible_begin_ + i)] =
         ones(data) * inv_data - ones(model) * inv_model;

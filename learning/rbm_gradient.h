@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "engine/compiled_model.h"
+#include "learning/binary_products.h"
 
 namespace dgm::learning {
 
@@ -63,12 +64,8 @@ class RbmGradient {
 
   struct Side {
     std::int64_t rows = 0;
-    std::vector<std::int32_t> ones;   // row b's ones at [b·nv, b·nv + count[b])
-    std::vector<std::int32_t> count;  // per row
-    // The same ones by visible variable: the rows where variable i is 1, ascending, at
-    // [column_offsets[i], column_offsets[i + 1]) of column_rows.
-    std::vector<std::int64_t> column_offsets;
-    std::vector<std::int32_t> column_rows;
+    // The ones of the visible states by row and by variable (learning/binary_products.h).
+    OnesIndex by_row, by_variable;
     std::vector<float> p;  // rows × nh
   };
 
