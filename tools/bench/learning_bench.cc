@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <random>
 #include <string>
 
@@ -197,6 +198,12 @@ void print_report() {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  try {  // a wrong DGM_BENCH_MNIST is a message and exit code 1, not an uncaught exception
+    if (!mnist_dir().empty()) data();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dgm_bench_learning: DGM_BENCH_MNIST: %s\n", e.what());
+    return 1;
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   print_report();
