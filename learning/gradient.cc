@@ -14,6 +14,7 @@
 #include "engine/vector_math.h"
 #include "factors/factor_eval.h"
 #include "inference/exact/junction_tree.h"
+#include "inference/gibbs/rbm_block_gibbs.h"
 #include "inference/model_views/rbm_layout.h"
 #include "learning/binary_products.h"
 
@@ -281,8 +282,14 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
     clamped_->sample(states_, rows, updates_);
   }
   ++updates_;
+  // CD with block Gibbs on an RBM: the first sweep's hidden half-step computes the minibatch's
+  // V·W with the same float weights, so the data side takes its products from there (below).
+  const inference::RbmBlockGibbs* shares_products =
+      settings_.negatives == Negatives::kCd && fast_ && cd_draws_hidden_first_
+          ? dynamic_cast<const inference::RbmBlockGibbs*>(&cd_->sampler())
+          : nullptr;
   if (fast_) {
-    fast_->set_side(0, states_, b);
+    if (!shares_products) fast_->set_side(0, states_, b);
   } else {
     std::fill(out.begin(), out.end(), 0.0);
     add_statistics_of(states_, b, 1.0, out);
@@ -323,7 +330,15 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
         });
       }
       cd_->set_states(states_, "the minibatch");
-      cd_->run(inference::Budget::for_sweeps(settings_.k));
+      if (shares_products) {
+        // The sweeps of one run(k) and of run(1) + run(k − 1) are the same (the session owns
+        // the sweep counter).
+        cd_->run(inference::Budget::for_sweeps(1));
+        fast_->set_side(0, states_, b, shares_products->hidden_products());
+        if (settings_.k > 1) cd_->run(inference::Budget::for_sweeps(settings_.k - 1));
+      } else {
+        cd_->run(inference::Budget::for_sweeps(settings_.k));
+      }
       add_negatives(cd_->chains().states(), cd_->num_chains(), out);
       break;
     }

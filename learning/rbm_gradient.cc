@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "engine/error.h"
@@ -110,19 +111,30 @@ void RbmGradient::set_parameters(std::span<const double> values) {
   }
 }
 
-void RbmGradient::set_side(int side, std::span<const std::int32_t> states, std::int64_t rows) {
+void RbmGradient::set_side(int side, std::span<const std::int32_t> states, std::int64_t rows,
+                           std::span<const float> products) {
   const std::int64_t n = num_variables_, nv = num_visible_, nh = num_hidden_;
   if (rows < 1 || static_cast<std::int64_t>(states.size()) != rows * n)
     throw Error("learning: " + std::to_string(states.size()) + " states for " +
                 std::to_string(rows) + " rows of " + std::to_string(n) + " variables");
+  if (!products.empty() && static_cast<std::int64_t>(products.size()) != rows * nh)
+    throw std::logic_error("RbmGradient::set_side: products of the wrong size");
   Side& s = sides_[side];
   s.rows = rows;
   index_ones(states, n, visible_begin_, rows, nv, /*by_row=*/true, s.by_row);
   transpose_ones(s.by_row, nv, s.by_variable);
+  s.p.resize(static_cast<std::size_t>(rows * nh));
+  if (!products.empty()) {
+    tbb::parallel_for(std::int64_t{0}, (rows + kRowBlock - 1) / kRowBlock, [&](std::int64_t t) {
+      for (std::int64_t b = t * kRowBlock; b < std::min(rows, (t + 1) * kRowBlock); ++b)
+        engine::logistic_row(products.data() + b * nh, hidden_bias_.data(), s.p.data() + b * nh,
+                             nh);
+    });
+    return;
+  }
   // P = σ(V·W + c): for each row, the sum of the rows of W its ones select, by column tiles
   // (the tile of W stays in cache across the block's rows). Each entry's sum runs over the
   // row's ones in ascending order, whatever the tiling.
-  s.p.resize(static_cast<std::size_t>(rows * nh));
   const std::int64_t tiles = (nh + kColumnTile - 1) / kColumnTile;
   const std::int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
   tbb::parallel_for(std::int64_t{0}, tiles * blocks, [&](std::int64_t task) {

@@ -51,7 +51,11 @@ class RbmGradient {
   // One side of the gradient (0: the data, 1: the negatives): the visible states of `rows`
   // full rows of states (rows × N, chain-major; non-zero counts as one) and their hidden
   // probabilities.
-  void set_side(int side, std::span<const std::int32_t> states, std::int64_t rows);
+  // `products`, when given (rows × hidden, row-major), are the rows' V·W already computed with
+  // these parameters' float weights (a block-Gibbs sweep's, RbmBlockGibbs::hidden_products):
+  // P is then σ(products + c) and the products are not summed again.
+  void set_side(int side, std::span<const std::int32_t> states, std::int64_t rows,
+                std::span<const float> products = {});
 
   // P of a side, rows × hidden (row-major).
   std::span<const float> hidden_probabilities(int side) const;

@@ -51,6 +51,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -86,6 +87,14 @@ class RbmBlockGibbs final : public Sampler {
   // (B × nv): the very computation a sweep draws from.
   Matrix hidden_log_odds(const Chains& chains) const;
   Matrix visible_log_odds(const Chains& chains) const;
+
+  // The products v·W (B × nh, row-major, without the hidden biases) that the latest sweep's
+  // hidden half-step drew from: v the visible states the chains held when that sweep began.
+  // Empty before the first sweep. CD learning reads them after its first sweep instead of
+  // computing σ(v·W + c) of the minibatch a second time (learning/gradient.cc).
+  std::span<const float> hidden_products() const {
+    return {scratch_h_.data(), static_cast<std::size_t>(scratch_h_.size())};
+  }
 
   const RbmLayout& layout() const { return layout_; }
 
