@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::run_dgm;
 
 // A 3×3 Ising model to learn, all parameters starting at 0.
@@ -160,6 +161,14 @@ TEST(LearnCli, RefusalsNameTheProblemAndWriteNothing) {
               HasSubstr("learning rate"));
   EXPECT_THAT(run_dgm("learn '" + f.model + "' --data '" + f.data + "' --log '" + f.data + "'").err,
               HasSubstr("is an input file"));
+  // A missing output folder is refused before training, naming the folder, for each output.
+  for (const std::string flag : {"--out", "--checkpoint", "--log"}) {
+    const auto missing = run_dgm("learn '" + f.model + "' --data '" + f.data + "' " + flag + " '" +
+                                 f.dir + "/no/such/folder/x.pbtxt'");
+    EXPECT_EQ(missing.exit_code, 1) << flag;
+    EXPECT_THAT(missing.err, AllOf(HasSubstr("no folder"), HasSubstr("/no/such/folder"))) << flag;
+    EXPECT_THAT(missing.out, Not(HasSubstr("epoch"))) << flag;
+  }
 
   ASSERT_EQ(run_dgm("learn '" + f.model + "' --data '" + f.data + "' --epochs 1 --out '" + f.dir +
                     "/a.pbtxt'")

@@ -375,6 +375,13 @@ void run_learn(LearnOptions& opt) {
           std::filesystem::weakly_canonical(input) == std::filesystem::weakly_canonical(output))
         throw Error("the output " + output + " is an input file; choose another path");
 
+  // A missing folder is reported now, not when the first checkpoint is written after training.
+  for (const std::string& output : {out, checkpoint_path, opt.log}) {
+    const std::filesystem::path folder = std::filesystem::path(output).parent_path();
+    if (!output.empty() && !folder.empty() && !std::filesystem::is_directory(folder))
+      throw Error(output + ": cannot write (no folder " + folder.string() + ")");
+  }
+
   // Hinton's starting biases (learning/visible_bias_init.h); a resumed run has its values.
   std::optional<learning::VisibleBiasInit> bias_init;
   if (config.init_visible_bias_from_data() && opt.resume.empty()) {
