@@ -71,11 +71,16 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 CommandResult run_dgm(const std::string& args) {
+  return run_shell(std::string("'") + DGM_BINARY + "' " + args);
+}
+
+std::string dgm_binary() { return DGM_BINARY; }
+
+CommandResult run_shell(const std::string& command_line) {
   const std::string dir = test_dir_name() + "_cmd";
   fs::create_directories(dir);
   const std::string out = dir + "/stdout", err = dir + "/stderr";
-  const std::string command =
-      std::string("'") + DGM_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
+  const std::string command = command_line + " >'" + out + "' 2>'" + err + "' </dev/null";
   const int status = std::system(command.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

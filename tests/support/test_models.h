@@ -42,6 +42,12 @@ struct CommandResult {
 // Runs the dgm program with `args` (a shell-quoted argument string).
 CommandResult run_dgm(const std::string& args);
 
+// Runs a shell command line (stdin from /dev/null), e.g. one of the examples' scripts.
+CommandResult run_shell(const std::string& command);
+
+// The dgm program's path (for scripts that take it as DGM).
+std::string dgm_binary();
+
 // Path of a file under the source tree, e.g. source_path("examples/tiny_chain.pbtxt").
 std::string source_path(const std::string& relative);
 

@@ -42,5 +42,26 @@ TEST(Examples, EveryExampleCompilesInProcess) {
   }
 }
 
+// The deconvolution experiment's script end to end at a toy size (1 image, a few iterations
+// and sweeps): it writes the model, runs PMP, Gibbs and GWG, and scores and draws each one's
+// features. Whether PMP recovers them is measured at real sizes (its README), not here.
+TEST(Examples, DeconvolutionScriptScoresAndDrawsEverySampler) {
+  if (const std::string why = testing::plotting_unavailable_reason(); !why.empty())
+    GTEST_SKIP() << why;
+  const std::string out = testing::scratch_dir();
+  const auto r = testing::run_shell(
+      "DGM='" + testing::dgm_binary() + "' OUT='" + out +
+      "' IMAGES=1 SAMPLES=2 ITERATIONS=30 GIBBS_SWEEPS=3 GWG_SWEEPS=1 THREADS=2 '" +
+      testing::source_path("examples/experiments/deconvolution/run.sh") + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, ::testing::HasSubstr("deconvolution, 1 images"));
+  for (const std::string sampler : {"pmp", "gibbs", "gwg"}) {
+    // The summary's line for the sampler: its name, its seconds, its scores.
+    EXPECT_THAT(r.out, ::testing::ContainsRegex(sampler + " +[0-9]+ s  2 samples; true features"))
+        << sampler;
+    EXPECT_TRUE(std::filesystem::exists(out + "/" + sampler + ".png")) << sampler;
+  }
+}
+
 }  // namespace
 }  // namespace dgm

@@ -17,6 +17,7 @@ What
 Model (all variables binary, states {0, 1})
     W  [5, 6, 6]            features; prior P(W = 1) = p_W = 0.25  (unary log-odds logit(p_W))
     S  [N, 5, 9, 9]         locations; prior P(S = 1) = p_S = 0.01 (unary log-odds logit(p_S))
+                            (--p-s: PGMax's example uses 1e-72, and run.sh with it; README.md)
     Z  [N, 5, 9, 9, 6, 6]   Z[n,f,i,j,a,b] = S[n,f,i,j] AND W[f,a,b]   (logical_and, hard)
     X  [N, 14, 14]          X[n,r,c] = OR of the Z that cover pixel (r, c) (logical_or, hard)
     The image pixels are clamped by an `evidence` block. The paper and PGMax instead put a unary
@@ -148,7 +149,7 @@ def logit(p):
     return math.log(p / (1.0 - p))
 
 
-def write_model(path, x, seed, soft_evidence=None):
+def write_model(path, x, seed, soft_evidence=None, p_w=P_W, p_s=P_S):
     n = len(x)
     z_per_image = FEATURES * GRID * GRID * SIZE * SIZE
     out = []
@@ -165,8 +166,8 @@ def write_model(path, x, seed, soft_evidence=None):
         'cardinality: 2 }\n')
     put(f'variables {{ name: "X" shape: [{n}, {IMAGE}, {IMAGE}] cardinality: 2 }}\n\n')
     # Priors: θ(x) = b·x with b = logit(p), so P(x = 1) = p for an isolated variable.
-    put(f'parameters {{ name: "logit_pW" value: {logit(P_W)!r} }}  # logit(0.25)\n')
-    put(f'parameters {{ name: "logit_pS" value: {logit(P_S)!r} }}  # logit(0.01)\n\n')
+    put(f'parameters {{ name: "logit_pW" value: {logit(p_w)!r} }}  # logit({p_w!r})\n')
+    put(f'parameters {{ name: "logit_pS" value: {logit(p_s)!r} }}  # logit({p_s!r})\n\n')
     put('factors { name: "prior_W" unary { log_odds: "logit_pW" } each: "W" }\n')
     put('factors { name: "prior_S" unary { log_odds: "logit_pS" } each: "S" }\n\n')
 
@@ -231,7 +232,15 @@ def main():
     ap.add_argument("--soft-evidence", type=float, metavar="PE",
                     help="observe X through a unary of log-odds ±log((1 − PE)/PE), as the paper "
                          "and PGMax (PE = 1e-100), instead of clamping it (default)")
+    ap.add_argument("--p-s", type=float, default=P_S, metavar="P",
+                    help=f"the model's prior P(S = 1) (default {P_S}, the paper's; PGMax's example "
+                         "uses 1e-72, a strong preference for few placements)")
+    ap.add_argument("--p-w", type=float, default=P_W, metavar="P",
+                    help=f"the model's prior P(W = 1) (default {P_W})")
     args = ap.parse_args()
+    for name, p in (("--p-s", args.p_s), ("--p-w", args.p_w)):
+        if not 0.0 < p < 1.0:
+            sys.exit(f"{name} must be in (0, 1) (got {p!r})")
     n = 100 if args.full else args.images
     if n < 1:
         sys.exit("--images must be ≥ 1")
@@ -242,7 +251,7 @@ def main():
     np.save(os.path.join(folder, "features.npy"), w)
     np.save(os.path.join(folder, "locations.npy"), s)
     np.save(os.path.join(folder, "init.npy"), valid_start(x))
-    n_and, n_or = write_model(args.out, x, args.seed, args.soft_evidence)
+    n_and, n_or = write_model(args.out, x, args.seed, args.soft_evidence, args.p_w, args.p_s)
     print(f"{args.out}: {n} images, {FEATURES * SIZE * SIZE} W + {n * FEATURES * GRID * GRID} S "
           f"+ {n_and} Z + {n * IMAGE * IMAGE} X variables; {n_and} AND + {n_or} OR + "
           f"{FEATURES * SIZE * SIZE + n * FEATURES * GRID * GRID} unary factors; "
