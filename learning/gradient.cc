@@ -95,20 +95,28 @@ GradientEstimator::GradientEstimator(const engine::CompiledModel& model,
     return std::make_unique<inference::Session>(model_, std::move(o));
   };
   if (rbm_ && sampled && !settings.generic_statistics) fast_ = RbmGradient::make(*model_);
-  cd_draws_hidden_first_ =
+  const bool rbm_block_gibbs =
       rbm_ &&
       inference::resolve_sampler_name(settings.sampler, settings.sampler_config) == "block-gibbs" &&
       !settings.sampler_config.block_gibbs().generic_only();
+  cd_draws_hidden_first_ =
+      rbm_block_gibbs && !settings.sampler_config.block_gibbs().visible_first();
   switch (settings.negatives) {
     case Negatives::kExact:
       break;
     case Negatives::kCd:
       cd_ = session(settings.sampler, settings.sampler_config, batch_size, kCdSeed);
       break;
-    case Negatives::kPcd:
-      persistent_ =
-          session(settings.sampler, settings.sampler_config, settings.chains, kPersistentSeed);
+    case Negatives::kPcd: {
+      // Persistent chains on an RBM sweep the visible layer first: each sweep then ends with the
+      // hidden layer's products from the chains' final visible states, which are the negatives'
+      // statistics (gradient()). Either order leaves p(v, h) invariant (Tieleman 2008 states
+      // the chain as (v, h)).
+      proto::SamplerConfig config = settings.sampler_config;
+      if (rbm_block_gibbs) config.mutable_block_gibbs()->set_visible_first(true);
+      persistent_ = session(settings.sampler, config, settings.chains, kPersistentSeed);
       break;
+    }
     case Negatives::kFresh:
       fresh_ = session(settings.fresh_sampler, settings.fresh_config, settings.chains, kFreshSeed);
       if (settings.k > 0)
@@ -342,10 +350,19 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
       add_negatives(cd_->chains().states(), cd_->num_chains(), out);
       break;
     }
-    case Negatives::kPcd:
+    case Negatives::kPcd: {
       persistent_->run(inference::Budget::for_sweeps(settings_.k));
-      add_negatives(persistent_->chains().states(), persistent_->num_chains(), out);
+      // The last sweep ended with the hidden products of the chains' visible states (visible
+      // first; a session restored from a checkpoint of the other order does not share them).
+      const auto* block =
+          fast_ ? dynamic_cast<const inference::RbmBlockGibbs*>(&persistent_->sampler()) : nullptr;
+      if (block != nullptr && block->visible_first())
+        fast_->set_side(1, persistent_->chains().states(), persistent_->num_chains(),
+                        block->hidden_products());
+      else
+        add_negatives(persistent_->chains().states(), persistent_->num_chains(), out);
       break;
+    }
     case Negatives::kFresh: {
       fresh_->run(inference::Budget::for_sweeps(1));
       const inference::Session* source = fresh_.get();

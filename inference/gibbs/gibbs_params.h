@@ -26,7 +26,8 @@ struct ChromaticGibbsParams {
 // block-gibbs: chromatic Gibbs with the two sides of a bipartite interaction graph as the
 // colour classes (side 0, then side 1).
 struct BlockGibbsParams {
-  bool generic_only = false;  // as GibbsParams::generic_only
+  bool generic_only = false;   // as GibbsParams::generic_only
+  bool visible_first = false;  // BlockGibbsConfig::visible_first
 };
 
 }  // namespace dgm::inference

@@ -52,8 +52,8 @@ constexpr std::int64_t kParallelWork = std::int64_t{1} << 16;
 }  // namespace
 
 RbmBlockGibbs::RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout,
-                             std::uint64_t seed)
-    : model_(model), layout_(layout), seed_(seed) {
+                             std::uint64_t seed, bool visible_first)
+    : model_(model), layout_(layout), seed_(seed), visible_first_(visible_first) {
   visible_.begin = layout.visible_begin;
   visible_.size = layout.num_visible;
   hidden_.begin = layout.hidden_begin;
@@ -254,9 +254,15 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
 SweepStats RbmBlockGibbs::sweep(Chains& chains, std::int64_t sweep) {
   SweepStats stats;
   if (chains.num_chains() == 0) return stats;
-  gather(chains, visible_, v_);
-  stats.changed += half_step(hidden_, v_, index_ones(v_, ones_), sweep, h_, chains);
-  stats.changed += half_step(visible_, h_, index_ones(h_, ones_), sweep, v_, chains);
+  if (visible_first_) {
+    gather(chains, hidden_, h_);
+    stats.changed += half_step(visible_, h_, index_ones(h_, ones_), sweep, v_, chains);
+    stats.changed += half_step(hidden_, v_, index_ones(v_, ones_), sweep, h_, chains);
+  } else {
+    gather(chains, visible_, v_);
+    stats.changed += half_step(hidden_, v_, index_ones(v_, ones_), sweep, h_, chains);
+    stats.changed += half_step(visible_, h_, index_ones(h_, ones_), sweep, v_, chains);
+  }
   const auto num_chains = static_cast<std::int64_t>(chains.num_chains());
   stats.site_updates = num_chains * (visible_.size + hidden_.size);
   stats.factor_evaluations = num_chains * sweep_evaluations_;
@@ -281,10 +287,10 @@ RbmBlockGibbs::Matrix RbmBlockGibbs::visible_log_odds(const Chains& chains) cons
 }
 
 std::unique_ptr<Sampler> make_rbm_block_gibbs(const engine::CompiledModel& model,
-                                              std::uint64_t seed) {
+                                              std::uint64_t seed, bool visible_first) {
   const std::optional<RbmLayout> layout = rbm_layout(model);
   if (!layout) return nullptr;
-  return std::make_unique<RbmBlockGibbs>(model, *layout, seed);
+  return std::make_unique<RbmBlockGibbs>(model, *layout, seed, visible_first);
 }
 
 }  // namespace dgm::inference

@@ -38,7 +38,9 @@
 // inference/sampling/draw.h, in float), so a = ±∞ (hard unary biases) is exact.
 //
 // A sweep reads the visible states from the chains and resamples the hidden ones first, so the
-// hidden states a chain holds before a sweep do not matter.
+// hidden states a chain holds before a sweep do not matter. With visible_first
+// (BlockGibbsConfig), it reads the hidden states and resamples the visible ones first; each
+// unit's random words are the same in either order.
 //
 // Evidence: clamped variables are masked — their draw is discarded and they keep their
 // evidence state, which is what the other side is conditioned on. Every unit consumes its
@@ -71,7 +73,8 @@ class RbmBlockGibbs final : public Sampler {
   static constexpr double kMaxSparseDensity = 0.5;
 
   // `model` must be RBM-shaped with this layout (see rbm_layout) and must outlive the sampler.
-  RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout, std::uint64_t seed);
+  RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout, std::uint64_t seed,
+                bool visible_first = false);
 
   std::string_view name() const override { return "block-gibbs"; }
   // The chains hold no cache: checks their shape only.
@@ -89,14 +92,16 @@ class RbmBlockGibbs final : public Sampler {
   Matrix visible_log_odds(const Chains& chains) const;
 
   // The products v·W (B × nh, row-major, without the hidden biases) that the latest sweep's
-  // hidden half-step drew from: v the visible states the chains held when that sweep began.
-  // Empty before the first sweep. CD learning reads them after its first sweep instead of
-  // computing σ(v·W + c) of the minibatch a second time (learning/gradient.cc).
+  // hidden half-step drew from: v the visible states the chains held when that sweep began
+  // (hidden first), or hold at its end (visible first). Empty before the first sweep. Learning
+  // reads them instead of computing σ(v·W + c) a second time (learning/gradient.cc): CD after
+  // its first sweep (the minibatch's), PCD after its sweeps (the negatives').
   std::span<const float> hidden_products() const {
     return {scratch_h_.data(), static_cast<std::size_t>(scratch_h_.size())};
   }
 
   const RbmLayout& layout() const { return layout_; }
+  bool visible_first() const { return visible_first_; }
 
  private:
   // One layer: its variables, biases, evidence mask, column tiles and random words.
@@ -136,6 +141,7 @@ class RbmBlockGibbs final : public Sampler {
   const engine::CompiledModel& model_;
   RbmLayout layout_;
   std::uint64_t seed_;
+  bool visible_first_ = false;
   Matrix weights_;     // nv × nh
   Matrix transposed_;  // Wᵀ, nh × nv
   Layer visible_, hidden_;
@@ -148,6 +154,6 @@ class RbmBlockGibbs final : public Sampler {
 // The RBM fast path of block Gibbs: a sampler for `model` when it is RBM-shaped (rbm_layout),
 // nullptr otherwise. `model` must outlive the sampler.
 std::unique_ptr<Sampler> make_rbm_block_gibbs(const engine::CompiledModel& model,
-                                              std::uint64_t seed);
+                                              std::uint64_t seed, bool visible_first = false);
 
 }  // namespace dgm::inference

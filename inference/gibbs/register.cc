@@ -66,6 +66,7 @@ void register_gibbs_samplers(SamplerRegistry& registry) {
                    std::uint64_t seed) -> std::unique_ptr<Sampler> {
                   BlockGibbsParams p;
                   p.generic_only = config.block_gibbs().generic_only();
+                  p.visible_first = config.block_gibbs().visible_first();
                   return make_block_gibbs(model, p, seed);
                 }});
 }

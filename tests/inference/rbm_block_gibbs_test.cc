@@ -377,6 +377,52 @@ TEST(RbmBlockGibbs, RegistryBlockGibbsUsesIt) {
   EXPECT_EQ(generic->name(), "block-gibbs");
 }
 
+// The visible-first order (BlockGibbsConfig::visible_first, which PCD learning uses) samples
+// the same distribution, on the fast path and the generic one, and its sweep ends with the
+// hidden products of the chains' final visible states (hidden first: of the starting ones).
+TEST(RbmBlockGibbs, VisibleFirstSweepsSampleTheModelAndEndWithTheHiddenProducts) {
+  const auto model = compile_text(rbm_text(6, 4, Bias::kLogOdds, Bias::kTable, 41));
+  const RbmLayout layout = *rbm_layout(model);
+  proto::SamplerConfig config;
+  config.mutable_block_gibbs()->set_visible_first(true);
+  const auto shared = std::make_shared<const dgm::engine::CompiledModel>(model);
+  auto fast = make_sampler("block-gibbs", shared, config, 41);
+  auto* rbm = dynamic_cast<RbmBlockGibbs*>(fast.get());
+  ASSERT_NE(rbm, nullptr);
+  EXPECT_TRUE(rbm->visible_first());
+  EXPECT_TRUE(check_rbm(*fast, layout, model, 41).passed);
+  config.mutable_block_gibbs()->set_generic_only(true);
+  auto generic = make_sampler("block-gibbs", shared, config, 42);
+  ASSERT_EQ(dynamic_cast<RbmBlockGibbs*>(generic.get()), nullptr);
+  EXPECT_TRUE(check_rbm(*generic, layout, model, 42).passed);
+
+  // hidden_products() + c against the log-odds from the chains' visible states after the sweep
+  // (c: the log-odds given all-zero visible states).
+  for (const bool visible_first : {true, false}) {
+    SCOPED_TRACE(visible_first ? "visible first" : "hidden first");
+    RbmBlockGibbs sampler(model, layout, 5, visible_first);
+    Chains chains = random_chains(model, 7, 3);
+    Chains zeros(7, model.graph->num_variables());
+    const RbmBlockGibbs::Matrix bias = sampler.hidden_log_odds(zeros);
+    sampler.reset(chains);
+    sampler.sweep(chains, 0);
+    const RbmBlockGibbs::Matrix after = sampler.hidden_log_odds(chains);
+    const auto products = sampler.hidden_products();
+    ASSERT_EQ(products.size(), static_cast<std::size_t>(after.size()));
+    double worst = 0.0;
+    for (Eigen::Index b = 0; b < after.rows(); ++b)
+      for (Eigen::Index j = 0; j < after.cols(); ++j)
+        worst = std::max(
+            worst,
+            std::abs(static_cast<double>(products[static_cast<std::size_t>(b * after.cols() + j)] +
+                                         bias(b, j) - after(b, j))));
+    if (visible_first)
+      EXPECT_LT(worst, 1e-5);
+    else
+      EXPECT_GT(worst, 0.1);  // the visible states changed since the hidden half-step
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // (e) Evidence and hard biases.
 // ---------------------------------------------------------------------------------------

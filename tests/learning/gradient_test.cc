@@ -215,6 +215,8 @@ TEST(Gradient, RbmFastPathEqualsTheGeneralStatistics) {
     for (const Case& c : {Case{"cd-1 block-gibbs", Negatives::kCd, "block-gibbs", 1},
                           Case{"cd-2 block-gibbs", Negatives::kCd, "block-gibbs", 2},
                           Case{"pcd-1 gibbs", Negatives::kPcd, "gibbs", 1},
+                          // Visible-first sweeps: the negatives' products come from the last one.
+                          Case{"pcd-2 block-gibbs", Negatives::kPcd, "block-gibbs", 2},
                           Case{"fresh pmp + 1 block-gibbs", Negatives::kFresh, "block-gibbs", 1}}) {
       SCOPED_TRACE(std::string(c.name) + ", density " + std::to_string(density));
       GradientSettings s;
