@@ -154,6 +154,7 @@ TEST(Trainer, ResumeGivesBitIdenticalParametersForEveryKindOfNegatives) {
       {"cd-1 gibbs rbm", kRbm, Negatives::kCd, "gibbs", 1},
       {"cd-2 block-gibbs rbm", kRbm, Negatives::kCd, "block-gibbs", 2},
       {"pcd gibbs rbm", kRbm, Negatives::kPcd, "gibbs", 1},
+      {"pcd-2 block-gibbs rbm (visible-first chains)", kRbm, Negatives::kPcd, "block-gibbs", 2},
       {"pcd gwg ising", kIsing, Negatives::kPcd, "gwg", 3},
       {"pmp k=0 ising", kIsing, Negatives::kFresh, "gibbs", 0},
       {"pmp + 2 gibbs rbm", kRbm, Negatives::kFresh, "gibbs", 2},
