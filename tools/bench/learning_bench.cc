@@ -190,7 +190,7 @@ void print_report() {
                   names[i], threads, seconds, reference[i], reference[i] / seconds);
   for (const auto& [threads, seconds] : f["cd-1"])
     std::printf(
-        "  cd-1 engine / bare float loop (1 thread) at %d thread(s): bare is x%.2f faster\n",
+        "  cd-1 at %d thread(s): the engine takes x%.2f the bare float loop's time (1 thread)\n",
         threads, seconds / bare);
 }
 
