@@ -30,6 +30,12 @@ constexpr std::uint64_t kFreshSeed = 0x66726573;     // "fres"
 constexpr std::uint64_t kRefineSeed = 0x726566;      // "ref"
 constexpr std::uint64_t kDataSeed = 0x64617461;      // "data"
 
+// The session's sampler when it is block Gibbs's RBM path, whose sweeps leave their hidden
+// products readable (RbmBlockGibbs::hidden_products); null otherwise.
+const inference::RbmBlockGibbs* rbm_block_gibbs_of(const inference::Session& session) {
+  return dynamic_cast<const inference::RbmBlockGibbs*>(&session.sampler());
+}
+
 }  // namespace
 
 GradientEstimator::GradientEstimator(const engine::CompiledModel& model,
@@ -294,7 +300,7 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
   // V·W with the same float weights, so the data side takes its products from there (below).
   const inference::RbmBlockGibbs* shares_products =
       settings_.negatives == Negatives::kCd && fast_ && cd_draws_hidden_first_
-          ? dynamic_cast<const inference::RbmBlockGibbs*>(&cd_->sampler())
+          ? rbm_block_gibbs_of(*cd_)
           : nullptr;
   if (fast_) {
     if (!shares_products) fast_->set_side(0, states_, b);
@@ -354,8 +360,7 @@ void GradientEstimator::gradient(const Dataset& data, std::span<const std::int64
       persistent_->run(inference::Budget::for_sweeps(settings_.k));
       // The last sweep ended with the hidden products of the chains' visible states (visible
       // first; a session restored from a checkpoint of the other order does not share them).
-      const auto* block =
-          fast_ ? dynamic_cast<const inference::RbmBlockGibbs*>(&persistent_->sampler()) : nullptr;
+      const inference::RbmBlockGibbs* block = fast_ ? rbm_block_gibbs_of(*persistent_) : nullptr;
       if (block != nullptr && block->visible_first())
         fast_->set_side(1, persistent_->chains().states(), persistent_->num_chains(),
                         block->hidden_products());

@@ -4,8 +4,8 @@
 # and Gibbs-with-gradients on it, and for each sampler its features W scored against the true
 # ones (show_features.py) and drawn as a PNG.
 #
-#   examples/experiments/deconvolution/run.sh              # 4 images, about 2 minutes
-#   IMAGES=20 examples/experiments/deconvolution/run.sh    # the telling size, about 10 minutes
+#   examples/experiments/deconvolution/run.sh              # 4 images, under a minute
+#   IMAGES=20 examples/experiments/deconvolution/run.sh    # the telling size, about 11 minutes
 #
 # The model is PGMax's: soft observations (p_e = 1e-100) and the location prior
 # p_S = 1e-72, a strong preference for explaining the images with few placements (the paper's
