@@ -148,7 +148,14 @@ void GradientEstimator::set_parameters(std::span<const double> values) {
   for (inference::Session* s : sessions)
     if (s != nullptr) s->set_parameters(values);
   if (fast_) {
-    fast_->set_parameters(values);  // copies them, fused with its float conversion
+    // A block-Gibbs session has just converted the same weights to float: the fast path reads
+    // its mirror (the sessions are only replaced by restore_sessions, which re-installs).
+    std::span<const float> shared;
+    for (const inference::Session* s : sessions)
+      if (s != nullptr && shared.empty())
+        if (const inference::RbmBlockGibbs* block = rbm_block_gibbs_of(*s))
+          shared = block->float_weights();
+    fast_->set_parameters(values, shared);
   } else {
     // In fixed chunks in parallel (every update; one thread copies ~3 MB in 0.2 ms).
     constexpr std::size_t kChunk = 65536;
@@ -418,6 +425,9 @@ void GradientEstimator::restore_sessions(
     *sessions[i] = std::make_unique<inference::Session>(
         inference::Session::restore(saved.at(kRoles[i]), *model_, settings_.threads, source));
   }
+  // The fast path may read the float weights of a session just replaced: it converts its own
+  // until the next set_parameters shares the new session's.
+  if (fast_) fast_->set_parameters(model_->params.values);
 }
 
 std::span<const std::int32_t> GradientEstimator::clamped_hidden_chains() const {

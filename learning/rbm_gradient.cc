@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <string>
 
 #include "engine/error.h"
+#include "engine/value_passes.h"
 #include "engine/vector_kernels.h"
 #include "factors/factor_eval.h"
 #include "inference/model_views/rbm_layout.h"
@@ -62,31 +62,39 @@ RbmGradient::RbmGradient(engine::CompiledModel& model) : model_(model) {
   set_parameters(model.params.values);
 }
 
-void RbmGradient::set_parameters(std::span<const double> values) {
+void RbmGradient::set_parameters(std::span<const double> values,
+                                 std::span<const float> float_weights) {
   std::vector<double>& installed = model_.params.values;
   if (values.size() != installed.size())
     throw Error("learning: " + std::to_string(values.size()) +
                 " parameter values for a model with " + std::to_string(installed.size()));
   const std::int64_t count = std::int64_t{num_visible_} * num_hidden_;
+  if (!float_weights.empty() && static_cast<std::int64_t>(float_weights.size()) != count)
+    throw std::logic_error("RbmGradient::set_parameters: shared weights of the wrong size");
   const double* w = values.data() + weight_offset_;
   double* copy = installed.data() + weight_offset_;
   const bool copying = values.data() != installed.data();
-  weights_.resize(static_cast<std::size_t>(count));
-  // Branch-free copy and conversion in parallel chunks, checked after.
-  constexpr std::int64_t kConvertChunk = 32768;
+  // Values installed in place have no copy pass to check them in: they are converted here.
+  const bool converting = float_weights.empty() || !copying;
+  if (converting) own_weights_.resize(static_cast<std::size_t>(count));
+  // One pass per chunk that copies and/or converts the weights and reports non-finite ones
+  // (engine/value_passes.h), chunks in parallel.
+  constexpr std::int64_t kChunk = 32768;
   std::atomic<bool> finite{true};
-  tbb::parallel_for(std::int64_t{0}, (count + kConvertChunk - 1) / kConvertChunk,
-                    [&](std::int64_t c) {
-                      bool ok = true;
-                      const std::int64_t end = std::min(count, (c + 1) * kConvertChunk);
-                      for (std::int64_t i = c * kConvertChunk; i < end; ++i) {
-                        ok &= std::abs(w[i]) <= std::numeric_limits<double>::max();
-                        weights_[static_cast<std::size_t>(i)] = static_cast<float>(w[i]);
-                      }
-                      if (copying)
-                        std::copy(w + c * kConvertChunk, w + end, copy + c * kConvertChunk);
-                      if (!ok) finite.store(false, std::memory_order_relaxed);
-                    });
+  tbb::parallel_for(std::int64_t{0}, (count + kChunk - 1) / kChunk, [&](std::int64_t c) {
+    const std::int64_t begin = c * kChunk, size = std::min(kChunk, count - begin);
+    bool bad = false;
+    if (converting)
+      bad = engine::convert_reporting_non_finite(w + begin, own_weights_.data() + begin, size);
+    if (copying) {
+      if (converting)
+        std::copy(w + begin, w + begin + size, copy + begin);
+      else
+        bad = engine::copy_reporting_non_finite(w + begin, copy + begin, size);
+    }
+    if (bad) finite.store(false, std::memory_order_relaxed);
+  });
+  weights_ = converting ? own_weights_.data() : float_weights.data();
   if (copying) {  // the biases and anything else: a few thousand values
     std::copy(values.begin(), values.begin() + weight_offset_, installed.begin());
     std::copy(values.begin() + weight_offset_ + count, values.end(),
@@ -142,7 +150,7 @@ void RbmGradient::set_side(int side, std::span<const std::int32_t> states, std::
     const std::int64_t b0 = task / tiles * kRowBlock;
     float sum[kColumnTile];
     for (std::int64_t b = b0; b < std::min(rows, b0 + kRowBlock); ++b) {
-      sum_selected_rows(weights_.data() + c0, nh, s.by_row.line(b), width, sum);
+      sum_selected_rows(weights_ + c0, nh, s.by_row.line(b), width, sum);
       engine::logistic_row(sum, hidden_bias_.data() + c0, s.p.data() + b * nh + c0, width);
     }
   });

@@ -43,10 +43,13 @@ class RbmGradient {
   static std::unique_ptr<RbmGradient> make(engine::CompiledModel& model);
 
   // Installs `values` (Params::values layout) into the model and its weights and hidden biases
-  // into the float mirrors, the weights copied and converted in the same parallel pass (every
-  // update calls this). Throws dgm::Error for a weight that is not finite or a hidden bias
-  // that is NaN.
-  void set_parameters(std::span<const double> values);
+  // into float (every update calls this). Throws dgm::Error for a weight that is not finite or
+  // a hidden bias that is NaN.
+  // `float_weights`, when given, are these values' weights already converted to float (nv × nh,
+  // row-major: a block-Gibbs sampler's mirror, RbmBlockGibbs::float_weights); the path then
+  // reads them instead of a conversion of its own, and they must stay valid and unchanged until
+  // the next set_parameters.
+  void set_parameters(std::span<const double> values, std::span<const float> float_weights = {});
 
   // One side of the gradient (0: the data, 1: the negatives): the visible states of `rows`
   // full rows of states (rows × N, chain-major; non-zero counts as one) and their hidden
@@ -78,7 +81,8 @@ class RbmGradient {
   std::int32_t num_variables_ = 0;
   std::int32_t visible_begin_ = 0, num_visible_ = 0, hidden_begin_ = 0, num_hidden_ = 0;
   std::int64_t weight_offset_ = 0;  // W[i, j] is value weight_offset_ + i·nh + j
-  std::vector<float> weights_;      // nv × nh, row-major
+  std::vector<float> own_weights_;  // nv × nh, row-major: the conversion when none is shared
+  const float* weights_ = nullptr;  // the float weights read: own_weights_ or shared ones
   std::vector<float> hidden_bias_;  // nh log-odds
   Side sides_[2];
 };

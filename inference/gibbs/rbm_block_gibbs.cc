@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +13,7 @@
 #include "engine/parallel_tiles.h"
 #include "engine/philox_batch.h"
 #include "engine/random.h"
+#include "engine/value_passes.h"
 #include "engine/vector_kernels.h"
 #include "factors/factor_block.h"
 #include "inference/sampling/chain_checks.h"
@@ -81,32 +81,18 @@ void RbmBlockGibbs::refresh_parameters() {
   const std::int32_t nv = layout_.num_visible, nh = layout_.num_hidden;
   const double* w = model_.params.values.data() + block.param_offset;
   weights_.resize(nv, nh);
-  // Converted in branch-free passes over chunks in parallel (learning refreshes after every
-  // update), checked after.
+  // Converted in one pass per chunk that also reports non-finite weights (learning refreshes
+  // after every update: engine/value_passes.h), chunks in parallel.
   const std::int64_t count = static_cast<std::int64_t>(nv) * nh;
   constexpr std::int64_t kChunk = 32768;
   std::atomic<bool> finite{true};
   tbb::parallel_for(std::int64_t{0}, (count + kChunk - 1) / kChunk, [&](std::int64_t c) {
-    bool ok = true;
-    for (std::int64_t i = c * kChunk, end = std::min(count, (c + 1) * kChunk); i < end; ++i) {
-      ok &= std::abs(w[i]) <= std::numeric_limits<double>::max();
-      weights_.data()[i] = static_cast<float>(w[i]);
-    }
-    if (!ok) finite.store(false, std::memory_order_relaxed);
+    const std::int64_t begin = c * kChunk;
+    if (engine::convert_reporting_non_finite(w + begin, weights_.data() + begin,
+                                             std::min(kChunk, count - begin)))
+      finite.store(false, std::memory_order_relaxed);
   });
-  // Wᵀ for the visible layer's sums of selected rows: blocks of hidden units in parallel, each
-  // block's rows of Wᵀ written from W's rows in order.
-  transposed_.resize(nh, nv);
-  constexpr std::int32_t kTransposeBlock = 32;
-  tbb::parallel_for(std::int32_t{0}, (nh + kTransposeBlock - 1) / kTransposeBlock,
-                    [&](std::int32_t t) {
-                      const std::int32_t j0 = t * kTransposeBlock;
-                      const std::int32_t j1 = std::min(nh, j0 + kTransposeBlock);
-                      for (std::int32_t i = 0; i < nv; ++i) {
-                        const float* from = weights_.data() + static_cast<std::int64_t>(i) * nh;
-                        for (std::int32_t j = j0; j < j1; ++j) transposed_(j, i) = from[j];
-                      }
-                    });
+  transposed_current_ = false;  // rebuilt by the first half-step that sums its rows
   if (!finite.load())
     for (std::int64_t i = 0; i < count; ++i)
       if (!std::isfinite(w[i]))
@@ -128,6 +114,21 @@ void RbmBlockGibbs::refresh_parameters() {
 }
 
 void RbmBlockGibbs::reset(const Chains& chains) { check_chain_shape(chains, model_, name()); }
+
+void RbmBlockGibbs::prepare_product(const Layer& target, const Ones* ones) const {
+  if (&target != &visible_ || ones == nullptr || transposed_current_) return;
+  // Wᵀ, for the visible layer's sums of selected rows: blocks of its rows in parallel.
+  const std::int32_t nv = layout_.num_visible, nh = layout_.num_hidden;
+  transposed_.resize(nh, nv);
+  constexpr std::int32_t kTransposeBlock = 64;
+  tbb::parallel_for(std::int32_t{0}, (nh + kTransposeBlock - 1) / kTransposeBlock,
+                    [&](std::int32_t t) {
+                      engine::transpose_rows(weights_.data(), nv, nh, transposed_.data(),
+                                             std::int64_t{t} * kTransposeBlock,
+                                             std::min<std::int64_t>(nh, (t + 1) * kTransposeBlock));
+                    });
+  transposed_current_ = true;
+}
 
 void RbmBlockGibbs::gather(const Chains& chains, const Layer& layer, Matrix& out) const {
   const std::int32_t num_chains = chains.num_chains();
@@ -203,6 +204,7 @@ void RbmBlockGibbs::log_odds(const Layer& target, const Matrix& given, const One
                              Matrix& out) const {
   const auto num_chains = static_cast<std::int32_t>(given.rows());
   out.resize(num_chains, target.size);
+  prepare_product(target, ones);
   for (std::int32_t r0 = 0; r0 < num_chains; r0 += kRowBlock)
     for (std::size_t t = 0; t + 1 < target.bounds.size(); ++t) {
       const std::int32_t m = std::min(kRowBlock, num_chains - r0);
@@ -221,6 +223,7 @@ std::int64_t RbmBlockGibbs::half_step(const Layer& target, const Matrix& given, 
   const std::int32_t row_blocks = (num_chains + kRowBlock - 1) / kRowBlock;
   const auto col_tiles = static_cast<std::int32_t>(target.bounds.size()) - 1;
   std::atomic<std::int64_t> changed{0};
+  prepare_product(target, ones);
 
   auto run_tile = [&](std::int32_t t) {
     const std::int32_t r0 = t / col_tiles * kRowBlock, m = std::min(kRowBlock, num_chains - r0);

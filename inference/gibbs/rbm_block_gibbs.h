@@ -69,8 +69,12 @@ class RbmBlockGibbs final : public Sampler {
 
   // Chains per row block of a tile.
   static constexpr std::int32_t kRowBlock = 256;
-  // Largest fraction of ones in the given layer's states for which a product sums rows.
-  static constexpr double kMaxSparseDensity = 0.5;
+  // Largest fraction of ones in the given layer's states for which a product sums rows. The
+  // sums load one weight per addition, a GEMM (OpenBLAS) does a multiply-add per weight with
+  // its operands in registers; on AVX-512 (784 × 500, 100 chains, one thread) the GEMM is
+  // faster from about 30% ones for a hidden target and 37% for a visible one (docs/
+  // performance.md), and a visible target's sums also need the transposed mirror.
+  static constexpr double kMaxSparseDensity = 0.3;
 
   // `model` must be RBM-shaped with this layout (see rbm_layout) and must outlive the sampler.
   RbmBlockGibbs(const engine::CompiledModel& model, const RbmLayout& layout, std::uint64_t seed,
@@ -98,6 +102,13 @@ class RbmBlockGibbs final : public Sampler {
   // its first sweep (the minibatch's), PCD after its sweeps (the negatives').
   std::span<const float> hidden_products() const {
     return {scratch_h_.data(), static_cast<std::size_t>(scratch_h_.size())};
+  }
+
+  // The float mirror of the weights W (nv × nh, row-major) the sweeps read, as the latest
+  // reset() or refresh_parameters() converted them; valid until the next of these calls.
+  // Learning's RBM gradient reads them instead of converting the same weights again.
+  std::span<const float> float_weights() const {
+    return {weights_.data(), static_cast<std::size_t>(weights_.size())};
   }
 
   const RbmLayout& layout() const { return layout_; }
@@ -131,6 +142,10 @@ class RbmBlockGibbs final : public Sampler {
   // at the same place; from `ones` (the given states' ones) when not null.
   void tile_product(const Layer& target, const Matrix& given, const Ones* ones, std::int32_t r0,
                     std::int32_t m, std::int32_t c0, std::int32_t n, Matrix& out) const;
+  // Readies what tile_product will read: the transposed mirror Wᵀ when `target` is the visible
+  // layer and its product sums rows (`ones` not null), built after each refresh_parameters only
+  // if some half-step needs it (learning's RBMs mostly have over 30% hidden ones: GEMMs).
+  void prepare_product(const Layer& target, const Ones* ones) const;
   // Log-odds of every unit of `target` (B × size) into `out`, tile by tile.
   void log_odds(const Layer& target, const Matrix& given, const Ones* ones, Matrix& out) const;
   // Draws every unit of `target` given `given`: updates `states` (B × size) and the chains;
@@ -142,8 +157,10 @@ class RbmBlockGibbs final : public Sampler {
   RbmLayout layout_;
   std::uint64_t seed_;
   bool visible_first_ = false;
-  Matrix weights_;     // nv × nh
-  Matrix transposed_;  // Wᵀ, nh × nv
+  Matrix weights_;  // nv × nh
+  // Wᵀ (nh × nv), derived from weights_ on demand (prepare_product); current when the flag is.
+  mutable Matrix transposed_;
+  mutable bool transposed_current_ = false;
   Layer visible_, hidden_;
   std::int64_t sweep_evaluations_ = 0;  // per chain
   // Per-sweep buffers, sized on first use: layer states and log-odds scratch.

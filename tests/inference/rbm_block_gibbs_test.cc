@@ -486,5 +486,29 @@ TEST(RbmBlockGibbs, RefreshRereadsParameters) {
   EXPECT_THROW(sampler->refresh_parameters(), Error);
 }
 
+// The transposed mirror that the visible layer's sparse sums read is derived on demand from the
+// float weights; after refresh_parameters() it is derived again. A mutation that keeps the
+// mirror of the old weights (or never builds it) fails.
+TEST(RbmBlockGibbs, RefreshRederivesTheTransposedMirror) {
+  auto model = compile_text(rbm_text(6, 40, Bias::kLogOdds, Bias::kLogOdds, 8));
+  auto sampler = rbm_sampler(model, 8);
+  Chains chains = random_chains(model, 4, 8);
+  const RbmLayout& l = sampler->layout();
+  for (std::int32_t b = 0; b < 4; ++b)  // one hidden unit in ten on: the sparse path
+    for (std::int32_t j = 0; j < l.num_hidden; ++j)
+      chains.chain(b)[static_cast<std::size_t>(l.hidden_begin + j)] = (j + b) % 10 == 0 ? 1 : 0;
+  expect_conditionals_match_on(model, chains);
+  const RbmBlockGibbs::Matrix before = sampler->visible_log_odds(chains);
+  // W[2, 10] is read by chain 0 (h[10] = 1) only.
+  const auto& w = model.params.info[static_cast<std::size_t>(model.params.find("W"))];
+  model.params.values[static_cast<std::size_t>(w.offset + 2 * l.num_hidden + 10)] += 1.5;
+  sampler->refresh_parameters();
+  const RbmBlockGibbs::Matrix after = sampler->visible_log_odds(chains);
+  for (std::int32_t b = 0; b < 4; ++b)
+    for (std::int32_t i = 0; i < l.num_visible; ++i)
+      EXPECT_NEAR(after(b, i) - before(b, i), b == 0 && i == 2 ? 1.5 : 0.0, 1e-5)
+          << "chain " << b << " v" << i;
+}
+
 }  // namespace
 }  // namespace dgm::inference
