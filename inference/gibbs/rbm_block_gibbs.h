@@ -11,15 +11,16 @@
 // Unary biases are converted once to log-odds: log_odds w gives w, a spin field h gives 2h
 // (θ = h·s, s = 2x − 1), a table t gives t[1] − t[0]; several unaries on one variable add.
 // The weights and biases are mirrored in float (parameters are double, docs/decisions.md);
-// the mirrors are rebuilt by reset() and refresh_parameters(), so a learner that changes the
-// model's parameters must call one of them before the next sweep.
+// the mirrors are rebuilt by refresh_parameters() (the constructor's too), so a learner that
+// changes the model's parameters must call it before the next sweep.
 //
-// Sparse states (at most kMaxSparseDensity ones: MNIST-like visible states have ~13%, a
-// learning RBM's hidden ones ~40%) make a layer's product a sum of the rows of W (hidden
-// target) or of Wᵀ (visible target, a transposed mirror) that the other layer's ones select
-// (engine::sum_selected_rows_float, in the ones' order): one addition per selected weight
-// against a GEMM's multiply-add per weight. The choice depends on the states only, so it is
-// the same on any thread count.
+// Sparse states (at most kMaxSparseDensity ones: MNIST-like visible states have ~13%) make a
+// layer's product a sum of the rows of W (hidden target) or of Wᵀ (visible target, a
+// transposed mirror derived from the float W when first needed after a refresh) that the
+// other layer's ones select (engine::sum_selected_rows_float, in the ones' order): one
+// addition per selected weight against a GEMM's multiply-add per weight. Denser states (a
+// learning RBM's hidden layer, ~44% ones) take the GEMM. The choice depends on the states
+// only, so it is the same on any thread count.
 //
 // Work is split into tiles — blocks of at most kRowBlock chains × column ranges whose sizes
 // depend only on B and the layer sizes — and the tiles run in parallel on oneTBB. Each tile
