@@ -106,8 +106,9 @@ class RbmBlockGibbs final : public Sampler {
   }
 
   // The float mirror of the weights W (nv × nh, row-major) the sweeps read, as the latest
-  // reset() or refresh_parameters() converted them; valid until the next of these calls.
-  // Learning's RBM gradient reads them instead of converting the same weights again.
+  // refresh_parameters() converted them: the same storage for the sampler's lifetime, its
+  // values changed only by refresh_parameters(). Learning's RBM gradient reads them instead of
+  // converting the same weights again.
   std::span<const float> float_weights() const {
     return {weights_.data(), static_cast<std::size_t>(weights_.size())};
   }
