@@ -1,9 +1,9 @@
 #pragma once
-// The passes over parameter buffers that learning makes after every update — copies into a
-// sampling session, conversions to a sampler's float mirror, a transposed mirror — each one
-// branch-free pass that also reports whether any value is non-finite, so that checking the
-// values costs no pass of its own. Callers search for the offending value (for the message)
-// only when a pass reports one.
+// The passes over parameter buffers that learning makes after every update: copies into a
+// sampling session and conversions to a sampler's float mirror, each one branch-free pass that
+// also reports whether any value is non-finite, so that checking the values costs no pass of
+// its own (callers search for the offending value, for the message, only when a pass reports
+// one); and the transpose of a float mirror.
 //
 // The test is on the bits: a double is non-finite (NaN, ±inf) iff its exponent field is all
 // ones, and then adding 1 to the field carries into the sign bit. Integer operations vectorise

@@ -140,13 +140,22 @@ void GradientEstimator::set_parameters(std::span<const double> values) {
                 std::to_string(model_->params.values.size()));
   // A diverging update is refused before anything changes: by the sessions (each checks the
   // values it is given, and keeps its old ones when it refuses), or here when the negative
-  // phase has no session (exact).
+  // phase has no session (exact). Samplers may refuse values that others accept (block Gibbs
+  // a NaN log-odds bias from a table of two −inf, PMP its noise's resolution): the sessions
+  // that took the values before one refused go back to the installed ones, which they held.
   inference::Session* sessions[] = {cd_.get(), persistent_.get(), fresh_.get(), refine_.get()};
   if (std::all_of(std::begin(sessions), std::end(sessions),
                   [](const inference::Session* s) { return s == nullptr; }))
     engine::check_log_potential_scale(*model_->graph, values, "learning: the updated parameters");
-  for (inference::Session* s : sessions)
-    if (s != nullptr) s->set_parameters(values);
+  std::size_t installed = 0;
+  try {
+    for (; installed < std::size(sessions); ++installed)
+      if (sessions[installed] != nullptr) sessions[installed]->set_parameters(values);
+  } catch (...) {
+    for (std::size_t i = 0; i < installed; ++i)
+      if (sessions[i] != nullptr) sessions[i]->set_parameters(model_->params.values);
+    throw;
+  }
   if (fast_) {
     // A block-Gibbs session has just converted the same weights to float: the fast path reads
     // its mirror (the sessions are only replaced by restore_sessions, which re-installs).
@@ -420,11 +429,15 @@ void GradientEstimator::restore_sessions(
       throw Error(source + ": the saved sampling sessions do not match the training settings (" +
                   std::string(kRoles[i]) + (it == saved.end() ? " missing)" : " unexpected)"));
   }
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (*sessions[i] == nullptr) continue;
-    *sessions[i] = std::make_unique<inference::Session>(
-        inference::Session::restore(saved.at(kRoles[i]), *model_, settings_.threads, source));
-  }
+  // All restored before any is replaced: a checkpoint refused halfway leaves the sessions (and
+  // the float weights the fast path reads from one of them) as they were.
+  std::unique_ptr<inference::Session> restored[4];
+  for (std::size_t i = 0; i < 4; ++i)
+    if (*sessions[i] != nullptr)
+      restored[i] = std::make_unique<inference::Session>(
+          inference::Session::restore(saved.at(kRoles[i]), *model_, settings_.threads, source));
+  for (std::size_t i = 0; i < 4; ++i)
+    if (*sessions[i] != nullptr) *sessions[i] = std::move(restored[i]);
   // The fast path may read the float weights of a session just replaced: it converts its own
   // until the next set_parameters shares the new session's.
   if (fast_) fast_->set_parameters(model_->params.values);

@@ -77,8 +77,9 @@ class GradientEstimator {
   // with −1/B), not kept apart.
   void gradient(const Dataset& data, std::span<const std::int64_t> rows, std::span<double> out);
   // The persistent chains (pcd), for checkpoints and mixing diagnostics; null otherwise.
+  // (Read-only: the RBM fast path reads the float weights of a block-Gibbs session's sampler,
+  // so the sessions change only through set_parameters and restore_sessions.)
   const inference::Session* persistent() const { return persistent_.get(); }
-  inference::Session* persistent() { return persistent_.get(); }
   bool rao_blackwellised() const { return rbm_.has_value(); }
   // Whether the RBM fast path computes the statistics (learning/rbm_gradient.h).
   bool rbm_fast_path() const { return fast_ != nullptr; }

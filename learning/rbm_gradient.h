@@ -48,7 +48,8 @@ class RbmGradient {
   // `float_weights`, when given, are these values' weights already converted to float (nv × nh,
   // row-major: a block-Gibbs sampler's mirror, RbmBlockGibbs::float_weights); the path then
   // reads them instead of a conversion of its own, and they must stay valid and unchanged until
-  // the next set_parameters.
+  // the next set_parameters. (Values that are the model's own buffer, installed in place, are
+  // converted anyway: there is no copy pass to check them in.)
   void set_parameters(std::span<const double> values, std::span<const float> float_weights = {});
 
   // One side of the gradient (0: the data, 1: the negatives): the visible states of `rows`

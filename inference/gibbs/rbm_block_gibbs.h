@@ -72,9 +72,9 @@ class RbmBlockGibbs final : public Sampler {
   static constexpr std::int32_t kRowBlock = 256;
   // Largest fraction of ones in the given layer's states for which a product sums rows. The
   // sums load one weight per addition, a GEMM (OpenBLAS) does a multiply-add per weight with
-  // its operands in registers; on AVX-512 (784 × 500, 100 chains, one thread) the GEMM is
-  // faster from about 30% ones for a hidden target and 37% for a visible one (docs/
-  // performance.md), and a visible target's sums also need the transposed mirror.
+  // its operands in registers; measured on Zen 4 (784 × 500, 100 chains, one thread: AVX-512
+  // sums, OpenBLAS's AVX2 kernels) the two cross near 30% ones for a hidden target and 37% for
+  // a visible one (docs/performance.md), whose sums also need the transposed mirror.
   static constexpr double kMaxSparseDensity = 0.3;
 
   // `model` must be RBM-shaped with this layout (see rbm_layout) and must outlive the sampler.
@@ -92,7 +92,8 @@ class RbmBlockGibbs final : public Sampler {
 
   // Conditional log-odds log p(h_j = 1 | v) − log p(h_j = 0 | v) of every hidden unit given
   // each chain's visible states (B × nh), and of every visible unit given the hidden states
-  // (B × nv): the very computation a sweep draws from.
+  // (B × nv): the very computation a sweep draws from. Not for concurrent calls on one sampler
+  // (like sweeps: they may derive the transposed mirror).
   Matrix hidden_log_odds(const Chains& chains) const;
   Matrix visible_log_odds(const Chains& chains) const;
 

@@ -189,24 +189,27 @@ RunSummary Session::run(const Budget& budget, std::span<RunObserver* const> obse
 bool Session::stage_values(std::span<const double> values, const std::string& what) {
   previous_values_.resize(values.size());
   // Fixed chunks in parallel (learning stages 392,000 values per RBM update), each copied in
-  // one pass that also reports non-finite values (engine/value_passes.h); only then are they
-  // told apart: NaN and +inf are refused, −inf (a hard zero) is allowed.
+  // one pass that also reports non-finite values (engine/value_passes.h); only a chunk that has
+  // some tells them apart: NaN and +inf are refused, −inf (a hard zero) is allowed.
   constexpr std::size_t kChunk = 32768;
   const std::size_t chunks = (values.size() + kChunk - 1) / kChunk;
-  std::atomic<bool> non_finite{false};
+  std::atomic<bool> refused{false}, minus_infinity{false};
   auto stage = [&](std::size_t c) {
-    const std::size_t begin = c * kChunk, end = std::min(values.size(), begin + kChunk);
-    if (engine::copy_reporting_non_finite(values.data() + begin, previous_values_.data() + begin,
-                                          static_cast<std::int64_t>(end - begin)))
-      non_finite.store(true, std::memory_order_relaxed);
+    const auto begin = values.begin() + static_cast<std::ptrdiff_t>(c * kChunk);
+    const auto end =
+        values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), (c + 1) * kChunk));
+    if (!engine::copy_reporting_non_finite(&*begin, previous_values_.data() + c * kChunk,
+                                           end - begin))
+      return;
+    if (std::any_of(begin, end, refused_value)) refused.store(true, std::memory_order_relaxed);
+    minus_infinity.store(true, std::memory_order_relaxed);  // if not refused, they are −inf
   };
   if (chunks > 1)
     tbb::parallel_for(std::size_t{0}, chunks, stage);
   else if (chunks == 1)
     stage(0);
-  if (!non_finite.load()) return false;
-  if (std::any_of(values.begin(), values.end(), refused_value)) throw_refused_value(values, what);
-  return true;  // the non-finite values are −inf
+  if (refused.load()) throw_refused_value(values, what);
+  return minus_infinity.load();
 }
 
 void Session::set_parameters(std::span<const double> values) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <string>
@@ -247,6 +248,41 @@ TEST(Gradient, RbmFastPathEqualsTheGeneralStatistics) {
         general.set_parameters(values);
       }
     }
+  }
+}
+
+// Values that one session's sampler refuses and another's accepts (block Gibbs refuses a
+// hidden unit whose two table entries are −inf, a NaN log-odds; Gibbs takes them) leave the
+// estimator as it was: the gradients after the refusal are those of an estimator that never
+// saw the values. A mutation that keeps the accepting session on the refused values fails.
+TEST(Gradient, ValuesOneSamplerRefusesChangeNoSession) {
+  const engine::CompiledModel m = testing::compile_text(fast_path_rbm(12, 5, 9));
+  const VisibleLayout visible = visible_layout(*m.graph, {}, 12, "data");
+  const Dataset data = random_data(20, 12, 2, 4);
+  GradientSettings s;
+  s.negatives = Negatives::kFresh;
+  s.fresh_sampler = "gibbs";
+  s.sampler = "block-gibbs";
+  s.k = 1;
+  s.chains = 10;
+  s.seed = 5;
+  GradientEstimator refused(m, visible, 20, s), untouched(m, visible, 20, s);
+  ASSERT_TRUE(refused.rbm_fast_path());
+  std::vector<double> bad = m.params.values;
+  const auto& c = m.params.info[static_cast<std::size_t>(m.params.find("c"))];
+  bad[static_cast<std::size_t>(c.offset)] = -std::numeric_limits<double>::infinity();
+  bad[static_cast<std::size_t>(c.offset) + 1] = -std::numeric_limits<double>::infinity();
+  try {
+    refused.set_parameters(bad);
+    FAIL() << "block Gibbs accepted a hidden unit with no possible state";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
+  }
+  std::vector<double> a(m.params.values.size()), b(m.params.values.size());
+  for (int update = 0; update < 2; ++update) {
+    refused.gradient(data, all_rows(data), a);
+    untouched.gradient(data, all_rows(data), b);
+    EXPECT_EQ(a, b) << "update " << update;
   }
 }
 
