@@ -13,9 +13,15 @@ namespace {
 constexpr std::uint64_t kExponent = 0x7ff0000000000000ULL;
 constexpr std::uint64_t kExponentOne = 0x0010000000000000ULL;
 
-// Bit 63 of the result is set iff v is not finite (see the header).
+constexpr std::uint32_t kFloatExponent = 0x7f800000U;
+constexpr std::uint32_t kFloatExponentOne = 0x00800000U;
+
+// Bit 63 (31) of the result is set iff v is not finite (see the header).
 inline std::uint64_t non_finite_bit(double v) {
   return (std::bit_cast<std::uint64_t>(v) & kExponent) + kExponentOne;
+}
+inline std::uint32_t non_finite_bit(float v) {
+  return (std::bit_cast<std::uint32_t>(v) & kFloatExponent) + kFloatExponentOne;
 }
 
 }  // namespace
@@ -31,13 +37,13 @@ bool copy_reporting_non_finite(const double* from, double* to, std::int64_t n) {
 }
 
 bool convert_reporting_non_finite(const double* from, float* to, std::int64_t n) {
-  std::uint64_t any = 0;
+  std::uint32_t any = 0;
   for (std::int64_t i = 0; i < n; ++i) {
-    const double v = from[i];
+    const auto v = static_cast<float>(from[i]);
     any |= non_finite_bit(v);
-    to[i] = static_cast<float>(v);
+    to[i] = v;
   }
-  return (any >> 63) != 0;
+  return (any >> 31) != 0;
 }
 
 void transpose_rows(const float* from, std::int64_t rows, std::int64_t cols, float* to,

@@ -43,13 +43,12 @@ class RbmGradient {
   static std::unique_ptr<RbmGradient> make(engine::CompiledModel& model);
 
   // Installs `values` (Params::values layout) into the model and its weights and hidden biases
-  // into float (every update calls this). Throws dgm::Error for a weight that is not finite or
-  // a hidden bias that is NaN.
-  // `float_weights`, when given, are these values' weights already converted to float (nv × nh,
-  // row-major: a block-Gibbs sampler's mirror, RbmBlockGibbs::float_weights); the path then
-  // reads them instead of a conversion of its own, and they must stay valid and unchanged until
-  // the next set_parameters. (Values that are the model's own buffer, installed in place, are
-  // converted anyway: there is no copy pass to check them in.)
+  // into float (every update calls this). Throws dgm::Error for a weight that is not finite (or
+  // beyond float's range) or a hidden bias that is NaN. `float_weights`, when given, are these
+  // values' weights already converted to float (nv × nh, row-major: a block-Gibbs sampler's mirror,
+  // RbmBlockGibbs::float_weights); the path then reads them instead of a conversion of its own, and
+  // they must stay valid and unchanged until the next set_parameters. (Values that are the model's
+  // own buffer, installed in place, are converted anyway: there is no copy pass to check them in.)
   void set_parameters(std::span<const double> values, std::span<const float> float_weights = {});
 
   // One side of the gradient (0: the data, 1: the negatives): the visible states of `rows`

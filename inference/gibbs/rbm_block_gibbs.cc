@@ -95,10 +95,10 @@ void RbmBlockGibbs::refresh_parameters() {
   transposed_current_ = false;  // rebuilt by the first half-step that sums its rows
   if (!finite.load())
     for (std::int64_t i = 0; i < count; ++i)
-      if (!std::isfinite(w[i]))
+      if (!std::isfinite(weights_.data()[i]))
         throw Error("block-gibbs: weight " + std::to_string(i / nh) + "," + std::to_string(i % nh) +
                     " of '" + block.name + "' is " + std::to_string(w[i]) +
-                    "; RBM weights must be finite");
+                    "; RBM weights must be finite and, held in float, within ±3.4e38");
   const std::vector<double> bias = rbm_bias_log_odds(model_);
   for (Layer* layer : {&visible_, &hidden_}) {
     layer->bias.resize(layer->size);

@@ -86,8 +86,8 @@ class RbmBlockGibbs final : public Sampler {
   void reset(const Chains& chains) override;
   SweepStats sweep(Chains& chains, std::int64_t sweep) override;
 
-  // Rebuilds the float mirrors. Throws dgm::Error when a weight is not finite or a bias is
-  // NaN (the parameters were changed into something that is no longer an RBM).
+  // Rebuilds the float mirrors. Throws dgm::Error when a weight is not finite (or beyond float's
+  // range) or a bias is NaN (the parameters were changed into something that is no longer an RBM).
   void refresh_parameters() override;
 
   // Conditional log-odds log p(h_j = 1 | v) − log p(h_j = 0 | v) of every hidden unit given

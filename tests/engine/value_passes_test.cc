@@ -27,11 +27,13 @@ std::vector<double> finite_values(std::int64_t n, std::uint64_t seed) {
   return x;
 }
 
-// Every finite extreme passes; every NaN or infinity, wherever it stands, is reported, and the
-// values are still copied and converted as a loop would.
+// Every finite extreme passes the copy, and every one within float's range the conversion;
+// every NaN or infinity, wherever it stands, is reported, and the values are still copied and
+// converted as a loop would.
 TEST(ValuePasses, CopyAndConversionReportExactlyTheNonFiniteValues) {
-  const double finite_extremes[] = {DBL_MAX, -DBL_MAX, DBL_MIN, -DBL_MIN, 4.9e-324, -4.9e-324,
-                                    0.0,     -0.0,     1e300,   3.4e38,   -3.5e38};
+  const double within_float[] = {FLT_MAX,  -FLT_MAX,  3.4028235e38, DBL_MIN, -DBL_MIN,
+                                 4.9e-324, -4.9e-324, 0.0,          -0.0,    1e-50};
+  const double beyond_float[] = {DBL_MAX, -DBL_MAX, 1e300, -3.5e38, 3.4028236e38};
   const double non_finite[] = {kInf, -kInf, std::nan(""), -std::nan(""),
                                std::numeric_limits<double>::signaling_NaN()};
   for (const std::int64_t n : {1, 2, 3, 7, 16, 33, 1000}) {
@@ -45,12 +47,18 @@ TEST(ValuePasses, CopyAndConversionReportExactlyTheNonFiniteValues) {
       EXPECT_EQ(std::bit_cast<std::uint64_t>(copy[i]), std::bit_cast<std::uint64_t>(x[i]));
       EXPECT_EQ(converted[i], static_cast<float>(x[i]));
     }
-    for (const double v : finite_extremes) {
+    for (const double v : within_float) {
       x[static_cast<std::size_t>(n - 1)] = v;
       EXPECT_FALSE(copy_reporting_non_finite(x.data(), copy.data(), n)) << v;
       EXPECT_FALSE(convert_reporting_non_finite(x.data(), converted.data(), n)) << v;
       EXPECT_EQ(converted.back(), static_cast<float>(v));
     }
+    for (const double v : beyond_float) {
+      x[static_cast<std::size_t>(n - 1)] = v;
+      EXPECT_FALSE(copy_reporting_non_finite(x.data(), copy.data(), n)) << v;
+      EXPECT_TRUE(convert_reporting_non_finite(x.data(), converted.data(), n)) << v;
+    }
+    x[static_cast<std::size_t>(n - 1)] = 1.0;
     for (const double v : non_finite)
       for (const std::int64_t at : {std::int64_t{0}, n / 2, n - 1}) {
         std::vector<double> y = finite_values(n, 7);

@@ -484,6 +484,17 @@ TEST(RbmBlockGibbs, RefreshRereadsParameters) {
   for (std::int32_t b = 0; b < 3; ++b) EXPECT_NEAR(after(b, 0) - before(b, 0), 1.0, 1e-5);
   model.params.values[static_cast<std::size_t>(c.offset)] = std::nan("");
   EXPECT_THROW(sampler->refresh_parameters(), Error);
+  model.params.values[static_cast<std::size_t>(c.offset)] = 0.0;
+  // A finite weight that float cannot hold would become ±inf in the mirror, and inf − inf a
+  // NaN log-odds: refused, naming the weight.
+  const auto& w = model.params.info[static_cast<std::size_t>(model.params.find("W"))];
+  model.params.values[static_cast<std::size_t>(w.offset + 4)] = 1e39;
+  try {
+    sampler->refresh_parameters();
+    ADD_FAILURE() << "a weight of 1e39 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weight 1,1 of 'weights'"), std::string::npos) << e.what();
+  }
 }
 
 // The transposed mirror that the visible layer's sparse sums read is derived on demand from the
