@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -79,7 +80,10 @@ bool rbm_ais_applies(const engine::CompiledModel& model) {
     if (!model.evidence.empty() &&
         model.evidence[static_cast<std::size_t>(layout->hidden_begin + j)] != engine::kFree)
       return false;
-  return rbm_parameters(model).has_value();
+  const std::optional<RbmParameters> rbm = rbm_parameters(model);
+  return rbm.has_value() && std::all_of(rbm->w.data(), rbm->w.data() + rbm->w.size(), [](double x) {
+           return std::isfinite(static_cast<float>(x)) || !std::isfinite(x);
+         });
 }
 
 std::int64_t run_rbm_ais(const engine::CompiledModel& model, const RbmParameters& rbm,

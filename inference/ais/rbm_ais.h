@@ -38,8 +38,9 @@
 
 namespace dgm::inference {
 
-// Whether the batch path can run `model`: RBM-shaped with finite biases (rbm_parameters) and no
-// clamped hidden unit.
+// Whether the batch path can run `model`: RBM-shaped with finite biases (rbm_parameters), no
+// clamped hidden unit, and weights that its float products can hold (a finite weight beyond
+// ±3.4e38 would become ±inf there; the factor-graph path, in double, runs such a model).
 bool rbm_ais_applies(const engine::CompiledModel& model);
 
 // Runs options.runs annealing runs over `betas` and writes their log weights (without

@@ -6,8 +6,10 @@
 #include <Random123/uniform.hpp>
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "engine/dense_product.h"
+#include "engine/error.h"
 #include "engine/parallel_tiles.h"
 #include "engine/philox_batch.h"
 #include "engine/random.h"
@@ -143,6 +145,13 @@ void RbmMarginalSampler::refresh_parameters() {
   const double* w = model_.params.values.data() + block.param_offset;
   w_ = Eigen::Map<const MatrixD>(w, nv_, nh_);
   wf_ = w_.cast<float>();
+  // The float products cannot hold a finite weight beyond ±3.4e38 (it would become ±inf, and
+  // inf − inf a NaN score): refused, as block Gibbs does.
+  for (std::int64_t k = 0; k < w_.size(); ++k)
+    if (std::isfinite(w[k]) && !std::isfinite(wf_.data()[k]))
+      throw Error(std::string(name()) + ": weight " + std::to_string(k / nh_) + "," +
+                  std::to_string(k % nh_) + " of '" + block.name + "' is " + std::to_string(w[k]) +
+                  "; RBM weights held in float must be within ±3.4e38");
   const std::vector<double> bias = rbm_bias_log_odds(model_);
   b_ = Eigen::Map<const Eigen::VectorXd>(bias.data() + layout_.visible_begin, nv_);
   c_ = Eigen::Map<const Eigen::VectorXd>(bias.data() + layout_.hidden_begin, nh_);

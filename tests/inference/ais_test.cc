@@ -155,6 +155,18 @@ TEST(AisRbm, BatchAndFactorGraphPathsAgreeWithExactWithEvidenceAndDataBase) {
   EXPECT_DOUBLE_EQ(batch.log_z_base, generic.log_z_base);
 }
 
+// A finite weight that float cannot hold (the batch path's products are float) sends the model
+// to the factor-graph path, in double; a mutation that keeps the batch path fails.
+TEST(AisRbm, WeightBeyondFloatRangeTakesTheFactorGraphPath) {
+  engine::CompiledModel m = compile_text(rbm_text(6, 4, 0.7, 8));
+  EXPECT_TRUE(rbm_ais_applies(m));
+  const auto& w = m.params.info[static_cast<std::size_t>(m.params.find("W"))];
+  m.params.values[static_cast<std::size_t>(w.offset + 3)] = 1e39;
+  EXPECT_FALSE(rbm_ais_applies(m));
+  m.params.values[static_cast<std::size_t>(w.offset + 3)] = 3.0e38;
+  EXPECT_TRUE(rbm_ais_applies(m));
+}
+
 TEST(AisRbm, ClampedHiddenUnitTakesTheFactorGraphPath) {
   const engine::CompiledModel m =
       compile_text(rbm_text(6, 4, 0.7, 8, "evidence { variable: \"h[1]\" value: 1 }\n"));

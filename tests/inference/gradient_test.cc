@@ -325,6 +325,24 @@ void expect_batched_scores_equal_scalar(const TestModel& t) {
     }
 }
 
+// The float products cannot hold a finite weight beyond ±3.4e38: refresh_parameters refuses it
+// by name (it became ±inf, and inf − inf a NaN score, silently).
+TEST(RbmMarginal, RefusesAWeightBeyondFloatRange) {
+  TestModel t = gradient_test::tiny_rbm(3, false);
+  const RbmLayout layout = *rbm_layout(t.model);
+  RbmMarginalSampler sampler(t.model, layout, RbmMarginalSampler::Settings{}, 9);
+  const factors::FactorBlock& block = t.model.graph->blocks[static_cast<std::size_t>(layout.block)];
+  t.model.params.values[static_cast<std::size_t>(block.param_offset + 1)] = -1e39;
+  try {
+    sampler.refresh_parameters();
+    ADD_FAILURE() << "a weight of -1e39 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weight 0,1"), std::string::npos) << e.what();
+  }
+  t.model.params.values[static_cast<std::size_t>(block.param_offset + 1)] = -3e38;
+  EXPECT_NO_THROW(sampler.refresh_parameters());
+}
+
 TEST(RbmMarginal, BatchedScoresEqualAScalarComputation) {
   expect_batched_scores_equal_scalar(gradient_test::tiny_rbm(3, false));
   const TestModel wide{testing::compile_text(R"(
