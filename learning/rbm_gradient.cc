@@ -104,11 +104,9 @@ void RbmGradient::set_parameters(std::span<const double> values,
   if (!finite.load())
     for (std::int64_t i = 0; i < count; ++i)
       if (!std::isfinite(static_cast<float>(w[i])))
-        throw Error("learning: weight " + std::to_string(i / num_hidden_) + "," +
-                    std::to_string(i % num_hidden_) + " of '" +
-                    g.blocks[static_cast<std::size_t>(block_)].name + "' is " +
-                    std::to_string(w[i]) +
-                    "; RBM weights must be finite and, held in float, within ±3.4e38");
+        inference::throw_weight_outside_float(
+            model_, {block_, visible_begin_, num_visible_, hidden_begin_, num_hidden_}, i,
+            "learning");
   const std::vector<double> bias = inference::rbm_bias_log_odds(model_);
   hidden_bias_.resize(static_cast<std::size_t>(num_hidden_));
   for (std::int32_t j = 0; j < num_hidden_; ++j) {

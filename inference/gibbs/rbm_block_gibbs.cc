@@ -96,9 +96,7 @@ void RbmBlockGibbs::refresh_parameters() {
   if (!finite.load())
     for (std::int64_t i = 0; i < count; ++i)
       if (!std::isfinite(weights_.data()[i]))
-        throw Error("block-gibbs: weight " + std::to_string(i / nh) + "," + std::to_string(i % nh) +
-                    " of '" + block.name + "' is " + std::to_string(w[i]) +
-                    "; RBM weights must be finite and, held in float, within ±3.4e38");
+        throw_weight_outside_float(model_, layout_, i, "block-gibbs");
   const std::vector<double> bias = rbm_bias_log_odds(model_);
   for (Layer* layer : {&visible_, &hidden_}) {
     layer->bias.resize(layer->size);

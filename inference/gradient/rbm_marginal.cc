@@ -149,9 +149,7 @@ void RbmMarginalSampler::refresh_parameters() {
   // inf − inf a NaN score): refused, as block Gibbs does.
   for (std::int64_t k = 0; k < w_.size(); ++k)
     if (std::isfinite(w[k]) && !std::isfinite(wf_.data()[k]))
-      throw Error(std::string(name()) + ": weight " + std::to_string(k / nh_) + "," +
-                  std::to_string(k % nh_) + " of '" + block.name + "' is " + std::to_string(w[k]) +
-                  "; RBM weights held in float must be within ±3.4e38");
+      throw_weight_outside_float(model_, layout_, k, std::string(name()));
   const std::vector<double> bias = rbm_bias_log_odds(model_);
   b_ = Eigen::Map<const Eigen::VectorXd>(bias.data() + layout_.visible_begin, nv_);
   c_ = Eigen::Map<const Eigen::VectorXd>(bias.data() + layout_.hidden_begin, nh_);

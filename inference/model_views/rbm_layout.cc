@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/error.h"
 #include "factors/binary_affine.h"
 
 namespace dgm::inference {
@@ -54,6 +55,16 @@ std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model) {
   for (double b : rbm_bias_log_odds(model))
     if (std::isnan(b)) return std::nullopt;
   return layout;
+}
+
+void throw_weight_outside_float(const engine::CompiledModel& model, const RbmLayout& layout,
+                                const std::int64_t k, const std::string& who) {
+  const factors::FactorBlock& block = model.graph->blocks[static_cast<std::size_t>(layout.block)];
+  throw Error(
+      who + ": weight " + std::to_string(k / layout.num_hidden) + "," +
+      std::to_string(k % layout.num_hidden) + " of '" + block.name + "' is " +
+      std::to_string(model.params.values[static_cast<std::size_t>(block.param_offset + k)]) +
+      "; the RBM fast paths hold the weights in float and take finite ones within ±3.4e38");
 }
 
 }  // namespace dgm::inference

@@ -6,6 +6,7 @@
 // both run on this view.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/compiled_model.h"
@@ -28,5 +29,13 @@ std::optional<RbmLayout> rbm_layout(const engine::CompiledModel& model);
 // The log-odds bias of every variable of an RBM-shaped model (indexed by variable id), summed
 // over its unary blocks (log-odds w, spin field 2h, table t1 − t0).
 std::vector<double> rbm_bias_log_odds(const engine::CompiledModel& model);
+
+// The RBM fast paths (block Gibbs, the visible-marginal samplers, learning's gradient) hold the
+// weights in float: the refusal, dgm::Error starting with `who`, of weight k (row-major,
+// visible × hidden) of `model`'s weight block, which they cannot take (not finite, or beyond
+// float's ±3.4e38, where it would become ±inf and inf − inf a NaN).
+[[noreturn]] void throw_weight_outside_float(const engine::CompiledModel& model,
+                                             const RbmLayout& layout, std::int64_t k,
+                                             const std::string& who);
 
 }  // namespace dgm::inference

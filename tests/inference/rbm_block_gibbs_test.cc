@@ -510,6 +510,10 @@ TEST(RbmBlockGibbs, RefreshRederivesTheTransposedMirror) {
       chains.chain(b)[static_cast<std::size_t>(l.hidden_begin + j)] = (j + b) % 10 == 0 ? 1 : 0;
   expect_conditionals_match_on(model, chains);
   const RbmBlockGibbs::Matrix before = sampler->visible_log_odds(chains);
+  // A visible-first sweep from these sparse hidden states sums rows of the mirror too.
+  RbmBlockGibbs sweeping(model, l, 8, /*visible_first=*/true);
+  Chains swept = chains;
+  sweeping.sweep(swept, 0);
   // W[2, 10] is read by chain 0 (h[10] = 1) only.
   const auto& w = model.params.info[static_cast<std::size_t>(model.params.find("W"))];
   model.params.values[static_cast<std::size_t>(w.offset + 2 * l.num_hidden + 10)] += 1.5;
@@ -519,6 +523,17 @@ TEST(RbmBlockGibbs, RefreshRederivesTheTransposedMirror) {
     for (std::int32_t i = 0; i < l.num_visible; ++i)
       EXPECT_NEAR(after(b, i) - before(b, i), b == 0 && i == 2 ? 1.5 : 0.0, 1e-5)
           << "chain " << b << " v" << i;
+  // The refreshed sweeper's next sweep draws what a sampler built on the new weights draws.
+  sweeping.refresh_parameters();
+  RbmBlockGibbs fresh(model, l, 8, /*visible_first=*/true);
+  Chains by_refreshed = chains, by_fresh = chains;
+  sweeping.sweep(by_refreshed, 1);
+  fresh.sweep(by_fresh, 1);
+  EXPECT_EQ(sweeping.visible_log_odds(chains), fresh.visible_log_odds(chains));
+  for (std::int32_t b = 0; b < 4; ++b)
+    EXPECT_TRUE(std::equal(by_refreshed.chain(b).begin(), by_refreshed.chain(b).end(),
+                           by_fresh.chain(b).begin()))
+        << "chain " << b;
 }
 
 }  // namespace
